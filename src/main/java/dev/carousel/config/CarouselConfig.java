@@ -1,0 +1,34 @@
+package dev.carousel.config;
+
+import dev.carousel.nn.CellType;
+import dev.carousel.nn.ForgetGate;
+import dev.carousel.nn.Precision;
+
+/**
+ * One fully resolved, validated run configuration. Immutable; built only by {@link ConfigLoader}, which
+ * documents every key and its default in {@code carousel-defaults.conf}.
+ */
+public record CarouselConfig(long seed, Task task, Model model, Optimizer optimizer, Training training,
+                             Probes probes) {
+
+    /** @param name adding | copy | temporal-order; @param length T (for copy: the delay; sequences are T+20 long) */
+    public record Task(String name, int length, int validationSequences) {}
+
+    /** @param rnnGain spectral scale of W_h for the tanh-RNN (and of each LSTM recurrent block) */
+    public record Model(CellType cell, int hidden, ForgetGate forgetGate, double rnnGain, Precision precision) {}
+
+    public enum OptimizerKind { SGD, ADAM, RMSPROP }
+
+    /** @param clipNorm global-norm clipping threshold τ; 0 disables clipping */
+    public record Optimizer(OptimizerKind kind, double learningRate, double momentum, double beta1, double beta2,
+                            double epsilon, double rho, double clipNorm) {}
+
+    /**
+     * @param updates    number of optimiser updates
+     * @param evalEvery  validate every this many updates (and after the last)
+     */
+    public record Training(int batchSize, int updates, int evalEvery) {}
+
+    /** @param every record per-step statistics every this many updates (update 0 = initialisation) */
+    public record Probes(boolean enabled, int every) {}
+}
