@@ -7,7 +7,6 @@ import dev.carousel.data.SequenceBatch;
 import dev.carousel.data.Supervision;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -63,34 +62,6 @@ class GradientCheckTest {
         };
     }
 
-    static SequenceBatch randomBatch(Supervision sup, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        double[] x = new double[T * B * I];
-        for (int k = 0; k < x.length; k++) {
-            x[k] = r.nextDouble(-1, 1);
-        }
-        double[] y = new double[T * B * O];
-        for (int row = 0; row < T * B; row++) {
-            if (sup.kind() == LossKind.MSE) {
-                for (int o = 0; o < O; o++) {
-                    y[row * O + o] = r.nextDouble(-1, 1);
-                }
-            } else {
-                y[row * O + r.nextInt(O)] = 1.0;
-            }
-        }
-        return new SequenceBatch(T, B, I, O, x, y, sup);
-    }
-
-    static INDArray randomTheta(ModelSpec spec, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        double[] theta = new double[(int) spec.layout().count()];
-        for (int k = 0; k < theta.length; k++) {
-            theta[k] = r.nextDouble(-0.8, 0.8);
-        }
-        return Nd4j.create(theta, new long[] {theta.length}, DataType.DOUBLE);
-    }
-
     static double relativeError(double a, double b) {
         return Math.abs(a - b) / Math.max(Math.max(Math.abs(a), Math.abs(b)), FLOOR);
     }
@@ -100,8 +71,8 @@ class GradientCheckTest {
     void analyticGradientsMatchFiniteDifferences(CellType cell, ForgetGate gate, LossKind kind, String positions) {
         ModelSpec spec = new ModelSpec(cell, I, H, O, gate, Precision.FLOAT64);
         RecurrentNetwork net = new RecurrentNetwork(spec);
-        SequenceBatch batch = randomBatch(supervision(kind, positions), 7);
-        INDArray theta = randomTheta(spec, 11);
+        SequenceBatch batch = TestBatches.random(T, B, I, O, supervision(kind, positions), 7);
+        INDArray theta = TestBatches.randomTheta(spec, 11, 0.8);
         INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
         net.lossAndGradient(theta, batch, grad, false);
         RecurrentNetwork.Trace trace = net.trace();
