@@ -1,0 +1,64 @@
+package dev.carousel.train;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.data.SequenceBatch;
+import dev.carousel.data.SequenceTask;
+import dev.carousel.data.Split;
+import dev.carousel.data.Tasks;
+import dev.carousel.nn.Initializer;
+import dev.carousel.nn.ModelSpec;
+import dev.carousel.util.Seeds;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The task, model shape and seeds a config implies. Every seed is derived from {@code config.seed()}
+ * and a label, so any run (or any partition of it) can be regenerated alone.
+ */
+public record RunSetup(CarouselConfig config, SequenceTask task, ModelSpec spec) {
+
+    public static RunSetup of(CarouselConfig config) {
+        SequenceTask task = Tasks.create(config.task().name(), config.task().length());
+        CarouselConfig.Model m = config.model();
+        ModelSpec spec = new ModelSpec(m.cell(), task.inputSize(), m.hidden(), task.outputSize(),
+                m.forgetGate(), m.precision());
+        return new RunSetup(config, task, spec);
+    }
+
+    /** Seed of the training and validation data streams. */
+    public long dataSeed() {
+        return Seeds.derive(config.seed(), Seeds.label("data"));
+    }
+
+    /** θ at initialisation: [P]. */
+    public INDArray initialParameters() {
+        return Initializer.initialize(spec, config.model().rnnGain(), Seeds.derive(config.seed(), Seeds.label("init")));
+    }
+
+    /** Training minibatch number {@code index} of a partition. */
+    public SequenceBatch trainingBatch(int partition, long index) {
+        return task.batch(dataSeed(), Split.TRAIN, partition, index, config.training().batchSize());
+    }
+
+    /** Held-out sequences [first, first + count) of the validation split (partition 0). */
+    public SequenceBatch validationBatch(long first, int count) {
+        int t = task.sequenceLength();
+        SequenceBatch batch = new SequenceBatch(t, count, task.inputSize(), task.outputSize(),
+                new double[t * count * task.inputSize()], new double[t * count * task.outputSize()],
+                task.supervision());
+        for (int b = 0; b < count; b++) {
+            task.fill(dataSeed(), Split.VALIDATION, 0, first + b, batch, b);
+        }
+        return batch;
+    }
+
+    /** One-line description for logs and reports. */
+    public String describe() {
+        CarouselConfig.Model m = config.model();
+        String gate = m.cell() == dev.carousel.nn.CellType.LSTM ? " forget=" + m.forgetGate().label() : " gain=" + m.rnnGain();
+        return String.format("task=%s T=%d cell=%s%s H=%d optimizer=%s lr=%g batch=%d seed=%d",
+                task.name(), task.sequenceLength(), m.cell().name().toLowerCase(), gate, m.hidden(),
+                config.optimizer().kind().name().toLowerCase(), config.optimizer().learningRate(),
+                config.training().batchSize(), config.seed());
+    }
+
+}
