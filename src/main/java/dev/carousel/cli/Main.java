@@ -1,0 +1,53 @@
+package dev.carousel.cli;
+
+import dev.carousel.config.ConfigError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * {@code carousel}: the command-line entry point. Exit codes: 0 success, 1 internal failure, 2 bad
+ * input (config, arguments, files) reported in one line before any work starts.
+ */
+@Command(name = "carousel", mixinStandardHelpOptions = true, versionProvider = Provenance.Version.class,
+        description = "Train recurrent networks and measure how gradients flow back through time.",
+        subcommands = {TrainCommand.class, ProbeCommand.class, ValidateCommand.class})
+public final class Main implements Runnable {
+    public static final int BAD_INPUT = 2;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (train, probe, validate)");
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigError || e instanceof IllegalArgumentException) {
+                commandLine.getErr().println("carousel: " + oneLine(e.getMessage()));
+                return BAD_INPUT;
+            }
+            commandLine.getErr().println("carousel: failed: " + oneLine(String.valueOf(e)));
+            e.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("carousel: " + oneLine(e.getMessage()));
+            c.getErr().println("(see '" + c.getCommandSpec().qualifiedName() + " --help')");
+            return BAD_INPUT;
+        });
+        return cli.execute(args);
+    }
+
+    static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+}

@@ -1,0 +1,73 @@
+package dev.carousel.cli;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.data.SequenceBatch;
+import dev.carousel.io.Checkpoint;
+import dev.carousel.io.ProbeBundle;
+import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.train.RunSetup;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * One forward and backward pass on one batch, at initialisation or from a checkpoint, written as
+ * {@code .npy} files plus a JSON manifest (see {@link ProbeBundle}) so that anyone can check Carousel's
+ * gradients and probes with another framework.
+ */
+@Command(name = "probe", mixinStandardHelpOptions = true,
+        description = "Write one batch's inputs, parameters, gradients and per-step probes as .npy files + manifest.json.")
+final class ProbeCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--checkpoint", paramLabel = "DIR",
+            description = "Probe the parameters of this checkpoint (its config is used; give no CONFIG).")
+    Path checkpoint;
+
+    @Option(names = "--batch-index", defaultValue = "0", description = "Which training minibatch to probe (default: ${DEFAULT-VALUE}).")
+    long batchIndex;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "probe", description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() {
+        CarouselConfig cfg;
+        INDArray theta;
+        String source;
+        if (checkpoint != null) {
+            if (config.file != null || !config.overrides.isEmpty()) {
+                throw new IllegalArgumentException("--checkpoint carries its own config; give no CONFIG or --set with it");
+            }
+            Checkpoint ck = Checkpoint.read(checkpoint);
+            cfg = ck.config();
+            theta = ck.parameters();
+            source = "checkpoint " + checkpoint.toAbsolutePath() + " at update " + ck.update();
+        } else {
+            cfg = config.load();
+            theta = null;
+            source = "initialisation";
+        }
+        if (batchIndex < 0) {
+            throw new IllegalArgumentException("--batch-index must be >= 0, got " + batchIndex);
+        }
+        RunSetup setup = RunSetup.of(cfg);
+        if (theta == null) {
+            theta = setup.initialParameters();
+        }
+        SequenceBatch batch = setup.trainingBatch(0, batchIndex);
+        RecurrentNetwork net = new RecurrentNetwork(setup.spec());
+        INDArray grad = Nd4j.create(theta.dataType(), theta.length());
+        RecurrentNetwork.Result result = net.lossAndGradient(theta, batch, grad, true);
+        ProbeBundle.write(out, setup, source, theta, batch, result, net.trace(), grad);
+        System.out.printf(Locale.ROOT, "probed %s at %s: batch loss %.6g over %d sequences x %d steps -> %s%n",
+                setup.describe(), source, result.loss(), batch.batchSize(), batch.steps(), out.resolve("manifest.json"));
+        return 0;
+    }
+}

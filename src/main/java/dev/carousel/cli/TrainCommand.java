@@ -1,0 +1,126 @@
+package dev.carousel.cli;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.data.LossKind;
+import dev.carousel.io.AtomicDirectory;
+import dev.carousel.io.Checkpoint;
+import dev.carousel.io.Json;
+import dev.carousel.report.RunSummary;
+import dev.carousel.sweep.ResultTables;
+import dev.carousel.train.CurvePoint;
+import dev.carousel.train.LocalTrainer;
+import dev.carousel.train.RunSetup;
+import dev.carousel.train.TrainResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * Trains one config on this JVM and commits its results atomically to {@code OUT/train-HASH/}:
+ * Parquet tables {@code runs}, {@code curves}, {@code step_stats} (written through Spark in local
+ * mode), a {@code checkpoint/} of the final parameters, {@code run.json} provenance and {@code summary.md}.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+        description = "Train one config and write curves, per-step gradient statistics, a checkpoint and a summary.")
+final class TrainCommand implements Callable<Integer> {
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
+            description = "Output folder; results go to DIR/train-<config hash>/ (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--master", defaultValue = "local[*]",
+            description = "Spark master used to write the result tables (default: ${DEFAULT-VALUE}).")
+    String master;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the final line.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        CarouselConfig cfg = config.load();
+        RunSetup setup = RunSetup.of(cfg);
+        if (Files.exists(out) && !Files.isDirectory(out)) {
+            throw new IllegalArgumentException("--out " + out + " exists and is not a directory");
+        }
+        Path target = out.resolve("train-" + ConfigLoader.hash(cfg));
+        String metric = setup.task().supervision().kind() == LossKind.MSE ? "mse" : "accuracy";
+        if (!quiet) {
+            System.out.printf(Locale.ROOT, "carousel train: %s%n  %d parameters, results -> %s%n", setup.describe(),
+                    setup.spec().layout().count(), target);
+        }
+        Progress progress = new Progress(quiet, metric);
+        TrainResult result = new LocalTrainer(setup).run(progress);
+
+        AtomicDirectory.cleanStale(out);
+        try (SparkSession spark = SparkSessions.local(master, "carousel-train");
+             AtomicDirectory dir = AtomicDirectory.begin(target)) {
+            Path s = dir.staging();
+            String cell = ConfigLoader.hash(cfg);
+            ResultTables.write(spark, List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
+            ResultTables.write(spark, ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
+            ResultTables.write(spark, ResultTables.stepStatRows(cell, result.stepStats()), ResultTables.STEP_STATS,
+                    s.resolve("step_stats"));
+            new Checkpoint(cfg, result.parameters(), result.optimizerState(), result.updates())
+                    .write(s.resolve("checkpoint"), setup.spec().layout());
+            Files.writeString(s.resolve("summary.md"), RunSummary.markdown(setup, result, metric), StandardCharsets.UTF_8);
+            Map<String, Object> run = Provenance.of(cfg, spark.version());
+            run.put("status", result.status().name().toLowerCase());
+            run.put("updates", result.updates());
+            Json.write(s.resolve("run.json"), run);
+            dir.commit();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CurvePoint last = result.last();
+        System.out.printf(Locale.ROOT, "%s after %d updates in %.1f s: validation loss %.4f, %s %.4f -> %s%n",
+                result.status().name().toLowerCase(), result.updates(), result.wallSeconds(), last.validationLoss(),
+                metric, last.validationMetric(), target.resolve("summary.md"));
+        return 0;
+    }
+
+    /** One line per evaluation: progress, losses, speed and ETA. */
+    static final class Progress implements dev.carousel.train.TrainingListener {
+        private final boolean quiet;
+        private final String metric;
+        private final long start = System.nanoTime();
+
+        Progress(boolean quiet, String metric) {
+            this.quiet = quiet;
+            this.metric = metric;
+        }
+
+        @Override
+        public boolean onEvaluation(CurvePoint p, long total) {
+            if (quiet) {
+                return true;
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            double rate = p.update() / Math.max(secs, 1e-9);
+            String eta = p.update() == 0 ? "?" : duration((total - p.update()) / rate);
+            System.out.printf(Locale.ROOT, "[%7d/%d] train %-9s val %.4f %s %.4f |g| %-9s %6.1f upd/s  ETA %s%n",
+                    p.update(), total, Double.isNaN(p.trainLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", p.trainLoss()),
+                    p.validationLoss(), metric, p.validationMetric(),
+                    Double.isNaN(p.gradNorm()) ? "-" : String.format(Locale.ROOT, "%.3g", p.gradNorm()), rate, eta);
+            return true;
+        }
+
+        static String duration(double seconds) {
+            long s = Math.round(seconds);
+            return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+                    : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+    }
+}

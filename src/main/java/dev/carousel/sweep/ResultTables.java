@@ -1,0 +1,134 @@
+package dev.carousel.sweep;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.nn.CellType;
+import dev.carousel.nn.ForgetGate;
+import dev.carousel.nn.Probe;
+import dev.carousel.stats.StepStats;
+import dev.carousel.stats.StepSummary;
+import dev.carousel.train.CurvePoint;
+import dev.carousel.train.TrainResult;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The result tables of DESIGN.md §Results and their Parquet schemas:
+ * <ul>
+ *   <li>{@code runs}: one row per cell — id (config hash), its parameters as columns, status, final
+ *       losses and metric, updates, wall time, error;</li>
+ *   <li>{@code curves}: one row per (cell, evaluation);</li>
+ *   <li>{@code step_stats}: one row per (cell, round, t, probe) with count and mean/std/min/max/p10/p50/p90
+ *       of the probe's value (log10 for norm probes) and lag = last loss step − t.</li>
+ * </ul>
+ */
+public final class ResultTables {
+    private ResultTables() {}
+
+    public static final StructType RUNS = new StructType()
+            .add("cell", DataTypes.StringType, false)
+            .add("task", DataTypes.StringType, false)
+            .add("task_length", DataTypes.IntegerType, false)
+            .add("model_cell", DataTypes.StringType, false)
+            .add("forget_mode", DataTypes.StringType, true)
+            .add("forget_setting", DataTypes.StringType, true)
+            .add("hidden", DataTypes.IntegerType, false)
+            .add("rnn_gain", DataTypes.DoubleType, false)
+            .add("optimizer", DataTypes.StringType, false)
+            .add("learning_rate", DataTypes.DoubleType, false)
+            .add("batch_size", DataTypes.IntegerType, false)
+            .add("seed", DataTypes.LongType, false)
+            .add("status", DataTypes.StringType, false)
+            .add("updates", DataTypes.LongType, false)
+            .add("diverged_at", DataTypes.LongType, true)
+            .add("final_train_loss", DataTypes.DoubleType, true)
+            .add("final_validation_loss", DataTypes.DoubleType, true)
+            .add("final_metric", DataTypes.DoubleType, true)
+            .add("metric", DataTypes.StringType, false)
+            .add("wall_seconds", DataTypes.DoubleType, false)
+            .add("error", DataTypes.StringType, true)
+            .add("config", DataTypes.StringType, false);
+
+    public static final StructType CURVES = new StructType()
+            .add("cell", DataTypes.StringType, false)
+            .add("update", DataTypes.LongType, false)
+            .add("sequences_seen", DataTypes.LongType, false)
+            .add("train_loss", DataTypes.DoubleType, true)
+            .add("validation_loss", DataTypes.DoubleType, true)
+            .add("validation_metric", DataTypes.DoubleType, true)
+            .add("grad_norm", DataTypes.DoubleType, true);
+
+    public static final StructType STEP_STATS = new StructType()
+            .add("cell", DataTypes.StringType, false)
+            .add("round", DataTypes.LongType, false)
+            .add("t", DataTypes.IntegerType, false)
+            .add("lag", DataTypes.IntegerType, false)
+            .add("probe", DataTypes.StringType, false)
+            .add("count", DataTypes.LongType, false)
+            .add("skipped", DataTypes.LongType, false)
+            .add("mean", DataTypes.DoubleType, true)
+            .add("std", DataTypes.DoubleType, true)
+            .add("min", DataTypes.DoubleType, true)
+            .add("max", DataTypes.DoubleType, true)
+            .add("p10", DataTypes.DoubleType, true)
+            .add("p50", DataTypes.DoubleType, true)
+            .add("p90", DataTypes.DoubleType, true);
+
+    public static Row runRow(TrainResult r, String metricName, String error) {
+        CarouselConfig c = r.config();
+        boolean lstm = c.model().cell() == CellType.LSTM;
+        ForgetGate gate = c.model().forgetGate();
+        CurvePoint last = r.curve().isEmpty() ? null : r.last();
+        return RowFactory.create(ConfigLoader.hash(c), c.task().name(), c.task().length(),
+                c.model().cell().name().toLowerCase(), lstm ? gate.mode() : null, lstm ? gate.label() : null,
+                c.model().hidden(), c.model().rnnGain(), c.optimizer().kind().name().toLowerCase(),
+                c.optimizer().learningRate(), c.training().batchSize(), c.seed(), r.status().name().toLowerCase(),
+                r.updates(), r.divergedAt() >= 0 ? r.divergedAt() : null,
+                last == null ? null : nullIfNaN(last.trainLoss()), last == null ? null : nullIfNaN(last.validationLoss()),
+                last == null ? null : nullIfNaN(last.validationMetric()), metricName, r.wallSeconds(), error,
+                ConfigLoader.canonical(c));
+    }
+
+    public static List<Row> curveRows(String cell, List<CurvePoint> curve) {
+        List<Row> rows = new ArrayList<>();
+        for (CurvePoint p : curve) {
+            rows.add(RowFactory.create(cell, p.update(), p.sequencesSeen(), nullIfNaN(p.trainLoss()),
+                    nullIfNaN(p.validationLoss()), nullIfNaN(p.validationMetric()), nullIfNaN(p.gradNorm())));
+        }
+        return rows;
+    }
+
+    public static List<Row> stepStatRows(String cell, Map<Long, StepStats> byRound) {
+        List<Row> rows = new ArrayList<>();
+        for (Map.Entry<Long, StepStats> e : byRound.entrySet()) {
+            StepStats s = e.getValue();
+            int lastLoss = s.lastLossStep().orElse(s.steps() - 1);
+            for (Probe p : s.probes()) {
+                for (int t = 0; t < s.steps(); t++) {
+                    StepSummary m = s.summary(p, t);
+                    rows.add(RowFactory.create(cell, e.getKey(), t, lastLoss - t, p.key(), m.count(), m.skipped(),
+                            nullIfNaN(m.mean()), nullIfNaN(m.std()), nullIfNaN(m.min()), nullIfNaN(m.max()),
+                            nullIfNaN(m.p10()), nullIfNaN(m.p50()), nullIfNaN(m.p90())));
+                }
+            }
+        }
+        return rows;
+    }
+
+    /** Writes one table as Parquet into {@code dir} (a single file: result tables are small). */
+    public static void write(SparkSession spark, List<Row> rows, StructType schema, Path dir) {
+        spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(dir.toString());
+    }
+
+    private static Double nullIfNaN(double v) {
+        return Double.isNaN(v) ? null : v;
+    }
+}
