@@ -1,0 +1,140 @@
+package dev.carousel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.io.Checkpoint;
+import dev.carousel.io.Json;
+import dev.carousel.sweep.ResultTables;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The real CLI, end to end: train with embedded Spark, read the Parquet back, probe, validate, bad input. */
+class CliTest {
+    static final String TINY = "seed = 3\ntask { name = adding, length = 12, validation-sequences = 40 }\n"
+            + "model.hidden = 8\ntraining { batch-size = 4, updates = 20, eval-every = 10 }\nprobes.every = 10\n";
+
+    record Run(int exit, String out, String err) {}
+
+    static Run cli(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            int code = Main.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void trainWritesTablesCheckpointAndSummaryAtomically(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("tiny.conf");
+        Files.writeString(conf, TINY);
+        Path out = dir.resolve("out");
+        Run run = cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("[     20/20]"), "progress lines expected:\n" + run.out());
+        String hash = ConfigLoader.hash(ConfigLoader.load(conf));
+        Path result = out.resolve("train-" + hash);
+        try (Stream<Path> children = Files.list(out)) {
+            assertEquals(java.util.List.of(result), children.toList(), "only the committed run may be left in --out");
+        }
+        for (String f : new String[] {"summary.md", "run.json", "checkpoint/manifest.json", "checkpoint/parameters.npy"}) {
+            assertTrue(Files.isRegularFile(result.resolve(f)), f);
+        }
+        assertTrue(Files.readString(result.resolve("summary.md")).contains("## Gradient flow by lag"));
+        Map<String, Object> provenance = Json.read(result.resolve("run.json"));
+        assertEquals(hash, provenance.get("config_hash"));
+        assertEquals("completed", provenance.get("status"));
+
+        SparkSession spark = SparkSessions.local("local[1]", "cli-test");
+        try {
+            Dataset<Row> runs = spark.read().parquet(result.resolve("runs").toString());
+            assertEquals(ResultTables.RUNS.fieldNames().length, runs.schema().fields().length);
+            assertEquals(java.util.Arrays.asList(ResultTables.RUNS.fieldNames()),
+                    java.util.Arrays.asList(runs.schema().fieldNames()));
+            assertEquals(1, runs.count());
+            Row r = runs.first();
+            assertEquals(hash, r.getAs("cell"));
+            assertEquals("completed", r.getAs("status"));
+            assertEquals(20L, (long) r.getAs("updates"));
+
+            Dataset<Row> curves = spark.read().parquet(result.resolve("curves").toString());
+            assertEquals(java.util.Arrays.asList(ResultTables.CURVES.fieldNames()),
+                    java.util.Arrays.asList(curves.schema().fieldNames()));
+            assertEquals(3, curves.count()); // updates 0, 10, 20
+
+            Dataset<Row> steps = spark.read().parquet(result.resolve("step_stats").toString());
+            assertEquals(java.util.Arrays.asList(ResultTables.STEP_STATS.fieldNames()),
+                    java.util.Arrays.asList(steps.schema().fieldNames()));
+            // rounds 0, 10, 20 × 5 LSTM probes × 12 steps
+            assertEquals(3L * 5 * 12, steps.count());
+            Row last = steps.filter("probe = 'dh' AND round = 0 AND t = 11").first();
+            assertEquals(0, (int) last.getAs("lag"));
+            assertEquals(4L, (long) last.getAs("count"));
+        } finally {
+            spark.stop();
+        }
+
+        Checkpoint ck = Checkpoint.read(result.resolve("checkpoint"));
+        assertEquals(20, ck.update());
+        Run probe = cli("probe", "--checkpoint", result.resolve("checkpoint").toString(), "--out",
+                dir.resolve("probe").toString());
+        assertEquals(0, probe.exit(), probe.err());
+        Map<String, Object> manifest = Json.read(dir.resolve("probe/manifest.json"));
+        assertTrue(((String) manifest.get("source")).startsWith("checkpoint"));
+        assertTrue(Files.isRegularFile(dir.resolve("probe/probe_dh.npy")));
+    }
+
+    @Test
+    void badConfigFailsInOneLineBeforeAnyWork(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("bad.conf");
+        Files.writeString(conf, "model {\n  hidden = 0\n}\n");
+        Path out = dir.resolve("out");
+        Run run = cli("train", conf.toString(), "--out", out.toString());
+        assertEquals(Main.BAD_INPUT, run.exit());
+        assertEquals(1, run.err().strip().lines().count(), "one line expected, got:\n" + run.err());
+        assertTrue(run.err().contains("model.hidden") && run.err().contains("bad.conf:2"), run.err());
+        assertFalse(Files.exists(out), "nothing may be written for a bad config");
+
+        Run override = cli("validate", conf.toString(), "--set", "model.hidden=4", "--set", "optimizer.learning-rate=-1");
+        assertEquals(Main.BAD_INPUT, override.exit());
+        assertTrue(override.err().contains("optimizer.learning-rate"), override.err());
+
+        Run missing = cli("validate", dir.resolve("nope.conf").toString());
+        assertEquals(Main.BAD_INPUT, missing.exit());
+        assertTrue(missing.err().contains("nope.conf"), missing.err());
+
+        Run noCommand = cli();
+        assertEquals(Main.BAD_INPUT, noCommand.exit());
+    }
+
+    @Test
+    void validatePrintsTheResolvedConfigAndCost(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("tiny.conf");
+        Files.writeString(conf, TINY + "model.forget-gate { mode = chrono }\n");
+        Run run = cli("validate", conf.toString());
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("tmax=12"), "chrono T_max resolves to task.length:\n" + run.out());
+        assertTrue(run.out().contains("is valid") && run.out().contains("GFLOP per update"), run.out());
+    }
+}
