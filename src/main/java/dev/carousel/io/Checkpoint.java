@@ -33,9 +33,9 @@ public record Checkpoint(CarouselConfig config, INDArray parameters, OptimizerSt
     public void write(Path dir, ParameterLayout layout) {
         try (AtomicDirectory out = AtomicDirectory.begin(dir)) {
             Path s = out.staging();
-            Nd4j.writeAsNumpy(parameters, s.resolve("parameters.npy").toFile());
+            writeNpy(parameters, s.resolve("parameters.npy"));
             for (String name : optimizerState.names()) {
-                Nd4j.writeAsNumpy(optimizerState.get(name), s.resolve("optimizer-" + name + ".npy").toFile());
+                writeNpy(optimizerState.get(name), s.resolve("optimizer-" + name + ".npy"));
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("format", FORMAT);
@@ -55,6 +55,14 @@ public record Checkpoint(CarouselConfig config, INDArray parameters, OptimizerSt
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Nd4j.writeAsNumpy writes the underlying buffer from its start, ignoring a view's offset and strides, so
+     * a view (e.g. a slice of a larger array) is copied into a fresh C-ordered array first.
+     */
+    private static void writeNpy(INDArray array, Path file) throws IOException {
+        Nd4j.writeAsNumpy(array.dup('c'), file.toFile());
     }
 
     static List<Map<String, Object>> layoutManifest(ParameterLayout layout) {
