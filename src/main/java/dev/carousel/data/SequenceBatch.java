@@ -20,17 +20,37 @@ public record SequenceBatch(int steps, int batchSize, int inputSize, int outputS
             throw new IllegalArgumentException("batch dimensions must be positive: T=" + steps + " B=" + batchSize
                     + " I=" + inputSize + " O=" + outputSize);
         }
-        if (inputs.length != steps * batchSize * inputSize) {
+        if (inputs.length != Math.multiplyExact(Math.multiplyExact(steps, batchSize), inputSize)) {
             throw new IllegalArgumentException("inputs has " + inputs.length + " values, expected T*B*I = "
                     + steps * batchSize * inputSize);
         }
-        if (targets.length != steps * batchSize * outputSize) {
+        if (targets.length != Math.multiplyExact(Math.multiplyExact(steps, batchSize), outputSize)) {
             throw new IllegalArgumentException("targets has " + targets.length + " values, expected T*B*O = "
                     + steps * batchSize * outputSize);
         }
         if (supervision.lastStep() >= steps) {
             throw new IllegalArgumentException("loss step " + supervision.lastStep() + " is outside T=" + steps);
         }
+    }
+
+    /** Records compare arrays by identity; batches are equal when their contents are. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SequenceBatch s && s.steps == steps && s.batchSize == batchSize && s.inputSize == inputSize
+                && s.outputSize == outputSize && java.util.Arrays.equals(s.inputs, inputs)
+                && java.util.Arrays.equals(s.targets, targets) && s.supervision.equals(supervision);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(steps, batchSize, inputSize, outputSize, java.util.Arrays.hashCode(inputs),
+                java.util.Arrays.hashCode(targets), supervision);
+    }
+
+    @Override
+    public String toString() {
+        return "SequenceBatch[T=" + steps + ", B=" + batchSize + ", I=" + inputSize + ", O=" + outputSize + ", "
+                + supervision + "]";
     }
 
     public double input(int t, int b, int i) {

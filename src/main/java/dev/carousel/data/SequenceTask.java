@@ -6,7 +6,8 @@ package dev.carousel.data;
  * sequences with indices k·B .. k·B+B−1, so regrouping sequences into batches never changes them.
  */
 public interface SequenceTask {
-    /** Short name used in configs and reports, e.g. {@code adding-a2}. */
+    /** Short name used in configs and reports, e.g. {@code adding} (the A2 variant). It seeds the task's
+     * random streams, so renaming a task changes every sequence it generates. */
     String name();
 
     /** Sequence length T (number of time steps fed to the network). */

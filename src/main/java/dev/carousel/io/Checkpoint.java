@@ -84,9 +84,19 @@ public record Checkpoint(CarouselConfig config, INDArray parameters, OptimizerSt
         if (!Files.isRegularFile(manifest)) {
             throw new IllegalArgumentException("checkpoint " + dir + ": no manifest.json (is this a checkpoint directory?)");
         }
-        Map<String, Object> m = Json.read(manifest);
+        Map<String, Object> m;
+        try {
+            m = Json.read(manifest);
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException(manifest + ": not valid JSON: " + e.getCause().getMessage(), e);
+        }
         if (!FORMAT.equals(m.get("format"))) {
             throw new IllegalArgumentException(manifest + ": format is " + m.get("format") + ", expected " + FORMAT);
+        }
+        for (String key : new String[] {"config", "parameters", "optimizer", "update"}) {
+            if (m.get(key) == null) {
+                throw new IllegalArgumentException(manifest + ": missing field '" + key + "'");
+            }
         }
         CarouselConfig config = ConfigLoader.fromConfig(ConfigFactory.parseMap((Map<String, Object>) m.get("config"),
                 manifest.toString()));

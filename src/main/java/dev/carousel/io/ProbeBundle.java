@@ -37,6 +37,10 @@ public final class ProbeBundle {
     /** Writes the bundle atomically into {@code dir}. */
     public static void write(Path dir, RunSetup setup, String source, INDArray theta, SequenceBatch batch,
                              RecurrentNetwork.Result result, RecurrentNetwork.Trace trace, INDArray gradient) {
+        if (result.probes() == null || trace.dh() == null) {
+            throw new IllegalArgumentException("a probe bundle needs a backward pass with probes recorded "
+                    + "(lossAndGradient(..., recordProbes = true)) and its trace");
+        }
         int t = batch.steps();
         int b = batch.batchSize();
         int h = setup.spec().hidden();
