@@ -9,7 +9,7 @@ import dev.carousel.nn.Precision;
  * documents every key and its default in {@code carousel-defaults.conf}.
  */
 public record CarouselConfig(long seed, Task task, Model model, Optimizer optimizer, Training training,
-                             Probes probes) {
+                             Probes probes, Distributed distributed) {
 
     /** @param name adding | copy | temporal-order; @param length T (for copy: the delay; sequences are T+20 long) */
     public record Task(String name, int length, int validationSequences) {}
@@ -31,4 +31,17 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
 
     /** @param every record per-step statistics every this many updates (update 0 = initialisation) */
     public record Probes(boolean enabled, int every) {}
+
+    /** What happens to optimiser state when partitions' parameters are averaged. */
+    public enum OptimizerStateMode { AVERAGE, RESET }
+
+    /**
+     * Synchronous parameter averaging on Spark (DESIGN.md §2): each round broadcasts θ and the optimiser
+     * state, every partition takes {@code localSteps} minibatch steps on its shard, and one treeAggregate
+     * of the given depth averages them. {@code training.updates} counts local steps per partition.
+     *
+     * @param checkpointEvery rounds between checkpoints; 0 writes none
+     */
+    public record Distributed(int partitions, int localSteps, int aggregationDepth, OptimizerStateMode optimizerState,
+                              int checkpointEvery) {}
 }

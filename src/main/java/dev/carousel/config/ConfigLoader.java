@@ -81,7 +81,12 @@ public final class ConfigLoader {
             Key.integer("training.updates", 0, 100_000_000),
             Key.integer("training.eval-every", 1, Integer.MAX_VALUE),
             Key.bool("probes.enabled"),
-            Key.integer("probes.every", 1, Integer.MAX_VALUE));
+            Key.integer("probes.every", 1, Integer.MAX_VALUE),
+            Key.integer("distributed.partitions", 1, 100_000),
+            Key.integer("distributed.local-steps", 1, 100_000_000),
+            Key.integer("distributed.aggregation-depth", 1, 16),
+            Key.choice("distributed.optimizer-state", names(CarouselConfig.OptimizerStateMode.values())),
+            Key.integer("distributed.checkpoint-every", 0, Integer.MAX_VALUE));
 
     private static final Map<String, Key> BY_PATH = byPath();
     /** Section path ("" for the root) to the names of its children, in table order. */
@@ -182,6 +187,11 @@ public final class ConfigLoader {
         v.put("training.eval-every", c.training().evalEvery());
         v.put("probes.enabled", c.probes().enabled());
         v.put("probes.every", c.probes().every());
+        v.put("distributed.partitions", c.distributed().partitions());
+        v.put("distributed.local-steps", c.distributed().localSteps());
+        v.put("distributed.aggregation-depth", c.distributed().aggregationDepth());
+        v.put("distributed.optimizer-state", lower(c.distributed().optimizerState()));
+        v.put("distributed.checkpoint-every", c.distributed().checkpointEvery());
 
         Config out = ConfigFactory.empty();
         for (Map.Entry<String, Object> e : v.entrySet()) {
@@ -240,7 +250,11 @@ public final class ConfigLoader {
                         v.real("optimizer.clip-norm")),
                 new CarouselConfig.Training(v.integer("training.batch-size"), v.integer("training.updates"),
                         v.integer("training.eval-every")),
-                new CarouselConfig.Probes(v.bool("probes.enabled"), v.integer("probes.every")));
+                new CarouselConfig.Probes(v.bool("probes.enabled"), v.integer("probes.every")),
+                new CarouselConfig.Distributed(v.integer("distributed.partitions"), v.integer("distributed.local-steps"),
+                        v.integer("distributed.aggregation-depth"),
+                        CarouselConfig.OptimizerStateMode.valueOf(upper(v.str("distributed.optimizer-state"))),
+                        v.integer("distributed.checkpoint-every")));
     }
 
     /** Validated values by key path, typed by {@link Key#read}. */

@@ -37,7 +37,8 @@ class ConfigLoaderTest {
             new CarouselConfig.Model(CellType.LSTM, 64, new ForgetGate.Learned(1.0), 1.0, Precision.FLOAT32),
             new CarouselConfig.Optimizer(OptimizerKind.ADAM, 0.001, 0.9, 0.9, 0.999, 1e-8, 0.9, 0.0),
             new CarouselConfig.Training(32, 4000, 100),
-            new CarouselConfig.Probes(true, 100));
+            new CarouselConfig.Probes(true, 100),
+            new CarouselConfig.Distributed(1, 1, 2, CarouselConfig.OptimizerStateMode.AVERAGE, 0));
 
     private static CarouselConfig parse(String hocon) {
         return ConfigLoader.parse(hocon, "test.conf");
@@ -53,7 +54,7 @@ class ConfigLoaderTest {
     void defaultsFileDocumentsExactlyTheKeysThatAreWrittenBack() {
         Config defaults = ConfigFactory.parseResources("carousel-defaults.conf");
         assertEquals(leafKeys(defaults), leafKeys(ConfigLoader.toConfig(DOCUMENTED)));
-        assertEquals(25, leafKeys(defaults).size());
+        assertEquals(30, leafKeys(defaults).size());
     }
 
     @Test
@@ -142,7 +143,9 @@ class ConfigLoaderTest {
 
     @Test
     void canonicalIsSortedCompactJsonWithEveryKey() {
-        assertEquals("{\"model\":{\"cell\":\"lstm\",\"forget-gate\":{\"bias\":1.0,\"mode\":\"learned\",\"tmax\":0,"
+        assertEquals("{\"distributed\":{\"aggregation-depth\":2,\"checkpoint-every\":0,\"local-steps\":1,"
+                        + "\"optimizer-state\":\"average\",\"partitions\":1},"
+                        + "\"model\":{\"cell\":\"lstm\",\"forget-gate\":{\"bias\":1.0,\"mode\":\"learned\",\"tmax\":0,"
                         + "\"value\":1.0},\"hidden\":64,\"precision\":\"float32\",\"rnn-gain\":1.0},"
                         + "\"optimizer\":{\"beta1\":0.9,\"beta2\":0.999,\"clip-norm\":0.0,\"epsilon\":1.0E-8,"
                         + "\"learning-rate\":0.001,\"momentum\":0.9,\"name\":\"adam\",\"rho\":0.9},"
