@@ -1,22 +1,13 @@
 package dev.carousel.train;
 
 import dev.carousel.config.CarouselConfig;
-import dev.carousel.data.SequenceBatch;
-import dev.carousel.nn.Probe;
-import dev.carousel.nn.RecurrentNetwork;
-import dev.carousel.optim.GradientClipping;
-import dev.carousel.optim.Optimizer;
 import dev.carousel.optim.OptimizerState;
-import dev.carousel.optim.Optimizers;
 import dev.carousel.stats.StepStats;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.List;
-import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Trains one config on one JVM: minibatch k is sequence block k of the training stream, so a run is a
@@ -29,14 +20,12 @@ public final class LocalTrainer {
 
     private final RunSetup setup;
     private final CarouselConfig config;
-    private final RecurrentNetwork trainNet;
-    private final RecurrentNetwork evalNet;
+    private final LocalSteps steps;
 
     public LocalTrainer(RunSetup setup) {
         this.setup = setup;
         this.config = setup.config();
-        this.trainNet = new RecurrentNetwork(setup.spec());
-        this.evalNet = new RecurrentNetwork(setup.spec());
+        this.steps = new LocalSteps(setup);
     }
 
     public static TrainResult train(CarouselConfig config, TrainingListener listener) {
@@ -47,98 +36,80 @@ public final class LocalTrainer {
         long start = System.nanoTime();
         CarouselConfig.Training tc = config.training();
         INDArray theta = setup.initialParameters();
-        INDArray grad = Nd4j.create(theta.dataType(), theta.length());
-        Optimizer optimizer = Optimizers.create(config.optimizer());
-        OptimizerState state = optimizer.newState(theta);
-        Set<Probe> probes = probeSet();
+        OptimizerState state = steps.optimizer().newState(theta);
+        BatchSource source = index -> setup.trainingBatch(0, index);
         SortedMap<Long, StepStats> stats = new TreeMap<>();
         List<CurvePoint> curve = new ArrayList<>();
+        Window window = new Window();
 
-        curve.add(evaluate(theta, 0, Double.NaN, Double.NaN));
+        curve.add(evaluate(theta, 0, window));
         boolean go = listener.onEvaluation(curve.get(0), tc.updates());
         RunStatus status = RunStatus.COMPLETED;
         long divergedAt = -1;
         long update = 0;
-        double lossSum = 0;
-        double normSum = 0;
-        int window = 0;
         while (go && update < tc.updates()) {
-            SequenceBatch batch = setup.trainingBatch(0, update);
-            boolean probeNow = !probes.isEmpty() && update % config.probes().every() == 0;
-            RecurrentNetwork.Result r = trainNet.lossAndGradient(theta, batch, grad, probeNow);
-            if (probeNow) {
-                stats.put(update, statsOf(r, probes, batch.steps()));
+            // Run to the next evaluation point (a multiple of eval-every, or the last update).
+            int n = (int) Math.min(tc.evalEvery() - update % tc.evalEvery(), tc.updates() - update);
+            LocalSteps.Outcome o = steps.run(theta, state, source, update, n);
+            stats.putAll(o.stats());
+            window.add(o.losses(), o.gradNorms());
+            update += o.steps();
+            if (o.divergedAt() >= 0) {
+                status = RunStatus.DIVERGED;
+                divergedAt = o.divergedAt();
+                break;
             }
-            double norm = GradientClipping.clipByGlobalNorm(grad, config.optimizer().clipNorm());
-            if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
+            CurvePoint point = evaluate(theta, update, window);
+            curve.add(point);
+            if (!Double.isFinite(point.validationLoss())) {
                 status = RunStatus.DIVERGED;
                 divergedAt = update;
                 break;
             }
-            optimizer.update(theta, grad, state);
-            update++;
-            lossSum += r.loss();
-            normSum += norm;
-            window++;
-            if (update % tc.evalEvery() == 0 || update == tc.updates()) {
-                CurvePoint point = evaluate(theta, update, lossSum / window, normSum / window);
-                curve.add(point);
-                lossSum = 0;
-                normSum = 0;
-                window = 0;
-                if (!Double.isFinite(point.validationLoss())) {
-                    status = RunStatus.DIVERGED;
-                    divergedAt = update;
-                    break;
-                }
-                go = listener.onEvaluation(point, tc.updates());
-                if (!go) {
-                    status = RunStatus.STOPPED;
-                }
+            go = listener.onEvaluation(point, tc.updates());
+            if (!go) {
+                status = RunStatus.STOPPED;
             }
         }
-        if (status != RunStatus.DIVERGED && window > 0) { // a stop between evaluations still ends on a point
-            curve.add(evaluate(theta, update, lossSum / window, normSum / window));
-        }
-        if (status != RunStatus.DIVERGED && !probes.isEmpty() && !stats.containsKey(update)) {
-            // Probe the final parameters on the next training batch, without updating.
-            SequenceBatch batch = setup.trainingBatch(0, update);
-            stats.put(update, statsOf(trainNet.lossAndGradient(theta, batch, grad, true), probes, batch.steps()));
+        if (status != RunStatus.DIVERGED && !steps.probes().isEmpty() && !stats.containsKey(update)) {
+            stats.put(update, steps.probe(theta, source.batch(update))); // the final parameters, not updated
         }
         double wall = (System.nanoTime() - start) / 1e9;
         return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall);
     }
 
-    private Set<Probe> probeSet() {
-        Set<Probe> set = EnumSet.noneOf(Probe.class);
-        if (config.probes().enabled()) {
-            for (Probe p : Probe.values()) {
-                if (p.appliesTo(setup.spec().cell())) {
-                    set.add(p);
-                }
+    /** Loss and metric on the configured number of held-out sequences; closes the training window. */
+    private CurvePoint evaluate(INDArray theta, long update, Window window) {
+        int total = config.task().validationSequences();
+        double[] sums = steps.validate(theta, 0, total);
+        return window.close(update, config.training().batchSize(), sums[0] / total, sums[1] / total);
+    }
+
+    /**
+     * Training loss and gradient norm accumulated, update by update in order, between two evaluations.
+     * The distributed trainer keeps the same sums in the same order, which keeps curves bit-identical.
+     */
+    public static final class Window {
+        private double lossSum;
+        private double normSum;
+        private int count;
+
+        public void add(double[] losses, double[] norms) {
+            for (int k = 0; k < losses.length; k++) {
+                lossSum += losses[k];
+                normSum += norms[k];
+                count++;
             }
         }
-        return set;
-    }
 
-    private static StepStats statsOf(RecurrentNetwork.Result r, Set<Probe> probes, int steps) {
-        StepStats stats = new StepStats(steps, probes);
-        stats.record(r.probes());
-        return stats;
-    }
-
-    /** Loss and metric on the configured number of held-out sequences. */
-    private CurvePoint evaluate(INDArray theta, long update, double trainLoss, double gradNorm) {
-        int total = config.task().validationSequences();
-        double lossSum = 0;
-        double metricSum = 0;
-        for (int first = 0; first < total; first += EVAL_BATCH) {
-            int count = Math.min(EVAL_BATCH, total - first);
-            RecurrentNetwork.Evaluation e = evalNet.evaluate(theta, setup.validationBatch(first, count));
-            lossSum += e.loss() * count;
-            metricSum += e.metric() * count;
+        /** The curve point at {@code update}, and a fresh window. */
+        public CurvePoint close(long update, int batchSize, double validationLoss, double validationMetric) {
+            CurvePoint p = new CurvePoint(update, update * batchSize, count == 0 ? Double.NaN : lossSum / count,
+                    validationLoss, validationMetric, count == 0 ? Double.NaN : normSum / count);
+            lossSum = 0;
+            normSum = 0;
+            count = 0;
+            return p;
         }
-        long seen = update * config.training().batchSize();
-        return new CurvePoint(update, seen, trainLoss, lossSum / total, metricSum / total, gradNorm);
     }
 }

@@ -1,0 +1,145 @@
+package dev.carousel.train;
+
+import dev.carousel.data.SequenceBatch;
+import dev.carousel.nn.Probe;
+import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.optim.GradientClipping;
+import dev.carousel.optim.Optimizer;
+import dev.carousel.optim.OptimizerState;
+import dev.carousel.optim.Optimizers;
+import dev.carousel.stats.StepStats;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The inner loop shared by the local trainer and every Spark partition: a run of minibatch steps
+ * (forward, backward with probes when due, clip, update) on one shard, starting from given parameters
+ * and optimiser state. Because both trainers call exactly this code, one Spark partition reproduces the
+ * local trainer bit for bit. Holds a network and its buffers: not thread-safe, one per thread.
+ */
+public final class LocalSteps {
+    private final RunSetup setup;
+    private final RecurrentNetwork net;
+    private final Optimizer optimizer;
+    private final Set<Probe> probes;
+    private INDArray grad;
+    /** A second network, so validation's batch shape never evicts the training buffers. */
+    private RecurrentNetwork evalNet;
+
+    public LocalSteps(RunSetup setup) {
+        this.setup = setup;
+        this.net = new RecurrentNetwork(setup.spec());
+        this.optimizer = Optimizers.create(setup.config().optimizer());
+        this.probes = probeSet(setup);
+    }
+
+    public RunSetup setup() {
+        return setup;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    /** The probes recorded for this model (empty when probes are disabled). */
+    public Set<Probe> probes() {
+        return probes;
+    }
+
+    /**
+     * What a run of steps did.
+     *
+     * @param losses     batch loss of each applied update, in order: [steps]
+     * @param gradNorms  pre-clip global gradient norm of each applied update: [steps]
+     * @param stats      per-step statistics of the updates at which probes were due, keyed by update
+     * @param divergedAt the update whose loss or gradient was not finite (not applied), or −1
+     */
+    public record Outcome(double[] losses, double[] gradNorms, SortedMap<Long, StepStats> stats, long divergedAt) {
+        public int steps() {
+            return losses.length;
+        }
+    }
+
+    /**
+     * Applies up to {@code steps} updates to {@code theta} and {@code state} in place, using batches
+     * {@code firstUpdate, firstUpdate + 1, …} of {@code source}; stops at the first non-finite loss or
+     * gradient norm without applying it.
+     */
+    public Outcome run(INDArray theta, OptimizerState state, BatchSource source, long firstUpdate, int steps) {
+        if (grad == null || grad.length() != theta.length() || grad.dataType() != theta.dataType()) {
+            grad = Nd4j.create(theta.dataType(), theta.length());
+        }
+        double[] losses = new double[steps];
+        double[] norms = new double[steps];
+        SortedMap<Long, StepStats> stats = new TreeMap<>();
+        int every = setup.config().probes().every();
+        for (int k = 0; k < steps; k++) {
+            long update = firstUpdate + k;
+            SequenceBatch batch = source.batch(update);
+            boolean probeNow = !probes.isEmpty() && update % every == 0;
+            RecurrentNetwork.Result r = net.lossAndGradient(theta, batch, grad, probeNow);
+            if (probeNow) {
+                stats.put(update, statsOf(r, batch.steps()));
+            }
+            double norm = GradientClipping.clipByGlobalNorm(grad, setup.config().optimizer().clipNorm());
+            if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
+                return new Outcome(Arrays.copyOf(losses, k), Arrays.copyOf(norms, k), stats, update);
+            }
+            optimizer.update(theta, grad, state);
+            losses[k] = r.loss();
+            norms[k] = norm;
+        }
+        return new Outcome(losses, norms, stats, -1);
+    }
+
+    /** Probes {@code theta} on one batch without updating: the statistics of the final parameters. */
+    public StepStats probe(INDArray theta, SequenceBatch batch) {
+        if (grad == null || grad.length() != theta.length() || grad.dataType() != theta.dataType()) {
+            grad = Nd4j.create(theta.dataType(), theta.length());
+        }
+        return statsOf(net.lossAndGradient(theta, batch, grad, true), batch.steps());
+    }
+
+    /** Sums of loss and metric (each weighted by sequence count) over held-out sequences [first, first + count). */
+    public double[] validate(INDArray theta, long first, long count) {
+        double lossSum = 0;
+        double metricSum = 0;
+        for (long start = first; start < first + count; start += LocalTrainer.EVAL_BATCH) {
+            int n = (int) Math.min(LocalTrainer.EVAL_BATCH, first + count - start);
+            RecurrentNetwork.Evaluation e = evalNet().evaluate(theta, setup.validationBatch(start, n));
+            lossSum += e.loss() * n;
+            metricSum += e.metric() * n;
+        }
+        return new double[] {lossSum, metricSum};
+    }
+
+    private RecurrentNetwork evalNet() {
+        if (evalNet == null) {
+            evalNet = new RecurrentNetwork(setup.spec());
+        }
+        return evalNet;
+    }
+
+    private StepStats statsOf(RecurrentNetwork.Result r, int steps) {
+        StepStats stats = new StepStats(steps, probes);
+        stats.record(r.probes());
+        return stats;
+    }
+
+    static Set<Probe> probeSet(RunSetup setup) {
+        Set<Probe> set = EnumSet.noneOf(Probe.class);
+        if (setup.config().probes().enabled()) {
+            for (Probe p : Probe.values()) {
+                if (p.appliesTo(setup.spec().cell())) {
+                    set.add(p);
+                }
+            }
+        }
+        return set;
+    }
+}
