@@ -31,8 +31,17 @@ public record Checkpoint(CarouselConfig config, INDArray parameters, OptimizerSt
     public static final String FORMAT = "carousel-checkpoint/1";
 
     public void write(Path dir, ParameterLayout layout) {
+        write(dir, layout, staging -> { });
+    }
+
+    /**
+     * Writes the checkpoint and whatever {@code extras} adds to the staging directory (e.g. training
+     * progress), all committed in the same atomic rename.
+     */
+    public void write(Path dir, ParameterLayout layout, java.util.function.Consumer<Path> extras) {
         try (AtomicDirectory out = AtomicDirectory.begin(dir)) {
             Path s = out.staging();
+            extras.accept(s);
             writeNpy(parameters, s.resolve("parameters.npy"));
             for (String name : optimizerState.names()) {
                 writeNpy(optimizerState.get(name), s.resolve("optimizer-" + name + ".npy"));

@@ -94,6 +94,20 @@ public final class LocalTrainer {
         private double normSum;
         private int count;
 
+        public Window() {}
+
+        /** A window restored from a checkpoint's {@link #sums()}. */
+        public Window(double[] sums) {
+            lossSum = sums[0];
+            normSum = sums[1];
+            count = (int) sums[2];
+        }
+
+        /** {loss sum, norm sum, count}: enough to resume the window exactly. */
+        public double[] sums() {
+            return new double[] {lossSum, normSum, count};
+        }
+
         public void add(double[] losses, double[] norms) {
             for (int k = 0; k < losses.length; k++) {
                 lossSum += losses[k];

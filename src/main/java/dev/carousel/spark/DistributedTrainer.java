@@ -1,0 +1,237 @@
+package dev.carousel.spark;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.optim.Optimizer;
+import dev.carousel.optim.OptimizerState;
+import dev.carousel.optim.Optimizers;
+import dev.carousel.stats.StepStats;
+import dev.carousel.train.CurvePoint;
+import dev.carousel.train.LocalTrainer;
+import dev.carousel.train.RunSetup;
+import dev.carousel.train.RunStatus;
+import dev.carousel.train.TrainResult;
+import dev.carousel.train.TrainingListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function2;
+import org.apache.spark.broadcast.Broadcast;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Synchronous parameter averaging on Spark (DESIGN.md §2):
+ * <pre>
+ *   θ, s ← init(seed)
+ *   for round r: broadcast (θ, s); each partition p takes K local steps on its shard (minibatches
+ *       r·K … r·K+K−1); one treeAggregate returns Σ w_p θ_p, Σ w_p s_p, losses, statistics; θ, s ← those
+ *       sums (s reset instead if configured); destroy the broadcast; validate when due; checkpoint when due
+ * </pre>
+ * With one partition this is the local trainer, bit for bit (both run {@code LocalSteps}; the weight is
+ * exactly 1). With N partitions the sums are formed in a fixed tree ({@link RoundSum}), so results do not
+ * depend on the order tasks finish or are retried in.
+ */
+public final class DistributedTrainer {
+    private final JavaSparkContext sc;
+    private final RunSetup setup;
+    private final CarouselConfig config;
+    private final Options options;
+
+    /**
+     * Runtime options that do not change results.
+     *
+     * @param checkpointDir where {@code distributed.checkpoint-every} writes {@code round-NNNNNNNN/}; null: none
+     * @param resume        continue from the newest checkpoint in checkpointDir, if any
+     * @param delayPartition test hook: make this partition a straggler by {@code delayMillis} (−1: none)
+     */
+    public record Options(Path checkpointDir, boolean resume, int delayPartition, long delayMillis) {
+        public static final Options NONE = new Options(null, false, -1, 0);
+    }
+
+    public DistributedTrainer(JavaSparkContext sc, RunSetup setup, Options options) {
+        this.sc = sc;
+        this.setup = setup;
+        this.config = setup.config();
+        this.options = options;
+    }
+
+    /** Shards of the generated task: one element per partition, holding only its coordinates. */
+    public JavaRDD<Shard> generatedShards() {
+        int n = config.distributed().partitions();
+        List<Shard> shards = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            shards.add(new GeneratedShard(config.task().name(), config.task().length(), setup.dataSeed(), p));
+        }
+        return sc.parallelize(shards, n);
+    }
+
+    public TrainResult run(TrainingListener listener) {
+        return run(generatedShards(), listener);
+    }
+
+    public TrainResult run(JavaRDD<Shard> shards, TrainingListener listener) {
+        long start = System.nanoTime();
+        CarouselConfig.Distributed dc = config.distributed();
+        int n = dc.partitions();
+        if (shards.getNumPartitions() != n) {
+            throw new IllegalArgumentException("distributed.partitions = " + n + " but the data has "
+                    + shards.getNumPartitions() + " partitions");
+        }
+        long updates = config.training().updates();
+        int evalEvery = config.training().evalEvery();
+        int sequencesPerUpdate = config.training().batchSize() * n;
+        Optimizer optimizer = Optimizers.create(config.optimizer());
+
+        Progress p = options.resume() && options.checkpointDir() != null
+                ? Checkpoints.newest(options.checkpointDir(), config) : null;
+        INDArray theta;
+        OptimizerState state;
+        List<CurvePoint> curve;
+        SortedMap<Long, StepStats> stats;
+        LocalTrainer.Window window;
+        long update;
+        boolean go = true;
+        if (p != null) {
+            theta = p.theta();
+            state = p.state();
+            curve = new ArrayList<>(p.curve());
+            stats = new TreeMap<>(p.stats());
+            window = new LocalTrainer.Window(p.window());
+            update = p.update();
+        } else {
+            theta = setup.initialParameters();
+            state = optimizer.newState(theta);
+            curve = new ArrayList<>();
+            stats = new TreeMap<>();
+            window = new LocalTrainer.Window();
+            update = 0;
+            curve.add(validate(shards, theta, 0, window, sequencesPerUpdate));
+            go = listener.onEvaluation(curve.get(0), updates);
+        }
+
+        RunStatus status = RunStatus.COMPLETED;
+        long divergedAt = -1;
+        long round = update == 0 ? 0 : (update + dc.localSteps() - 1) / dc.localSteps();
+        while (go && update < updates) {
+            int k = (int) Math.min(dc.localSteps(), updates - update);
+            RoundSum.Node total = aggregate(shards, theta, state, update, k, false);
+            if (total.divergedAt() >= 0) {
+                status = RunStatus.DIVERGED;
+                divergedAt = total.divergedAt();
+                break; // θ keeps the last finite average; nothing diverged is averaged in
+            }
+            theta = FlatArray.of(theta).like(total.theta()).toINDArray();
+            state = nextState(state, total, k, dc.optimizerState());
+            stats.putAll(total.stats());
+            window.add(total.losses(), total.gradNorms());
+            long before = update;
+            update += k;
+            round++;
+            if (update / evalEvery > before / evalEvery || update == updates) {
+                CurvePoint point = validate(shards, theta, update, window, sequencesPerUpdate);
+                curve.add(point);
+                if (!Double.isFinite(point.validationLoss())) {
+                    status = RunStatus.DIVERGED;
+                    divergedAt = update;
+                    break;
+                }
+                go = listener.onEvaluation(point, updates);
+                if (!go) {
+                    status = RunStatus.STOPPED;
+                }
+            }
+            if (options.checkpointDir() != null && dc.checkpointEvery() > 0 && round % dc.checkpointEvery() == 0) {
+                Checkpoints.write(options.checkpointDir(), setup, round,
+                        new Progress(theta, state, update, curve, stats, window.sums()));
+            }
+        }
+        if (status != RunStatus.DIVERGED && !stats.containsKey(update) && setup.config().probes().enabled()) {
+            stats.putAll(aggregate(shards, theta, state, update, 0, true).stats()); // the final parameters
+        }
+        double wall = (System.nanoTime() - start) / 1e9;
+        return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall);
+    }
+
+    /** One round (or, with steps = 0, a probe-only pass) over all partitions: broadcast, treeAggregate, destroy. */
+    RoundSum.Node aggregate(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate, int steps,
+                            boolean probeAfter) {
+        int n = shards.getNumPartitions();
+        List<FlatArray> buffers = new ArrayList<>();
+        for (String name : state.names()) {
+            buffers.add(FlatArray.of(state.get(name)));
+        }
+        RoundInput input = new RoundInput(ConfigLoader.canonical(config), ConfigLoader.hash(config), FlatArray.of(theta),
+                state.names(), buffers, state.step(), firstUpdate, steps, probeAfter, 1.0 / n,
+                options.delayPartition(), options.delayMillis());
+        Broadcast<RoundInput> b = sc.broadcast(input);
+        try {
+            RoundSum sum = shards.treeAggregate(RoundSum.empty(n), new RoundStep(b), RoundSum::merge,
+                    config.distributed().aggregationDepth());
+            return sum.total();
+        } finally {
+            b.destroy();
+        }
+    }
+
+    private OptimizerState nextState(OptimizerState old, RoundSum.Node total, int steps, CarouselConfig.OptimizerStateMode mode) {
+        Map<String, INDArray> buffers = new LinkedHashMap<>();
+        int i = 0;
+        for (String name : old.names()) {
+            buffers.put(name, FlatArray.of(old.get(name)).like(total.state()[i++]).toINDArray());
+        }
+        OptimizerState next = OptimizerState.of(buffers, old.step() + steps);
+        if (mode == CarouselConfig.OptimizerStateMode.RESET) {
+            next.reset();
+        }
+        return next;
+    }
+
+    /**
+     * The seqOp of a round: runs the partition's local steps and adds its leaf. It holds only the
+     * broadcast handle, so the serialized task stays small whatever the model size.
+     */
+    record RoundStep(Broadcast<RoundInput> input) implements Function2<RoundSum, Shard, RoundSum> {
+        @Override
+        public RoundSum call(RoundSum acc, Shard shard) {
+            return acc.add(shard.partition(), PartitionWork.round(input.value(), shard));
+        }
+    }
+
+    /** Distributed validation: each partition scores a contiguous range of held-out sequences; summed in partition order. */
+    private CurvePoint validate(JavaRDD<Shard> shards, INDArray theta, long update, LocalTrainer.Window window,
+                                int sequencesPerUpdate) {
+        int n = shards.getNumPartitions();
+        RoundInput input = new RoundInput(ConfigLoader.canonical(config), ConfigLoader.hash(config), FlatArray.of(theta),
+                List.of(), List.of(), 0, update, 0, false, 1.0 / n, -1, 0);
+        Broadcast<RoundInput> b = sc.broadcast(input);
+        List<double[]> parts;
+        try {
+            parts = new ArrayList<>(shards.map(shard -> PartitionWork.validate(b.value(), shard.partition(), n)).collect());
+        } finally {
+            b.destroy();
+        }
+        parts.sort(Comparator.comparingDouble(a -> a[0]));
+        double loss = 0;
+        double metric = 0;
+        double count = 0;
+        for (double[] a : parts) {
+            loss += a[1];
+            metric += a[2];
+            count += a[3];
+        }
+        // sequences seen counts every partition's batches: batch size × partitions per update
+        return window.close(update, sequencesPerUpdate, loss / count, metric / count);
+    }
+
+    /** Training progress as saved in a checkpoint. */
+    record Progress(INDArray theta, OptimizerState state, long update, List<CurvePoint> curve,
+                    SortedMap<Long, StepStats> stats, double[] window) {}
+
+}

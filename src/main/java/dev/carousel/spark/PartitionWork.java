@@ -1,0 +1,99 @@
+package dev.carousel.spark;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.optim.OptimizerState;
+import dev.carousel.stats.StepStats;
+import dev.carousel.train.BatchSource;
+import dev.carousel.train.LocalSteps;
+import dev.carousel.train.RunSetup;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What an executor does for one partition in one round, or for one validation pass. Static methods
+ * only, so task closures capture nothing but the broadcast handle.
+ */
+final class PartitionWork {
+    private PartitionWork() {}
+
+    /**
+     * One network and optimiser per task thread and config: executors reuse threads across tasks, so
+     * workspaces survive from round to round instead of being rebuilt (and re-parsed) every task.
+     */
+    private static final ThreadLocal<LocalSteps> CACHE = new ThreadLocal<>();
+    private static final ThreadLocal<String> CACHE_KEY = new ThreadLocal<>();
+
+    static LocalSteps steps(String config, String hash) {
+        if (!hash.equals(CACHE_KEY.get())) {
+            CarouselConfig c = ConfigLoader.parse(config, "broadcast config " + hash);
+            CACHE.set(new LocalSteps(RunSetup.of(c)));
+            CACHE_KEY.set(hash);
+        }
+        return CACHE.get();
+    }
+
+    /** K local steps from the broadcast state on this shard, returned as a weighted leaf of the round tree. */
+    static RoundSum.Node round(RoundInput in, Shard shard) {
+        if (shard.partition() == in.delayPartition()) {
+            try {
+                Thread.sleep(in.delayMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        LocalSteps steps = steps(in.config(), in.configHash());
+        int batchSize = steps.setup().config().training().batchSize();
+        BatchSource source = index -> shard.trainingBatch(index, batchSize);
+        INDArray theta = in.theta().toINDArray();
+        Map<String, INDArray> buffers = new LinkedHashMap<>();
+        for (int b = 0; b < in.stateNames().size(); b++) {
+            buffers.put(in.stateNames().get(b), in.stateBuffers().get(b).toINDArray());
+        }
+        OptimizerState state = OptimizerState.of(buffers, in.stateStep());
+
+        LocalSteps.Outcome o = steps.run(theta, state, source, in.firstUpdate(), in.steps());
+        SortedMap<Long, StepStats> stats = new TreeMap<>(o.stats());
+        if (in.probeAfter() && o.divergedAt() < 0) {
+            long next = in.firstUpdate() + o.steps();
+            stats.put(next, steps.probe(theta, source.batch(next)));
+        }
+        double w = in.weight();
+        double[][] state2 = new double[buffers.size()][];
+        int b = 0;
+        for (INDArray buf : buffers.values()) {
+            state2[b++] = scaled(FlatArray.of(buf), w);
+        }
+        return new RoundSum.Node(scaled(FlatArray.of(theta), w), state2, scaled(o.losses(), w), scaled(o.gradNorms(), w),
+                stats, o.divergedAt(), 1);
+    }
+
+    /** {partition, loss sum, metric sum, sequences} over this partition's contiguous range of held-out sequences. */
+    static double[] validate(RoundInput in, int partition, int partitions) {
+        LocalSteps steps = steps(in.config(), in.configHash());
+        long total = steps.setup().config().task().validationSequences();
+        long lo = total * partition / partitions;
+        long hi = total * (partition + 1) / partitions;
+        double[] sums = steps.validate(in.theta().toINDArray(), lo, hi - lo);
+        return new double[] {partition, sums[0], sums[1], hi - lo};
+    }
+
+    private static double[] scaled(FlatArray a, double w) {
+        double[] out = new double[a.length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = w * a.get(i);
+        }
+        return out;
+    }
+
+    private static double[] scaled(double[] a, double w) {
+        double[] out = new double[a.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = w * a[i];
+        }
+        return out;
+    }
+}

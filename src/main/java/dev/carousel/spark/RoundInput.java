@@ -1,0 +1,26 @@
+package dev.carousel.spark;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * What every partition needs for one round, sent once per executor as a broadcast (never in the task
+ * closure, which stays a few hundred bytes whatever the model size).
+ *
+ * @param config       the canonical config (CarouselConfig is rebuilt and cached on the executor)
+ * @param configHash   its hash, the executor cache key
+ * @param theta        θ at the start of the round: [P]
+ * @param stateNames   optimiser buffer names, in order
+ * @param stateBuffers optimiser buffers: [P] each
+ * @param stateStep    optimiser step count at the start of the round
+ * @param firstUpdate  global index of the round's first local step (its minibatch index on every shard)
+ * @param steps        local steps each partition takes (0 for a probe-only pass)
+ * @param probeAfter   probe the resulting parameters on the next minibatch (the final statistics)
+ * @param weight       each partition's share n_p / Σ n: every partition takes the same number of steps
+ *                     of the same batch size, so this is 1/N
+ * @param delayPartition test hook: this partition sleeps {@code delayMillis} before working (−1: none)
+ */
+public record RoundInput(String config, String configHash, FlatArray theta, List<String> stateNames,
+                         List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
+                         boolean probeAfter, double weight, int delayPartition, long delayMillis)
+        implements Serializable {}

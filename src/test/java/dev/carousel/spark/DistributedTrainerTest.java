@@ -1,0 +1,239 @@
+package dev.carousel.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.data.SequenceBatch;
+import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.stats.StepStats;
+import dev.carousel.stats.StepSummary;
+import dev.carousel.train.LocalTrainer;
+import dev.carousel.train.RunSetup;
+import dev.carousel.train.RunStatus;
+import dev.carousel.train.TrainResult;
+import dev.carousel.train.TrainingListener;
+import dev.carousel.nn.Probe;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.ObjectOutputStream;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** Synchronous parameter averaging on real Spark (local[2]): equivalences, determinism, resume. */
+class DistributedTrainerTest {
+    static SparkSession spark;
+    static JavaSparkContext sc;
+
+    static final String BASE = "seed = 5\ntask { name = adding, length = 12, validation-sequences = 30 }\n"
+            + "model.hidden = 8\ntraining { batch-size = 4, updates = 12, eval-every = 4 }\nprobes.every = 4\n";
+
+    @BeforeAll
+    static void start() {
+        spark = SparkSession.builder().master("local[2]").appName("distributed-trainer-test")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    }
+
+    @AfterAll
+    static void stop() {
+        spark.stop();
+    }
+
+    static CarouselConfig config(String extra) {
+        return ConfigLoader.parse(BASE + extra, "test");
+    }
+
+    static TrainResult distributed(CarouselConfig cfg, DistributedTrainer.Options options) {
+        return new DistributedTrainer(sc, RunSetup.of(cfg), options).run(TrainingListener.NONE);
+    }
+
+    static void assertBitIdentical(TrainResult a, TrainResult b) {
+        assertArrayEquals(a.parameters().data().asDouble(), b.parameters().data().asDouble(), 0.0, "parameters");
+        assertEquals(a.optimizerState().names(), b.optimizerState().names());
+        for (String name : a.optimizerState().names()) {
+            assertArrayEquals(a.optimizerState().get(name).data().asDouble(), b.optimizerState().get(name).data().asDouble(),
+                    0.0, "optimizer " + name);
+        }
+        assertEquals(a.optimizerState().step(), b.optimizerState().step());
+        assertEquals(a.curve(), b.curve(), "curve");
+        assertEquals(a.stepStats().keySet(), b.stepStats().keySet(), "probed updates");
+        for (Map.Entry<Long, StepStats> e : a.stepStats().entrySet()) {
+            assertArrayEquals(e.getValue().toByteArray(), b.stepStats().get(e.getKey()).toByteArray(),
+                    "statistics at update " + e.getKey());
+        }
+        assertEquals(a.status(), b.status());
+        assertEquals(a.updates(), b.updates());
+    }
+
+    @Test
+    void onePartitionEqualsTheLocalTrainerBitForBit() {
+        CarouselConfig cfg = config("");
+        assertBitIdentical(LocalTrainer.train(cfg, TrainingListener.NONE), distributed(cfg, DistributedTrainer.Options.NONE));
+        // Several local steps per round still match when evaluations fall on round boundaries.
+        CarouselConfig k3 = config("distributed.local-steps = 3\ntraining.eval-every = 6\n");
+        assertBitIdentical(LocalTrainer.train(k3, TrainingListener.NONE), distributed(k3, DistributedTrainer.Options.NONE));
+    }
+
+    /** Averaging plain-SGD steps of N partitions is one SGD step on their merged batch. */
+    @Test
+    void sgdAveragedEveryStepEqualsOneMachineOnTheMergedBatch() {
+        int n = 4;
+        CarouselConfig cfg = config("distributed.partitions = " + n + "\nmodel.precision = float64\n"
+                + "optimizer { name = sgd, momentum = 0.0, learning-rate = 0.1 }\ntraining.updates = 6\n");
+        TrainResult dist = distributed(cfg, DistributedTrainer.Options.NONE);
+
+        RunSetup setup = RunSetup.of(cfg);
+        INDArray theta = setup.initialParameters();
+        RecurrentNetwork net = new RecurrentNetwork(setup.spec());
+        INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
+        for (long u = 0; u < 6; u++) {
+            net.lossAndGradient(theta, merged(setup, u, n), grad, false);
+            theta.subi(grad.muli(0.1));
+        }
+        double[] expected = theta.data().asDouble();
+        double[] actual = dist.parameters().data().asDouble();
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / Math.max(Math.abs(expected[i]), 1e-12));
+        }
+        System.out.printf("N=%d SGD vs merged batch: max relative difference %.2e%n", n, worst);
+        assertTrue(worst < 1e-6, "max relative difference " + worst);
+    }
+
+    /** The batch of all N partitions' minibatches {@code index}, one after another. */
+    static SequenceBatch merged(RunSetup setup, long index, int n) {
+        SequenceBatch first = setup.trainingBatch(0, index);
+        int t = first.steps();
+        int b = first.batchSize();
+        int i = first.inputSize();
+        int o = first.outputSize();
+        double[] x = new double[t * b * n * i];
+        double[] y = new double[t * b * n * o];
+        for (int p = 0; p < n; p++) {
+            SequenceBatch part = setup.trainingBatch(p, index);
+            for (int s = 0; s < t; s++) {
+                System.arraycopy(part.inputs(), s * b * i, x, (s * b * n + p * b) * i, b * i);
+                System.arraycopy(part.targets(), s * b * o, y, (s * b * n + p * b) * o, b * o);
+            }
+        }
+        return new SequenceBatch(t, b * n, i, o, x, y, first.supervision());
+    }
+
+    @Test
+    void sameSeedIsBitIdenticalWhateverOrderTasksFinishIn() {
+        CarouselConfig cfg = config("distributed { partitions = 3, local-steps = 2 }\n");
+        TrainResult plain = distributed(cfg, DistributedTrainer.Options.NONE);
+        TrainResult firstIsLast = distributed(cfg, new DistributedTrainer.Options(null, false, 0, 400));
+        TrainResult secondIsLast = distributed(cfg, new DistributedTrainer.Options(null, false, 1, 400));
+        assertBitIdentical(plain, firstIsLast);
+        assertBitIdentical(plain, secondIsLast);
+    }
+
+    @Test
+    void statisticsMergedAcrossPartitionsEqualOneRecordOfTheSameSequences() {
+        int n = 3;
+        CarouselConfig cfg = config("distributed.partitions = " + n + "\ntraining.updates = 1\n");
+        TrainResult dist = distributed(cfg, DistributedTrainer.Options.NONE);
+        StepStats merged = dist.stepStats().get(0L);
+
+        RunSetup setup = RunSetup.of(cfg);
+        RecurrentNetwork net = new RecurrentNetwork(setup.spec());
+        INDArray theta = setup.initialParameters();
+        StepStats single = new StepStats(merged.steps(), merged.probes());
+        for (int p = 0; p < n; p++) {
+            single.record(net.lossAndGradient(theta, setup.trainingBatch(p, 0), Nd4j.create(theta.dataType(), theta.length()),
+                    true).probes());
+        }
+        for (Probe probe : merged.probes()) {
+            for (int t = 0; t < merged.steps(); t++) {
+                StepSummary a = single.summary(probe, t);
+                StepSummary b = merged.summary(probe, t);
+                assertEquals(a.count(), b.count());
+                assertEquals(a.skipped(), b.skipped());
+                if (a.count() == 0) { // every value was −∞ (e.g. dwh_step at t = 0, where h_{−1} = 0)
+                    assertTrue(Double.isNaN(b.mean()));
+                    continue;
+                }
+                assertEquals(a.min(), b.min(), 0.0);
+                assertEquals(a.max(), b.max(), 0.0);
+                assertEquals(a.mean(), b.mean(), 1e-12 * Math.max(1, Math.abs(a.mean())));
+                assertEquals(a.std(), b.std(), 1e-9 * Math.max(1, Math.abs(a.std())));
+                // Fewer values than the sketch's k: KLL is exact, so quantiles agree exactly.
+                assertEquals(a.p50(), b.p50(), 0.0);
+            }
+        }
+    }
+
+    @Test
+    void aDivergedPartitionIsNeverAveragedIn() {
+        CarouselConfig cfg = ConfigLoader.parse("task { name = adding, length = 30, validation-sequences = 16 }\n"
+                + "model { cell = rnn, hidden = 16, rnn-gain = 3.0 }\n"
+                + "optimizer { name = sgd, learning-rate = 10.0, momentum = 0.0 }\n"
+                + "training { batch-size = 4, updates = 200, eval-every = 50 }\ndistributed.partitions = 2\n", "test");
+        TrainResult r = distributed(cfg, DistributedTrainer.Options.NONE);
+        assertEquals(RunStatus.DIVERGED, r.status());
+        assertTrue(r.divergedAt() >= 0 && r.divergedAt() < 200);
+        for (double v : r.parameters().data().asDouble()) {
+            assertTrue(Double.isFinite(v), "a non-finite value was averaged into θ");
+        }
+    }
+
+    @Test
+    void resumingFromACheckpointReachesTheUninterruptedResult(@TempDir Path dir) {
+        CarouselConfig cfg = config("distributed { partitions = 2, local-steps = 2, checkpoint-every = 1 }\n");
+        TrainResult uninterrupted = distributed(cfg, DistributedTrainer.Options.NONE);
+        // Interrupt after the evaluation at update 4 (round 2, which has just been checkpointed).
+        RunSetup setup = RunSetup.of(cfg);
+        TrainResult stopped = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, false, -1, 0))
+                .run((point, total) -> point.update() < 4);
+        assertEquals(RunStatus.STOPPED, stopped.status());
+        assertEquals(4, stopped.updates());
+        TrainResult resumed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, true, -1, 0))
+                .run(TrainingListener.NONE);
+        assertBitIdentical(uninterrupted, resumed);
+    }
+
+    /** Weights travel by broadcast: the task's function holds a broadcast handle, not θ. */
+    @Test
+    void taskClosuresStaySmallWhateverTheModelSize() throws IOException {
+        CarouselConfig big = config("model.hidden = 512\n");
+        long parameters = RunSetup.of(big).spec().layout().count();
+        RoundInput input = new RoundInput(ConfigLoader.canonical(big), ConfigLoader.hash(big),
+                FlatArray.of(RunSetup.of(big).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1,
+                false, 1.0, -1, 0);
+        Broadcast<RoundInput> b = sc.broadcast(input);
+        try {
+            int closure = serializedSize(new DistributedTrainer.RoundStep(b));
+            int zero = serializedSize(RoundSum.empty(8));
+            int weights = serializedSize(input);
+            System.out.printf("%d parameters: broadcast payload %d bytes, task function %d bytes, zero value %d bytes%n",
+                    parameters, weights, closure, zero);
+            assertTrue(weights > 4 * parameters, "the payload holds θ");
+            assertTrue(closure < 2_000, "task function is " + closure + " bytes");
+            assertTrue(zero < 2_000, "zero value is " + zero + " bytes");
+        } finally {
+            b.destroy();
+        }
+    }
+
+    static int serializedSize(Object o) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(o);
+        }
+        return bytes.size();
+    }
+}
