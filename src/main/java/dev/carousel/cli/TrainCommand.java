@@ -9,7 +9,8 @@ import dev.carousel.io.Json;
 import dev.carousel.report.RunSummary;
 import dev.carousel.sweep.ResultTables;
 import dev.carousel.train.CurvePoint;
-import dev.carousel.train.LocalTrainer;
+import dev.carousel.spark.DistributedTrainer;
+import org.apache.spark.api.java.JavaSparkContext;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.TrainResult;
 import java.io.IOException;
@@ -27,7 +28,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Trains one config on this JVM and commits its results atomically to {@code OUT/train-HASH/}:
+ * Trains one config with synchronous parameter averaging on Spark (embedded local mode by default)
+ * and commits its results atomically to {@code OUT/train-HASH/}:
  * Parquet tables {@code runs}, {@code curves}, {@code step_stats} (written through Spark in local
  * mode), a {@code checkpoint/} of the final parameters, {@code run.json} provenance and {@code summary.md}.
  */
@@ -48,6 +50,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "Print only the final line.")
     boolean quiet;
 
+    @Option(names = "--resume", description = "Continue from the newest round checkpoint in DIR/checkpoints-<hash>/ "
+            + "(written every distributed.checkpoint-every rounds); the result equals an uninterrupted run.")
+    boolean resume;
+
     @Override
     public Integer call() {
         CarouselConfig cfg = config.load();
@@ -61,12 +67,26 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "carousel train: %s%n  %d parameters, results -> %s%n", setup.describe(),
                     setup.spec().layout().count(), target);
         }
-        Progress progress = new Progress(quiet, metric);
-        TrainResult result = new LocalTrainer(setup).run(progress);
-
+        Progress progress = new Progress(quiet, metric, cfg.distributed().localSteps());
+        Path checkpoints = out.resolve("checkpoints-" + ConfigLoader.hash(cfg));
         AtomicDirectory.cleanStale(out);
-        try (SparkSession spark = SparkSessions.local(master, "carousel-train");
-             AtomicDirectory dir = AtomicDirectory.begin(target)) {
+        try (SparkSession spark = SparkSessions.local(master, "carousel-train " + ConfigLoader.hash(cfg))) {
+            TrainResult result = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup,
+                    new DistributedTrainer.Options(checkpoints, resume, -1, 0)).run(progress);
+            commit(spark, setup, result, target, metric);
+            AtomicDirectory.deleteRecursively(checkpoints); // the run is committed: nothing left to resume
+            CurvePoint last = result.last();
+            System.out.printf(Locale.ROOT, "%s after %d updates in %.1f s: validation loss %.4f, %s %.4f -> %s%n",
+                    result.status().name().toLowerCase(), result.updates(), result.wallSeconds(), last.validationLoss(),
+                    metric, last.validationMetric(), target.resolve("summary.md"));
+        }
+        return 0;
+    }
+
+    /** Writes the tables, checkpoint, provenance and summary into {@code target} in one atomic commit. */
+    private static void commit(SparkSession spark, RunSetup setup, TrainResult result, Path target, String metric) {
+        CarouselConfig cfg = setup.config();
+        try (AtomicDirectory dir = AtomicDirectory.begin(target)) {
             Path s = dir.staging();
             String cell = ConfigLoader.hash(cfg);
             ResultTables.write(spark, List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
@@ -84,22 +104,19 @@ final class TrainCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        CurvePoint last = result.last();
-        System.out.printf(Locale.ROOT, "%s after %d updates in %.1f s: validation loss %.4f, %s %.4f -> %s%n",
-                result.status().name().toLowerCase(), result.updates(), result.wallSeconds(), last.validationLoss(),
-                metric, last.validationMetric(), target.resolve("summary.md"));
-        return 0;
     }
 
     /** One line per evaluation: progress, losses, speed and ETA. */
     static final class Progress implements dev.carousel.train.TrainingListener {
         private final boolean quiet;
         private final String metric;
+        private final int localSteps;
         private final long start = System.nanoTime();
 
-        Progress(boolean quiet, String metric) {
+        Progress(boolean quiet, String metric, int localSteps) {
             this.quiet = quiet;
             this.metric = metric;
+            this.localSteps = localSteps;
         }
 
         @Override
@@ -110,10 +127,12 @@ final class TrainCommand implements Callable<Integer> {
             double secs = (System.nanoTime() - start) / 1e9;
             double rate = p.update() / Math.max(secs, 1e-9);
             String eta = p.update() == 0 ? "?" : duration((total - p.update()) / rate);
-            System.out.printf(Locale.ROOT, "[%7d/%d] train %-9s val %.4f %s %.4f |g| %-9s %6.1f upd/s  ETA %s%n",
-                    p.update(), total, Double.isNaN(p.trainLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", p.trainLoss()),
+            long rounds = (total + localSteps - 1) / localSteps;
+            long round = (p.update() + localSteps - 1) / localSteps;
+            System.out.printf(Locale.ROOT, "[round %d/%d, update %7d/%d] train %-9s val %.4f %s %.4f |g| %-9s "
+                            + "%.2f rounds/s  ETA %s%n", round, rounds, p.update(), total, Double.isNaN(p.trainLoss()) ? "-" : String.format(Locale.ROOT, "%.4f", p.trainLoss()),
                     p.validationLoss(), metric, p.validationMetric(),
-                    Double.isNaN(p.gradNorm()) ? "-" : String.format(Locale.ROOT, "%.3g", p.gradNorm()), rate, eta);
+                    Double.isNaN(p.gradNorm()) ? "-" : String.format(Locale.ROOT, "%.3g", p.gradNorm()), rate / localSteps, eta);
             return true;
         }
 

@@ -137,7 +137,8 @@ public final class AtomicDirectory implements AutoCloseable {
         }
     }
 
-    static void deleteRecursively(Path root) {
+    /** Deletes a file tree; a missing root is fine. */
+    public static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {
             return;
         }

@@ -52,7 +52,7 @@ class CliTest {
         Path out = dir.resolve("out");
         Run run = cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.out().contains("[     20/20]"), "progress lines expected:\n" + run.out());
+        assertTrue(run.out().contains("update      20/20]"), "progress lines expected:\n" + run.out());
         String hash = ConfigLoader.hash(ConfigLoader.load(conf));
         Path result = out.resolve("train-" + hash);
         try (Stream<Path> children = Files.list(out)) {

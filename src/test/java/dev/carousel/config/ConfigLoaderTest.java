@@ -38,7 +38,7 @@ class ConfigLoaderTest {
             new CarouselConfig.Optimizer(OptimizerKind.ADAM, 0.001, 0.9, 0.9, 0.999, 1e-8, 0.9, 0.0),
             new CarouselConfig.Training(32, 4000, 100),
             new CarouselConfig.Probes(true, 100),
-            new CarouselConfig.Distributed(1, 1, 2, CarouselConfig.OptimizerStateMode.AVERAGE, 0));
+            new CarouselConfig.Distributed(1, 10, 2, CarouselConfig.OptimizerStateMode.AVERAGE, 0));
 
     private static CarouselConfig parse(String hocon) {
         return ConfigLoader.parse(hocon, "test.conf");
@@ -143,7 +143,7 @@ class ConfigLoaderTest {
 
     @Test
     void canonicalIsSortedCompactJsonWithEveryKey() {
-        assertEquals("{\"distributed\":{\"aggregation-depth\":2,\"checkpoint-every\":0,\"local-steps\":1,"
+        assertEquals("{\"distributed\":{\"aggregation-depth\":2,\"checkpoint-every\":0,\"local-steps\":10,"
                         + "\"optimizer-state\":\"average\",\"partitions\":1},"
                         + "\"model\":{\"cell\":\"lstm\",\"forget-gate\":{\"bias\":1.0,\"mode\":\"learned\",\"tmax\":0,"
                         + "\"value\":1.0},\"hidden\":64,\"precision\":\"float32\",\"rnn-gain\":1.0},"

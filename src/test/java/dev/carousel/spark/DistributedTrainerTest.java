@@ -38,7 +38,8 @@ class DistributedTrainerTest {
     static JavaSparkContext sc;
 
     static final String BASE = "seed = 5\ntask { name = adding, length = 12, validation-sequences = 30 }\n"
-            + "model.hidden = 8\ntraining { batch-size = 4, updates = 12, eval-every = 4 }\nprobes.every = 4\n";
+            + "model.hidden = 8\ntraining { batch-size = 4, updates = 12, eval-every = 4 }\nprobes.every = 4\n"
+            + "distributed.local-steps = 1\n";
 
     @BeforeAll
     static void start() {
