@@ -9,14 +9,23 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Zero-copy element access to a whole, contiguous, row-major ND4J array, for the fused pointwise
  * loops of the time step. Why not ND4J ops there: each ND4J op costs a native dispatch of tens of
  * microseconds, and an LSTM step needs about twenty pointwise ops on a [B, H] block whose arithmetic
- * takes less than that; one JIT-compiled loop over the native memory replaces them all. Matrix
- * products stay with ND4J's BLAS. Values are read and computed as double and stored in the array's
- * own precision.
+ * takes less than that; one JIT-compiled loop replaces them all. Loops copy a step's block into a
+ * Java array ({@link #read}), compute, and copy it back ({@link #write}): bulk copies are memcpy-fast and
+ * array loops compile far better than per-element buffer calls. Matrix products stay with ND4J's BLAS.
+ * Values are computed as double and stored in the array's own precision.
+ *
+ * <p>Not thread-safe (a float32 tensor reuses one conversion buffer).
  */
 abstract class RawTensor {
     abstract double get(int i);
 
     abstract void set(int i, double v);
+
+    /** Copies elements [offset, offset + len) into {@code dst[0..len)}. */
+    abstract void read(int offset, double[] dst, int len);
+
+    /** Copies {@code src[0..len)} into elements [offset, offset + len). */
+    abstract void write(int offset, double[] src, int len);
 
     static RawTensor of(INDArray array) {
         if (array.isView() || array.offset() != 0 || array.ordering() != 'c') {
@@ -33,6 +42,7 @@ abstract class RawTensor {
 
     private static final class Float32 extends RawTensor {
         private final FloatBuffer b;
+        private float[] scratch = new float[0];
 
         Float32(FloatBuffer b) {
             this.b = b;
@@ -46,6 +56,31 @@ abstract class RawTensor {
         @Override
         void set(int i, double v) {
             b.put(i, (float) v);
+        }
+
+        @Override
+        void read(int offset, double[] dst, int len) {
+            float[] f = scratch(len);
+            b.get(offset, f, 0, len);
+            for (int k = 0; k < len; k++) {
+                dst[k] = f[k];
+            }
+        }
+
+        @Override
+        void write(int offset, double[] src, int len) {
+            float[] f = scratch(len);
+            for (int k = 0; k < len; k++) {
+                f[k] = (float) src[k];
+            }
+            b.put(offset, f, 0, len);
+        }
+
+        private float[] scratch(int len) {
+            if (scratch.length < len) {
+                scratch = new float[len];
+            }
+            return scratch;
         }
     }
 
@@ -64,6 +99,16 @@ abstract class RawTensor {
         @Override
         void set(int i, double v) {
             b.put(i, v);
+        }
+
+        @Override
+        void read(int offset, double[] dst, int len) {
+            b.get(offset, dst, 0, len);
+        }
+
+        @Override
+        void write(int offset, double[] src, int len) {
+            b.put(offset, src, 0, len);
         }
     }
 }

@@ -161,59 +161,58 @@ public final class RecurrentNetwork {
         // z = x·W_x + b for all steps at once; the recurrent term is added per step below.
         Nd4j.gemm(w.x, p.wx, w.z, false, false, 1.0, 0.0);
         w.z.addiRowVector(p.b);
-        final RawTensor z = w.rz;
-        final RawTensor hs = w.rhs;
+        final int bg = bn * g;
+        final int bh = bn * h;
+        final double[] zb = w.zBlock;       // [B, G] z_t, then its activations
+        final double[] hb = w.hBlock;       // [B, H] h_t
+        final double[] cb = w.cBlock;       // [B, H] c_t
+        final double[] cPrev = w.cPrevBlock; // [B, H] c_{t−1}
+        final double[] tcb = w.tcBlock;     // [B, H] tanh(c_t)
+        java.util.Arrays.fill(cPrev, 0.0);
         for (int t = 0; t < tn; t++) {
             if (t > 0) { // h_{−1} = 0: no recurrent term at t = 0
                 Nd4j.gemm(w.hPrev[t], p.wh, w.zT[t], false, false, 1.0, 1.0);
             }
-            for (int s = 0; s < bn; s++) {
-                int row = t * bn + s;
-                int zr = row * g;
-                int prev = row * h;        // h_{t−1}, c_{t−1} in the (T+1)·B-row buffers
-                int cur = (row + bn) * h;  // h_t, c_t
-                if (lstm) {
-                    final RawTensor cs = w.rcs;
+            w.rz.read(t * bg, zb, bg);
+            if (lstm) {
+                for (int s = 0; s < bn; s++) {
+                    int zr = s * g;
+                    int hr = s * h;
                     for (int u = 0; u < h; u++) {
-                        double i = sigmoid(z.get(zr + u));
-                        double f = Double.isNaN(constantForget) ? sigmoid(z.get(zr + h + u)) : constantForget;
-                        double gg = tanh(z.get(zr + 2 * h + u));
-                        double o = sigmoid(z.get(zr + 3 * h + u));
-                        z.set(zr + u, i);
-                        z.set(zr + h + u, f);
-                        z.set(zr + 2 * h + u, gg);
-                        z.set(zr + 3 * h + u, o);
+                        double i = sigmoid(zb[zr + u]);
+                        double f = Double.isNaN(constantForget) ? sigmoid(zb[zr + h + u]) : constantForget;
+                        double gg = tanh(zb[zr + 2 * h + u]);
+                        zb[zr + u] = i;
+                        zb[zr + h + u] = f;
+                        zb[zr + 2 * h + u] = gg;
+                        zb[zr + 3 * h + u] = sigmoid(zb[zr + 3 * h + u]);
                         // c_t = f ⊙ c_{t−1} + i ⊙ g   (the carousel)
-                        cs.set(cur + u, f * cs.get(prev + u) + i * gg);
-                    }
-                } else {
-                    for (int u = 0; u < h; u++) {
-                        z.set(zr + u, tanh(z.get(zr + u)));
+                        cb[hr + u] = f * cPrev[hr + u] + i * gg;
                     }
                 }
-            }
-            if (lstm) {
-                perturb(w, true, t);
+                perturb(cb, true, t);
                 // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass.
                 for (int s = 0; s < bn; s++) {
-                    int row = t * bn + s;
-                    int zr = row * g;
-                    int cur = (row + bn) * h;
+                    int zr = s * g;
+                    int hr = s * h;
                     for (int u = 0; u < h; u++) {
-                        double tc = tanh(w.rcs.get(cur + u));
-                        w.rtc.set(row * h + u, tc);
-                        hs.set(cur + u, z.get(zr + 3 * h + u) * tc);
+                        double tc = tanh(cb[hr + u]);
+                        tcb[hr + u] = tc;
+                        hb[hr + u] = zb[zr + 3 * h + u] * tc;
                     }
                 }
+                w.rcs.write((t + 1) * bh, cb, bh);
+                w.rtc.write(t * bh, tcb, bh);
+                System.arraycopy(cb, 0, cPrev, 0, bh);
             } else {
-                for (int s = 0; s < bn; s++) {
-                    int row = t * bn + s;
-                    for (int u = 0; u < h; u++) {
-                        hs.set((row + bn) * h + u, z.get(row * g + u));
-                    }
+                for (int k = 0; k < bh; k++) {
+                    zb[k] = tanh(zb[k]);
+                    hb[k] = zb[k];
                 }
             }
-            perturb(w, false, t);
+            perturb(hb, false, t);
+            w.rz.write(t * bg, zb, bg);
+            w.rhs.write((t + 1) * bh, hb, bh);
         }
         return head(w, p, batch);
     }
@@ -239,12 +238,11 @@ public final class RecurrentNetwork {
         this.perturbation = p;
     }
 
-    private void perturb(Workspace w, boolean cell, int t) {
+    /** Adds the test perturbation to element (sequence, unit) of the step's [B, H] block, if it targets it. */
+    private void perturb(double[] block, boolean cell, int t) {
         StatePerturbation p = perturbation;
         if (p != null && p.cell() == cell && p.step() == t) {
-            RawTensor target = cell ? w.rcs : w.rhs;
-            int k = ((t + 1) * w.b + p.sequence()) * spec.hidden() + p.unit();
-            target.set(k, target.get(k) + p.epsilon());
+            block[p.sequence() * spec.hidden() + p.unit()] += p.epsilon();
         }
     }
 
@@ -356,51 +354,60 @@ public final class RecurrentNetwork {
                 w.dhT[steps[k]].assign(w.dhpK[k]);
             }
         }
-        final RawTensor z = w.rz;
-        final RawTensor dh = w.rdh;
-        final RawTensor dz = w.rdz;
         final boolean learnedForget = Double.isNaN(constantForget);
+        final int bg = bn * g;
+        final int bh = bn * h;
+        final double[] zb = w.zBlock;        // [B, G] activations of step t
+        final double[] dhb = w.hBlock;       // [B, H] δh_t
+        final double[] tcb = w.tcBlock;      // [B, H] tanh(c_t)
+        final double[] cPrev = w.cPrevBlock; // [B, H] c_{t−1}
+        final double[] dcb = w.cBlock;       // [B, H] δc_t
+        final double[] dcNext = w.dcNextBlock; // [B, H] δc_{t+1}
+        final double[] fNext = w.fNextBlock; // [B, H] f_{t+1}
+        final double[] dzb = w.dzBlock;      // [B, G] δz_t
         for (int t = tn - 1; t >= 0; t--) {
             if (t < tn - 1) { // δh_t += δz_{t+1}·W_hᵀ
                 Nd4j.gemm(w.dzT[t + 1], p.wh, w.dhT[t], false, true, 1.0, 1.0);
             }
-            for (int s = 0; s < bn; s++) {
-                int row = t * bn + s;
-                int zr = row * g;
-                int hr = row * h;
-                if (lstm) {
-                    final RawTensor dc = w.rdc;
-                    final RawTensor cs = w.rcs;
-                    final RawTensor tcs = w.rtc;
-                    boolean last = t == tn - 1;
-                    int next = (row + bn) * g; // z row of step t+1
+            w.rdh.read(t * bh, dhb, bh);
+            w.rz.read(t * bg, zb, bg);
+            if (lstm) {
+                w.rtc.read(t * bh, tcb, bh);
+                w.rcs.read(t * bh, cPrev, bh);
+                boolean last = t == tn - 1;
+                for (int s = 0; s < bn; s++) {
+                    int zr = s * g;
+                    int hr = s * h;
                     for (int u = 0; u < h; u++) {
-                        double dhv = dh.get(hr + u);
-                        double tc = tcs.get(hr + u);
-                        double i = z.get(zr + u);
-                        double f = z.get(zr + h + u);
-                        double gg = z.get(zr + 2 * h + u);
-                        double o = z.get(zr + 3 * h + u);
+                        double dhv = dhb[hr + u];
+                        double tc = tcb[hr + u];
+                        double i = zb[zr + u];
+                        double f = zb[zr + h + u];
+                        double gg = zb[zr + 2 * h + u];
+                        double o = zb[zr + 3 * h + u];
                         // δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + δc_{t+1} ⊙ f_{t+1}: the second term is the
                         // carousel, the only path back in time with no squashing derivative.
                         double dcv = dhv * o * (1 - tc * tc);
                         if (!last) {
-                            dcv += dc.get(hr + bn * h + u) * z.get(next + h + u);
+                            dcv += dcNext[hr + u] * fNext[hr + u];
                         }
-                        dc.set(hr + u, dcv);
-                        dz.set(zr + u, dcv * gg * i * (1 - i));                         // δi
-                        dz.set(zr + h + u, learnedForget                                 // δf (a constant gate has
-                                ? dcv * cs.get(hr + u) * f * (1 - f) : 0.0);             //   no parameters to train)
-                        dz.set(zr + 2 * h + u, dcv * i * (1 - gg * gg));                 // δg
-                        dz.set(zr + 3 * h + u, dhv * tc * o * (1 - o));                  // δo
-                    }
-                } else {
-                    for (int u = 0; u < h; u++) {
-                        double hv = z.get(zr + u);
-                        dz.set(zr + u, dh.get(hr + u) * (1 - hv * hv)); // δz = δh ⊙ (1 − h²)
+                        dcb[hr + u] = dcv;
+                        dzb[zr + u] = dcv * gg * i * (1 - i);                            // δi
+                        dzb[zr + h + u] = learnedForget                                  // δf (a constant gate has
+                                ? dcv * cPrev[hr + u] * f * (1 - f) : 0.0;                //   no parameters to train)
+                        dzb[zr + 2 * h + u] = dcv * i * (1 - gg * gg);                    // δg
+                        dzb[zr + 3 * h + u] = dhv * tc * o * (1 - o);                     // δo
+                        fNext[hr + u] = f;
                     }
                 }
+                w.rdc.write(t * bh, dcb, bh);
+                System.arraycopy(dcb, 0, dcNext, 0, bh);
+            } else {
+                for (int k = 0; k < bh; k++) {
+                    dzb[k] = dhb[k] * (1 - zb[k] * zb[k]); // δz = δh ⊙ (1 − h²)
+                }
             }
+            w.rdz.write(t * bg, dzb, bg);
         }
         // One GEMM each over all steps: dW_x = xᵀ·δz, dW_h = h_{t−1}ᵀ·δz, db = 1ᵀ·δz (all / B).
         Nd4j.gemm(w.x, w.dz, grad.wx, true, false, invB, 0.0);
@@ -559,6 +566,8 @@ public final class RecurrentNetwork {
         final INDArray gramA;    // [B, B]
         final INDArray gramD;    // [B, B]
         final RawTensor rx, rz, rhs, rcs, rtc, ryhat, rdy, rdh, rdc, rdz, rgramA, rgramD;
+        /** One step's blocks as Java arrays for the fused pointwise loops: [B, G] or [B, H]. */
+        final double[] zBlock, dzBlock, hBlock, cBlock, cPrevBlock, tcBlock, dcNextBlock, fNextBlock;
 
         final INDArray[] zT, hPrev, hT, dhT, dzT; // per-step [B, ·] views for the per-step GEMMs
         final INDArray[] hpK, dhpK;
@@ -604,6 +613,14 @@ public final class RecurrentNetwork {
             rdz = RawTensor.of(dz);
             rgramA = RawTensor.of(gramA);
             rgramD = RawTensor.of(gramD);
+            zBlock = new double[b * g];
+            dzBlock = new double[b * g];
+            hBlock = new double[b * h];
+            cBlock = new double[b * h];
+            cPrevBlock = new double[b * h];
+            tcBlock = new double[b * h];
+            dcNextBlock = new double[b * h];
+            fNextBlock = new double[b * h];
 
             zT = new INDArray[t];
             hPrev = new INDArray[t];
