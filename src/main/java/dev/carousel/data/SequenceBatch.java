@@ -14,7 +14,8 @@ package dev.carousel.data;
  * slice is a contiguous block of B rows.
  */
 public record SequenceBatch(int steps, int batchSize, int inputSize, int outputSize,
-                            double[] inputs, double[] targets, Supervision supervision) {
+                            double[] inputs, double[] targets, Supervision supervision)
+        implements java.io.Serializable {
     public SequenceBatch {
         if (steps <= 0 || batchSize <= 0 || inputSize <= 0 || outputSize <= 0) {
             throw new IllegalArgumentException("batch dimensions must be positive: T=" + steps + " B=" + batchSize

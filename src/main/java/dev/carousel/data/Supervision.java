@@ -9,7 +9,7 @@ import java.util.Arrays;
  * @param kind  the per-step loss
  * @param steps the 0-based time steps that carry a loss, strictly increasing, each in [0, T)
  */
-public record Supervision(LossKind kind, int[] steps) {
+public record Supervision(LossKind kind, int[] steps) implements java.io.Serializable {
     public Supervision {
         if (steps.length == 0) {
             throw new IllegalArgumentException("a supervision needs at least one loss step");

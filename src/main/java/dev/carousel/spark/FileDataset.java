@@ -1,0 +1,544 @@
+package dev.carousel.spark;
+
+import static dev.carousel.spark.FileFormats.bad;
+
+import dev.carousel.data.LossKind;
+import dev.carousel.data.SequenceBatch;
+import dev.carousel.data.Supervision;
+import dev.carousel.spark.Located.ByPosition;
+import dev.carousel.spark.FileFormats.Layout;
+import dev.carousel.spark.FileFormats.Read;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntFunction;
+import java.util.stream.Stream;
+import org.apache.spark.HashPartitioner;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * A sequence dataset read from files through Spark, validated in full before any training, and cut into
+ * one {@link FileShard} per Spark partition.
+ *
+ * <h2>Layouts</h2>
+ * <ul>
+ *   <li><b>parquet</b>: one row per sequence; {@code features: array<array<float>>} shaped [T][I] and
+ *       either {@code target: array<float>} (regression: O = its length, MSE at the last step) or
+ *       {@code label: int} (classification: one-hot over O = max label + 1 classes unless
+ *       {@code numClasses} is given, cross-entropy at the last step). Double elements and long/short/byte
+ *       labels are accepted too. Rows are named by their 0-based index within their file
+ *       ({@code _metadata.row_index}).</li>
+ *   <li><b>csv</b>: a header, then one line per step {@code seq_id, t, x1..xI[, y]}, columns found by
+ *       name (any order; x columns ordered x1, x2, …, x10 by number). Each seq_id needs every t = 0..T−1
+ *       exactly once, in any line order and possibly across files. With a {@code y} column, y at the last
+ *       step is the target (MSE at the last step, O = 1; y on other lines may be empty and is ignored once
+ *       checked to be numeric). Without one, the task is next-step prediction: inputs x_0..x_{T−2},
+ *       targets x_1..x_{T−1}, MSE at every step, so the model's T is one less than the stored steps and
+ *       O = I. Lines are named file:line (1-based, the header is line 1); blank lines are skipped.</li>
+ *   <li><b>text</b>: character-level modelling; vocabulary = the sorted set of characters (Unicode code
+ *       points) of all files; each file is cut into windows of T+1 characters at stride T (windows never
+ *       cross files, a shorter tail is dropped); inputs one-hot of characters 0..T−1, targets one-hot of
+ *       characters 1..T, cross-entropy at every step; I = O = vocabulary size.</li>
+ * </ul>
+ * A path may be a file or a directory; in a directory, files whose names start with '.' or '_' are
+ * skipped, as Spark does.
+ *
+ * <h2>Validation</h2>
+ * {@link #open} reads everything and throws an {@link IllegalArgumentException} with a one-line message
+ * naming the file and row (or line) and what was expected, for: missing path, empty file or no rows,
+ * ragged sequences (a different number of steps, or a step with a different number of features, than the
+ * others; "the others" is the most common value, or the first row's on a tie), non-numeric CSV fields,
+ * NaN/±Inf/null values, target arrays whose length differs between rows, negative labels (or labels ≥
+ * numClasses), missing or repeated CSV steps. Checks run in stages (files; headers; each row or line on its
+ * own; agreement between rows; labels) and each stage reports its first offending row in (file, row)
+ * order, so the message does not depend on how Spark split the work. Nothing is kept unless all is valid;
+ * when the files change while a dataset is in use, Spark recomputing a lost partition could read them again.
+ *
+ * <h2>Order, shards and the held-out split</h2>
+ * A sequence's dataset index is its rank in a stable order that never depends on how Spark read the files:
+ * (file URI, row index) for Parquet, (file URI, window) for text, seq_id for CSV (canonical integers
+ * numerically, before any other ids, which sort as strings). With a validation fraction f, sequence i is
+ * held out iff ⌊(i+1)·f⌋ > ⌊i·f⌋ (f rounded to millionths, integer arithmetic): every (1/f)-th sequence,
+ * ⌊n·f⌋ of n in all. The others, in index order, are dealt to partitions round-robin: the j-th training
+ * sequence goes to partition j mod N.
+ */
+public final class FileDataset implements AutoCloseable {
+    private static final long MILLION = 1_000_000L;
+    /** Most classes a label column may imply: targets are dense one-hot rows of O values. */
+    public static final int MAX_CLASSES = 65_536;
+
+    /** The file layouts. */
+    public enum Format {
+        PARQUET, CSV, TEXT;
+
+        static Format parse(String name, Path path) {
+            if (name != null) {
+                switch (name.strip().toLowerCase(Locale.ROOT)) {
+                    case "parquet":
+                        return PARQUET;
+                    case "csv":
+                        return CSV;
+                    case "text":
+                    case "txt":
+                        return TEXT;
+                    default:
+                        break;
+                }
+            }
+            throw bad((path == null ? "" : path + ": ") + "format " + (name == null ? "null" : FileFormats.quote(name))
+                    + " is not supported; expected parquet, csv or text");
+        }
+    }
+
+    /** One validated sequence, in the network's form: inputs [T × I], targets [loss steps × O]. */
+    record Sequence(long index, double[] inputs, double[] targets) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    /** What {@link #expand} needs on the executors. */
+    private record Plan(Layout layout, int steps, int inputs, int outputs) implements Serializable {
+        private static final long serialVersionUID = 1L;
+    }
+
+    private final Format format;
+    private final Path path;
+    private final int steps;
+    private final int inputSize;
+    private final int outputSize;
+    private final Supervision supervision;
+    private final long size;
+    private final long heldOutPpm;
+    private final String vocabulary;
+    private final JavaRDD<Sequence> sequences;
+
+    private FileDataset(Format format, Path path, Plan plan, Supervision supervision, long size, long heldOutPpm,
+                        String vocabulary, JavaRDD<Sequence> sequences) {
+        this.format = format;
+        this.path = path;
+        this.steps = plan.steps();
+        this.inputSize = plan.inputs();
+        this.outputSize = plan.outputs();
+        this.supervision = supervision;
+        this.size = size;
+        this.heldOutPpm = heldOutPpm;
+        this.vocabulary = vocabulary;
+        this.sequences = sequences;
+    }
+
+    /** Opens and validates a dataset with no held-out split; {@code sequenceLength} as in the full form. */
+    public static FileDataset open(SparkSession spark, String format, Path path, int sequenceLength) {
+        return open(spark, format, path, sequenceLength, 0.0, 0);
+    }
+
+    /** Opens and validates a dataset holding out {@code validationFraction} of it; see the class comment. */
+    public static FileDataset open(SparkSession spark, String format, Path path, int sequenceLength,
+                                   double validationFraction) {
+        return open(spark, format, path, sequenceLength, validationFraction, 0);
+    }
+
+    /**
+     * Reads and validates the whole dataset at {@code path}; see the class comment for layouts and checks.
+     *
+     * @param format             {@code parquet}, {@code csv} or {@code text}
+     * @param path               a file or a directory of files
+     * @param sequenceLength     text: the window length T (required, ≥ 1); Parquet and CSV: 0 to take T from
+     *                           the data, or the T every sequence must have (the model's T: for CSV without
+     *                           y, one less than the stored steps)
+     * @param validationFraction share of sequences held out, in [0, 1)
+     * @param numClasses         Parquet labels: the number of classes O, or 0 for max label + 1; else 0
+     * @throws IllegalArgumentException one line naming the file and row and what was expected
+     */
+    public static FileDataset open(SparkSession spark, String format, Path path, int sequenceLength,
+                                   double validationFraction, int numClasses) {
+        Format fmt = Format.parse(format, path);
+        if (path == null) {
+            throw bad("dataset path is missing");
+        }
+        if (fmt == Format.TEXT ? sequenceLength < 1 : sequenceLength < 0) {
+            throw bad(path + ": sequence length " + sequenceLength + (fmt == Format.TEXT
+                    ? " is out of range; text needs a window length T >= 1" : " is out of range; expected 0 (from the data) or T >= 1"));
+        }
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw bad(path + ": validation fraction " + validationFraction + " is out of range; expected [0, 1)");
+        }
+        if (numClasses < 0 || numClasses > MAX_CLASSES) {
+            throw bad(path + ": number of classes " + numClasses + " is out of range; expected 0 (from the labels) or 1.."
+                    + MAX_CLASSES);
+        }
+        checkFiles(fmt, path, sequenceLength);
+
+        Read read = switch (fmt) {
+            case PARQUET -> FileFormats.parquet(spark, path);
+            case CSV -> FileFormats.csv(spark, path);
+            case TEXT -> FileFormats.text(spark, path, sequenceLength);
+        };
+        if (numClasses > 0 && read.layout() != Layout.PARQUET_LABEL) {
+            throw bad(path + ": a number of classes applies to Parquet label columns only, this is " + read.layout());
+        }
+        JavaRDD<Candidate> c = read.candidates().persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            return validate(fmt, path, read, c, sequenceLength, Math.round(validationFraction * MILLION), numClasses);
+        } finally {
+            c.unpersist(false);
+            read.transients().forEach(r -> r.unpersist(false));
+        }
+    }
+
+    private static FileDataset validate(Format fmt, Path path, Read read, JavaRDD<Candidate> c, int sequenceLength,
+                                        long ppm, int numClasses) {
+        List<Candidate> firstBad = c.filter(x -> x.problem() != null).takeOrdered(1, new ByPosition<Candidate>());
+        if (!firstBad.isEmpty()) {
+            throw bad(firstBad.get(0).where() + ": " + firstBad.get(0).problem());
+        }
+        long n = c.count();
+        if (n == 0) {
+            throw bad(path + ": no rows; expected one row per sequence");
+        }
+        Layout layout = read.layout();
+        int stepsRequired = -1;
+        String why = "";
+        if (sequenceLength > 0 && fmt != Format.TEXT) {
+            stepsRequired = layout == Layout.CSV_NEXT_STEP ? sequenceLength + 1 : sequenceLength;
+            why = layout == Layout.CSV_NEXT_STEP ? "(sequence length " + sequenceLength + " + 1 for next-step targets)"
+                    : "(the given sequence length)";
+        }
+        String subject = read.stepsSubject();
+        int stored = agree(c, Candidate::steps, stepsRequired, why, n, v -> subject + " has " + plural(v, "step"));
+        int inputs = agree(c, Candidate::features, -1, "", n, v -> subject + " has " + plural(v, "feature") + " per step");
+        int steps = stored;
+        int outputs;
+        Supervision supervision;
+        switch (layout) {
+            case PARQUET_TARGET -> {
+                outputs = agree(c, Candidate::targetSize, -1, "", n, v -> "target has " + plural(v, "value"));
+                supervision = Supervision.lastStep(LossKind.MSE, steps);
+            }
+            case PARQUET_LABEL -> {
+                long max = c.map(Candidate::label).reduce(Math::max);
+                if (numClasses > 0 && max >= numClasses) {
+                    Candidate b = c.filter(x -> x.label() >= numClasses).takeOrdered(1, new ByPosition<Candidate>()).get(0);
+                    throw bad(b.where() + ": label is " + b.label() + "; expected a class index in [0, " + numClasses
+                            + ") for " + numClasses + " classes");
+                }
+                if (numClasses == 0 && max >= MAX_CLASSES) {
+                    Candidate b = c.filter(x -> x.label() == max).takeOrdered(1, new ByPosition<Candidate>()).get(0);
+                    throw bad(b.where() + ": label is " + b.label() + "; expected a class index below " + MAX_CLASSES
+                            + " (O = max label + 1 one-hot outputs)");
+                }
+                outputs = numClasses > 0 ? numClasses : (int) max + 1;
+                supervision = Supervision.lastStep(LossKind.CROSS_ENTROPY, steps);
+            }
+            case CSV_TARGET -> {
+                outputs = 1;
+                supervision = Supervision.lastStep(LossKind.MSE, steps);
+            }
+            case CSV_NEXT_STEP -> {
+                steps = stored - 1;
+                if (steps < 1) {
+                    Candidate b = c.takeOrdered(1, new ByPosition<Candidate>()).get(0);
+                    throw bad(b.where() + ": sequence has 1 step; next-step prediction (no y column) needs at least 2");
+                }
+                outputs = inputs;
+                supervision = Supervision.everyStep(LossKind.MSE, steps);
+            }
+            case TEXT -> {
+                outputs = inputs;
+                supervision = Supervision.everyStep(LossKind.CROSS_ENTROPY, steps);
+            }
+            default -> throw new IllegalStateException("unknown layout " + layout);
+        }
+        List<Candidate> late = c.filter(x -> x.late() != null).takeOrdered(1, new ByPosition<Candidate>());
+        if (!late.isEmpty()) {
+            throw bad(late.get(0).late());
+        }
+        long heldOut = n * ppm / MILLION;
+        if (ppm > 0 && heldOut == 0) {
+            throw bad(path + ": validation fraction " + ppm / (double) MILLION + " of " + n
+                    + " sequences holds out none; expected at least one held-out sequence");
+        }
+        Plan plan = new Plan(layout, steps, inputs, outputs);
+        JavaRDD<Sequence> sequences = c.sortBy(Candidate::order, true, Math.max(1, c.getNumPartitions()))
+                .zipWithIndex()
+                .map(t -> expand(t._1(), t._2(), plan))
+                .persist(StorageLevel.MEMORY_AND_DISK_SER());
+        sequences.count(); // materialise before the candidates are released
+        return new FileDataset(fmt, path, plan, supervision, n, ppm, read.vocabulary(), sequences);
+    }
+
+    /**
+     * The value every sequence must share: {@code required} if ≥ 0, else the most common one (on a tie,
+     * the first row's). Throws naming the first row that differs.
+     */
+    private static int agree(JavaRDD<Candidate> c, Function<Candidate, Integer> value, int required, String why, long n,
+                             IntFunction<String> says) {
+        Map<Integer, Long> counts = c.map(value).countByValue();
+        int expected;
+        String basis;
+        if (required >= 0) {
+            expected = required;
+            basis = why;
+        } else {
+            long top = counts.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+            Set<Integer> modes = new HashSet<>();
+            counts.forEach((v, k) -> {
+                if (k == top) {
+                    modes.add(v);
+                }
+            });
+            expected = modes.size() == 1 ? modes.iterator().next()
+                    : call(value, c.filter(x -> modes.contains(value.call(x))).takeOrdered(1, new ByPosition<Candidate>()).get(0));
+            basis = "like " + top + " of " + n + " sequences";
+        }
+        if (counts.size() == 1 && counts.containsKey(expected)) {
+            return expected;
+        }
+        int e = expected;
+        Candidate b = c.filter(x -> value.call(x) != e).takeOrdered(1, new ByPosition<Candidate>()).get(0);
+        throw bad(b.where() + ": " + says.apply(call(value, b)) + ", expected " + expected + " " + basis);
+    }
+
+    private static String plural(int count, String noun) {
+        return count + " " + noun + (count == 1 ? "" : "s");
+    }
+
+    private static int call(Function<Candidate, Integer> f, Candidate c) {
+        try {
+            return f.call(c);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A candidate in the network's form. */
+    private static Sequence expand(Candidate c, long index, Plan p) {
+        int t = p.steps();
+        int in = p.inputs();
+        int out = p.outputs();
+        return switch (p.layout()) {
+            case PARQUET_TARGET, CSV_TARGET -> new Sequence(index, c.x(), c.y());
+            case PARQUET_LABEL -> {
+                double[] y = new double[out];
+                y[(int) c.label()] = 1;
+                yield new Sequence(index, c.x(), y);
+            }
+            case CSV_NEXT_STEP -> new Sequence(index, Arrays.copyOfRange(c.x(), 0, t * in),
+                    Arrays.copyOfRange(c.x(), in, (t + 1) * in));
+            case TEXT -> {
+                double[] x = new double[t * in];
+                double[] y = new double[t * out];
+                for (int s = 0; s < t; s++) {
+                    x[s * in + (int) c.x()[s]] = 1;
+                    y[s * out + (int) c.x()[s + 1]] = 1;
+                }
+                yield new Sequence(index, x, y);
+            }
+        };
+    }
+
+    /** Driver-side checks of the path: it exists, holds data files, none of them empty. */
+    private static void checkFiles(Format fmt, Path path, int sequenceLength) {
+        if (!Files.exists(path)) {
+            throw bad(path + ": no such file or directory");
+        }
+        List<Path> files;
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> walk = Files.walk(path)) {
+                files = walk.filter(p -> Files.isRegularFile(p) && visible(path, p)).sorted().toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + path + ": " + e.getMessage(), e);
+            }
+            if (files.isEmpty()) {
+                throw bad(path + ": directory has no data files (names starting with '.' or '_' are skipped)");
+            }
+        } else {
+            files = List.of(path);
+        }
+        for (Path f : files) {
+            long bytes;
+            try {
+                bytes = Files.size(f);
+            } catch (IOException e) {
+                throw bad(f + ": cannot be read: " + e.getMessage());
+            }
+            if (bytes == 0) {
+                throw bad(f + ": empty file (0 bytes); expected " + switch (fmt) {
+                    case PARQUET -> "a Parquet file with one row per sequence";
+                    case CSV -> "a header line with seq_id, t, x1..xI[, y] and one line per step";
+                    case TEXT -> "at least T+1 = " + (sequenceLength + 1L) + " characters";
+                });
+            }
+        }
+    }
+
+    /** Spark skips files and directories whose names start with '.' or '_'. */
+    private static boolean visible(Path root, Path p) {
+        for (Path part : root.relativize(p)) {
+            String s = part.toString();
+            if (s.startsWith(".") || s.startsWith("_")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------
+
+    /**
+     * The training data as one {@link FileShard} per partition, persisted MEMORY_ONLY_SER and already
+     * computed: partition p holds the training sequences whose rank j among training sequences (in
+     * dataset-index order) has j mod N = p, and orders its batches by {@code seed}. The caller unpersists it
+     * when done.
+     */
+    public JavaRDD<Shard> shards(int partitions, long seed) {
+        long train = trainingSize();
+        if (partitions < 1 || partitions > train) {
+            throw bad(path + ": " + partitions + " partitions for " + train
+                    + " training sequences; expected 1..number of training sequences, so that no shard is empty");
+        }
+        long ppm = heldOutPpm;
+        int t = steps;
+        int in = inputSize;
+        int out = outputSize;
+        LossKind kind = supervision.kind();
+        int[] lossSteps = supervision.steps();
+        JavaRDD<Shard> shards = sequences.filter(s -> !heldOut(s.index(), ppm))
+                .mapToPair(s -> new Tuple2<>((int) (trainingRank(s.index(), ppm) % partitions), s))
+                .partitionBy(new HashPartitioner(partitions)) // an Integer key k in [0, N) lands in partition k
+                .mapPartitionsWithIndex((p, it) -> {
+                    List<Sequence> mine = new ArrayList<>();
+                    it.forEachRemaining(kv -> mine.add(kv._2()));
+                    mine.sort(Comparator.comparingLong(Sequence::index));
+                    long[] indices = new long[mine.size()];
+                    double[][] x = new double[mine.size()][];
+                    double[][] y = new double[mine.size()][];
+                    for (int s = 0; s < indices.length; s++) {
+                        indices[s] = mine.get(s).index();
+                        x[s] = mine.get(s).inputs();
+                        y[s] = mine.get(s).targets();
+                    }
+                    Shard shard = new FileShard(p, seed, t, in, out, new Supervision(kind, lossSteps), indices, x, y);
+                    return List.of(shard).iterator();
+                }, true)
+                .persist(StorageLevel.MEMORY_ONLY_SER());
+        shards.count(); // build them now, while the validated sequences are held
+        return shards;
+    }
+
+    /**
+     * The held-out sequences in dataset-index order, {@code batchSize} per batch (the last may be smaller);
+     * empty without a validation fraction.
+     */
+    public List<SequenceBatch> validationBatches(int batchSize) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
+        }
+        long ppm = heldOutPpm;
+        List<Sequence> held = new ArrayList<>(sequences.filter(s -> heldOut(s.index(), ppm)).collect());
+        held.sort(Comparator.comparingLong(Sequence::index));
+        List<SequenceBatch> batches = new ArrayList<>();
+        int lossRows = supervision.count();
+        int[] lossSteps = supervision.steps();
+        for (int from = 0; from < held.size(); from += batchSize) {
+            int b = Math.min(batchSize, held.size() - from);
+            double[] x = new double[steps * b * inputSize];
+            double[] y = new double[steps * b * outputSize];
+            for (int k = 0; k < b; k++) {
+                Sequence s = held.get(from + k);
+                for (int t = 0; t < steps; t++) {
+                    System.arraycopy(s.inputs(), t * inputSize, x, (t * b + k) * inputSize, inputSize);
+                }
+                for (int j = 0; j < lossRows; j++) {
+                    System.arraycopy(s.targets(), j * outputSize, y, (lossSteps[j] * b + k) * outputSize, outputSize);
+                }
+            }
+            batches.add(new SequenceBatch(steps, b, inputSize, outputSize, x, y, supervision));
+        }
+        return batches;
+    }
+
+    /** Whether sequence {@code index} is held out at this dataset's validation fraction. */
+    public boolean isHeldOut(long index) {
+        return heldOut(index, heldOutPpm);
+    }
+
+    static boolean heldOut(long index, long ppm) {
+        return (index + 1) * ppm / MILLION > index * ppm / MILLION;
+    }
+
+    /** Rank of a training sequence among the training sequences: its index minus the held-out ones before it. */
+    static long trainingRank(long index, long ppm) {
+        return index - index * ppm / MILLION;
+    }
+
+    public Format format() {
+        return format;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /** T, the model's sequence length. */
+    public int sequenceLength() {
+        return steps;
+    }
+
+    /** I, values per input step. */
+    public int inputSize() {
+        return inputSize;
+    }
+
+    /** O, values per target step (classes for cross-entropy). */
+    public int outputSize() {
+        return outputSize;
+    }
+
+    public Supervision supervision() {
+        return supervision;
+    }
+
+    /** Number of sequences, training and held out. */
+    public long size() {
+        return size;
+    }
+
+    public long validationSize() {
+        return size * heldOutPpm / MILLION;
+    }
+
+    public long trainingSize() {
+        return size - validationSize();
+    }
+
+    /** Text: the characters in one-hot order (index i is the i-th code point); empty for other formats. */
+    public String vocabulary() {
+        return vocabulary;
+    }
+
+    @Override
+    public String toString() {
+        return format.name().toLowerCase(Locale.ROOT) + " " + path + ": " + size + " sequences (" + trainingSize()
+                + " training, " + validationSize() + " held out), T=" + steps + ", I=" + inputSize + ", O=" + outputSize
+                + ", " + supervision;
+    }
+
+    /** Releases the validated sequences Spark holds; shards already built stay (they are persisted). */
+    @Override
+    public void close() {
+        sequences.unpersist(false);
+    }
+}
