@@ -57,6 +57,10 @@ final class ProbeCommand implements Callable<Integer> {
         if (batchIndex < 0) {
             throw new IllegalArgumentException("--batch-index must be >= 0, got " + batchIndex);
         }
+        if (!cfg.data().isGenerated()) {
+            throw new IllegalArgumentException("probe works on generated tasks; data.format = " + cfg.data().format()
+                    + " is not supported yet");
+        }
         RunSetup setup = RunSetup.of(cfg);
         if (theta == null) {
             theta = setup.initialParameters();

@@ -10,6 +10,8 @@ import dev.carousel.report.RunSummary;
 import dev.carousel.sweep.ResultTables;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.spark.DistributedTrainer;
+import dev.carousel.spark.FileDataset;
+import dev.carousel.train.FileData;
 import org.apache.spark.api.java.JavaSparkContext;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.TrainResult;
@@ -57,22 +59,28 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CarouselConfig cfg = config.load();
-        RunSetup setup = RunSetup.of(cfg);
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory");
         }
         Path target = out.resolve("train-" + ConfigLoader.hash(cfg));
-        String metric = setup.task().supervision().kind() == LossKind.MSE ? "mse" : "accuracy";
-        if (!quiet) {
-            System.out.printf(Locale.ROOT, "carousel train: %s%n  %d parameters, results -> %s%n", setup.describe(),
-                    setup.spec().layout().count(), target);
-        }
-        Progress progress = new Progress(quiet, metric, cfg.distributed().localSteps());
         Path checkpoints = out.resolve("checkpoints-" + ConfigLoader.hash(cfg));
-        AtomicDirectory.cleanStale(out);
         try (SparkSession spark = SparkSessions.local(master, "carousel-train " + ConfigLoader.hash(cfg))) {
-            TrainResult result = new DistributedTrainer(JavaSparkContext.fromSparkContext(spark.sparkContext()), setup,
-                    new DistributedTrainer.Options(checkpoints, resume, -1, 0)).run(progress);
+            JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+            // A file dataset is read and validated completely before anything is written or trained.
+            FileDataset dataset = cfg.data().isGenerated() ? null : openDataset(spark, cfg);
+            RunSetup setup = dataset == null ? RunSetup.of(cfg) : RunSetup.of(cfg, fileData(dataset));
+            LossKind loss = dataset == null ? setup.task().supervision().kind() : dataset.supervision().kind();
+            String metric = loss == LossKind.MSE ? "mse" : "accuracy";
+            if (!quiet) {
+                System.out.printf(Locale.ROOT, "carousel train: %s%n  %d parameters, %d partitions, results -> %s%n",
+                        setup.describe(), setup.spec().layout().count(), cfg.distributed().partitions(), target);
+            }
+            Progress progress = new Progress(quiet, metric, cfg.distributed().localSteps());
+            AtomicDirectory.cleanStale(out);
+            DistributedTrainer trainer = new DistributedTrainer(sc, setup,
+                    new DistributedTrainer.Options(checkpoints, resume, -1, 0));
+            TrainResult result = dataset == null ? trainer.run(progress)
+                    : trainer.run(dataset.shards(cfg.distributed().partitions(), setup.dataSeed()), progress);
             commit(spark, setup, result, target, metric);
             AtomicDirectory.deleteRecursively(checkpoints); // the run is committed: nothing left to resume
             CurvePoint last = result.last();
@@ -81,6 +89,20 @@ final class TrainCommand implements Callable<Integer> {
                     metric, last.validationMetric(), target.resolve("summary.md"));
         }
         return 0;
+    }
+
+    private static FileDataset openDataset(SparkSession spark, CarouselConfig cfg) {
+        CarouselConfig.Data d = cfg.data();
+        // Text windows need T from the config; Parquet and CSV carry their own length.
+        int length = "text".equals(d.format()) ? cfg.task().length() : 0;
+        return FileDataset.open(spark, d.format(), Path.of(d.path()), length, d.validationFraction());
+    }
+
+    /** The dataset's shape and all its held-out sequences (validation slices them). */
+    private static FileData fileData(FileDataset ds) {
+        int held = Math.toIntExact(ds.validationSize());
+        return new FileData(ds.sequenceLength(), ds.inputSize(), ds.outputSize(), ds.supervision(),
+                ds.validationBatches(held).get(0));
     }
 
     /** Writes the tables, checkpoint, provenance and summary into {@code target} in one atomic commit. */

@@ -20,6 +20,13 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CarouselConfig c = config.load();
+        if (!c.data().isGenerated()) {
+            System.out.println(ConfigLoader.toConfig(c).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
+                    .setJson(false)).trim());
+            System.out.printf(Locale.ROOT, "%nconfig %s is valid; its %s dataset at %s is read and validated when training starts%n",
+                    ConfigLoader.hash(c), c.data().format(), c.data().path());
+            return 0;
+        }
         RunSetup setup = RunSetup.of(c);
         System.out.println(ConfigLoader.toConfig(c).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
                 .setJson(false)).trim());

@@ -9,7 +9,7 @@ import dev.carousel.nn.Precision;
  * documents every key and its default in {@code carousel-defaults.conf}.
  */
 public record CarouselConfig(long seed, Task task, Model model, Optimizer optimizer, Training training,
-                             Probes probes, Distributed distributed) {
+                             Probes probes, Distributed distributed, Data data) {
 
     /** @param name adding | copy | temporal-order; @param length T (for copy: the delay; sequences are T+20 long) */
     public record Task(String name, int length, int validationSequences) {}
@@ -42,6 +42,16 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
      *
      * @param checkpointEvery rounds between checkpoints; 0 writes none
      */
+    /**
+     * Where training sequences come from: the generated {@code task}, or a file dataset read and validated
+     * through Spark SQL (Parquet, CSV, text; DESIGN.md §Data), of which {@code validationFraction} is held out.
+     */
+    public record Data(String format, String path, double validationFraction) {
+        public boolean isGenerated() {
+            return "generated".equals(format);
+        }
+    }
+
     public record Distributed(int partitions, int localSteps, int aggregationDepth, OptimizerStateMode optimizerState,
                               int checkpointEvery) {}
 }

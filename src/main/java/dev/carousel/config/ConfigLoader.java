@@ -86,7 +86,11 @@ public final class ConfigLoader {
             Key.integer("distributed.local-steps", 1, 100_000_000),
             Key.integer("distributed.aggregation-depth", 1, 16),
             Key.choice("distributed.optimizer-state", names(CarouselConfig.OptimizerStateMode.values())),
-            Key.integer("distributed.checkpoint-every", 0, Integer.MAX_VALUE));
+            Key.integer("distributed.checkpoint-every", 0, Integer.MAX_VALUE),
+            Key.choice("data.format", "generated", "parquet", "csv", "text"),
+            new Key("data.path", Kind.STRING, "a file or directory path (required unless data.format = generated)",
+                    v -> true, List.of()),
+            Key.real("data.validation-fraction", "a number in (0, 1)", v -> v > 0 && v < 1));
 
     private static final Map<String, Key> BY_PATH = byPath();
     /** Section path ("" for the root) to the names of its children, in table order. */
@@ -192,6 +196,9 @@ public final class ConfigLoader {
         v.put("distributed.aggregation-depth", c.distributed().aggregationDepth());
         v.put("distributed.optimizer-state", lower(c.distributed().optimizerState()));
         v.put("distributed.checkpoint-every", c.distributed().checkpointEvery());
+        v.put("data.format", c.data().format());
+        v.put("data.path", c.data().path());
+        v.put("data.validation-fraction", c.data().validationFraction());
 
         Config out = ConfigFactory.empty();
         for (Map.Entry<String, Object> e : v.entrySet()) {
@@ -239,6 +246,10 @@ public final class ConfigLoader {
             case "none" -> new ForgetGate.None();
             default -> throw new IllegalStateException("mode admitted by the key table but not built");
         };
+        if (!"generated".equals(v.str("data.format")) && v.str("data.path").isBlank()) {
+            throw new ConfigError(where(merged.getValue("data.format").origin()) + ": data.path is empty: data.format = "
+                    + v.str("data.format") + " needs the path of a file or directory");
+        }
         return new CarouselConfig(
                 v.int64("seed"),
                 new CarouselConfig.Task(task, length, v.integer("task.validation-sequences")),
@@ -254,7 +265,8 @@ public final class ConfigLoader {
                 new CarouselConfig.Distributed(v.integer("distributed.partitions"), v.integer("distributed.local-steps"),
                         v.integer("distributed.aggregation-depth"),
                         CarouselConfig.OptimizerStateMode.valueOf(upper(v.str("distributed.optimizer-state"))),
-                        v.integer("distributed.checkpoint-every")));
+                        v.integer("distributed.checkpoint-every")),
+                new CarouselConfig.Data(v.str("data.format"), v.str("data.path"), v.real("data.validation-fraction")));
     }
 
     /** Validated values by key path, typed by {@link Key#read}. */
@@ -268,7 +280,7 @@ public final class ConfigLoader {
 
     // ---- validation ----------------------------------------------------------------------------------------
 
-    private enum Kind { INT, LONG, REAL, BOOL, CHOICE }
+    private enum Kind { INT, LONG, REAL, BOOL, CHOICE, STRING }
 
     /** One documented key: its path, its type, and its accepted values as a predicate and in words. */
     private record Key(String path, Kind kind, String accepted, DoublePredicate inRange, List<String> choices) {
@@ -306,6 +318,12 @@ public final class ConfigLoader {
                     } catch (ConfigException.WrongType e) {
                         throw bad(raw, "wrong type");
                     }
+                }
+                case STRING -> {
+                    if (raw.valueType() != ConfigValueType.STRING) {
+                        throw bad(raw, "wrong type");
+                    }
+                    yield c.getString(path);
                 }
                 case CHOICE -> {
                     String name = c.getString(path).toLowerCase(Locale.ROOT);

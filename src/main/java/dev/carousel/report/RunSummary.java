@@ -25,8 +25,10 @@ public final class RunSummary {
         md.append("# Carousel run ").append(ConfigLoader.hash(r.config())).append("\n\n");
         md.append("- model: ").append(setup.describe()).append('\n');
         md.append("- weight init: ").append(Initializer.SCHEME).append('\n');
-        md.append("- task baseline: ").append(String.format(Locale.ROOT, "%.4f", setup.task().trivialBaseline()))
-                .append(" (").append(setup.task().trivialBaselineDescription()).append(")\n");
+        if (setup.task() != null) {
+            md.append("- task baseline: ").append(String.format(Locale.ROOT, "%.4f", setup.task().trivialBaseline()))
+                    .append(" (").append(setup.task().trivialBaselineDescription()).append(")\n");
+        }
         md.append("- status: ").append(r.status().name().toLowerCase()).append(" after ").append(r.updates())
                 .append(" updates");
         if (r.divergedAt() >= 0) {

@@ -43,6 +43,8 @@ public final class DistributedTrainer {
     private final RunSetup setup;
     private final CarouselConfig config;
     private final Options options;
+    /** The file dataset's shape and held-out sequences, broadcast once per run (null for a generated task). */
+    private Broadcast<dev.carousel.train.FileData> files;
 
     /**
      * Runtime options that do not change results.
@@ -72,11 +74,27 @@ public final class DistributedTrainer {
         return sc.parallelize(shards, n);
     }
 
+    /** Trains on the config's generated task. */
     public TrainResult run(TrainingListener listener) {
+        if (setup.files() != null) {
+            throw new IllegalStateException("a file dataset trains from its shards: call run(shards, listener)");
+        }
         return run(generatedShards(), listener);
     }
 
+    /** Trains on the given shards (one per partition), e.g. {@code FileDataset.shards(...)}. */
     public TrainResult run(JavaRDD<Shard> shards, TrainingListener listener) {
+        files = setup.files() == null ? null : sc.broadcast(setup.files());
+        try {
+            return train(shards, listener);
+        } finally {
+            if (files != null) {
+                files.destroy();
+            }
+        }
+    }
+
+    private TrainResult train(JavaRDD<Shard> shards, TrainingListener listener) {
         long start = System.nanoTime();
         CarouselConfig.Distributed dc = config.distributed();
         int n = dc.partitions();
@@ -168,7 +186,7 @@ public final class DistributedTrainer {
             buffers.add(FlatArray.of(state.get(name)));
         }
         RoundInput input = new RoundInput(ConfigLoader.canonical(config), ConfigLoader.hash(config), FlatArray.of(theta),
-                state.names(), buffers, state.step(), firstUpdate, steps, probeAfter, 1.0 / n,
+                state.names(), buffers, state.step(), firstUpdate, steps, probeAfter, 1.0 / n, files,
                 options.delayPartition(), options.delayMillis());
         Broadcast<RoundInput> b = sc.broadcast(input);
         try {
@@ -209,7 +227,7 @@ public final class DistributedTrainer {
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(ConfigLoader.canonical(config), ConfigLoader.hash(config), FlatArray.of(theta),
-                List.of(), List.of(), 0, update, 0, false, 1.0 / n, -1, 0);
+                List.of(), List.of(), 0, update, 0, false, 1.0 / n, files, -1, 0);
         Broadcast<RoundInput> b = sc.broadcast(input);
         List<double[]> parts;
         try {

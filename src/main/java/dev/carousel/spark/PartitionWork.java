@@ -27,10 +27,11 @@ final class PartitionWork {
     private static final ThreadLocal<LocalSteps> CACHE = new ThreadLocal<>();
     private static final ThreadLocal<String> CACHE_KEY = new ThreadLocal<>();
 
-    static LocalSteps steps(String config, String hash) {
+    static LocalSteps steps(RoundInput in) {
+        String hash = in.configHash();
         if (!hash.equals(CACHE_KEY.get())) {
-            CarouselConfig c = ConfigLoader.parse(config, "broadcast config " + hash);
-            CACHE.set(new LocalSteps(RunSetup.of(c)));
+            CarouselConfig c = ConfigLoader.parse(in.config(), "broadcast config " + hash);
+            CACHE.set(new LocalSteps(RunSetup.of(c, in.files() == null ? null : in.files().value())));
             CACHE_KEY.set(hash);
         }
         return CACHE.get();
@@ -45,7 +46,7 @@ final class PartitionWork {
                 Thread.currentThread().interrupt();
             }
         }
-        LocalSteps steps = steps(in.config(), in.configHash());
+        LocalSteps steps = steps(in);
         int batchSize = steps.setup().config().training().batchSize();
         BatchSource source = index -> shard.trainingBatch(index, batchSize);
         INDArray theta = in.theta().toINDArray();
@@ -73,8 +74,8 @@ final class PartitionWork {
 
     /** {partition, loss sum, metric sum, sequences} over this partition's contiguous range of held-out sequences. */
     static double[] validate(RoundInput in, int partition, int partitions) {
-        LocalSteps steps = steps(in.config(), in.configHash());
-        long total = steps.setup().config().task().validationSequences();
+        LocalSteps steps = steps(in);
+        long total = steps.setup().validationSize();
         long lo = total * partition / partitions;
         long hi = total * (partition + 1) / partitions;
         double[] sums = steps.validate(in.theta().toINDArray(), lo, hi - lo);

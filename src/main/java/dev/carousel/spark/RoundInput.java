@@ -18,9 +18,11 @@ import java.util.List;
  * @param probeAfter   probe the resulting parameters on the next minibatch (the final statistics)
  * @param weight       each partition's share n_p / Σ n: every partition takes the same number of steps
  *                     of the same batch size, so this is 1/N
+ * @param files        the file dataset's shape and held-out sequences, broadcast once per run; null for a generated task
  * @param delayPartition test hook: this partition sleeps {@code delayMillis} before working (−1: none)
  */
 public record RoundInput(String config, String configHash, FlatArray theta, List<String> stateNames,
                          List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
-                         boolean probeAfter, double weight, int delayPartition, long delayMillis)
+                         boolean probeAfter, double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
+                         int delayPartition, long delayMillis)
         implements Serializable {}

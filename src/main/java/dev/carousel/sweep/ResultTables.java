@@ -87,7 +87,8 @@ public final class ResultTables {
         boolean lstm = c.model().cell() == CellType.LSTM;
         ForgetGate gate = c.model().forgetGate();
         CurvePoint last = r.curve().isEmpty() ? null : r.last();
-        return RowFactory.create(ConfigLoader.hash(c), c.task().name(), c.task().length(),
+        String data = c.data().isGenerated() ? c.task().name() : c.data().format() + ":" + c.data().path();
+        return RowFactory.create(ConfigLoader.hash(c), data, c.task().length(),
                 c.model().cell().name().toLowerCase(), lstm ? gate.mode() : null, lstm ? gate.label() : null,
                 c.model().hidden(), c.model().rnnGain(), c.optimizer().kind().name().toLowerCase(),
                 c.optimizer().learningRate(), c.training().batchSize(), c.seed(), r.status().name().toLowerCase(),

@@ -11,17 +11,42 @@ import dev.carousel.util.Seeds;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The task, model shape and seeds a config implies. Every seed is derived from {@code config.seed()}
+ * The data, model shape and seeds a config implies. Every seed is derived from {@code config.seed()}
  * and a label, so any run (or any partition of it) can be regenerated alone.
+ *
+ * @param task  the generated task, or null when training on a file dataset
+ * @param files the file dataset's shape and held-out sequences, or null for a generated task
  */
-public record RunSetup(CarouselConfig config, SequenceTask task, ModelSpec spec) {
+public record RunSetup(CarouselConfig config, SequenceTask task, FileData files, ModelSpec spec) {
 
+    /** A run on the config's generated task. */
     public static RunSetup of(CarouselConfig config) {
         SequenceTask task = Tasks.create(config.task().name(), config.task().length());
         CarouselConfig.Model m = config.model();
         ModelSpec spec = new ModelSpec(m.cell(), task.inputSize(), m.hidden(), task.outputSize(),
                 m.forgetGate(), m.precision());
-        return new RunSetup(config, task, spec);
+        return new RunSetup(config, task, null, spec);
+    }
+
+    /** A run on a validated file dataset; the model's I and O come from the data. */
+    public static RunSetup of(CarouselConfig config, FileData files) {
+        if (files == null) {
+            return of(config);
+        }
+        CarouselConfig.Model m = config.model();
+        ModelSpec spec = new ModelSpec(m.cell(), files.inputSize(), m.hidden(), files.outputSize(), m.forgetGate(),
+                m.precision());
+        return new RunSetup(config, null, files, spec);
+    }
+
+    /** T of the data. */
+    public int sequenceLength() {
+        return files != null ? files.sequenceLength() : task.sequenceLength();
+    }
+
+    /** Number of held-out sequences validation scores. */
+    public long validationSize() {
+        return files != null ? files.heldOut().batchSize() : config.task().validationSequences();
     }
 
     /** Seed of the training and validation data streams. */
@@ -34,13 +59,19 @@ public record RunSetup(CarouselConfig config, SequenceTask task, ModelSpec spec)
         return Initializer.initialize(spec, config.model().rnnGain(), Seeds.derive(config.seed(), Seeds.label("init")));
     }
 
-    /** Training minibatch number {@code index} of a partition. */
+    /** Training minibatch number {@code index} of a partition of the generated task. */
     public SequenceBatch trainingBatch(int partition, long index) {
+        if (task == null) {
+            throw new IllegalStateException("file datasets train from their shards, not from the setup");
+        }
         return task.batch(dataSeed(), Split.TRAIN, partition, index, config.training().batchSize());
     }
 
     /** Held-out sequences [first, first + count) of the validation split (partition 0). */
     public SequenceBatch validationBatch(long first, int count) {
+        if (files != null) {
+            return files.slice(first, count);
+        }
         int t = task.sequenceLength();
         SequenceBatch batch = new SequenceBatch(t, count, task.inputSize(), task.outputSize(),
                 new double[t * count * task.inputSize()], new double[t * count * task.outputSize()],
@@ -55,8 +86,9 @@ public record RunSetup(CarouselConfig config, SequenceTask task, ModelSpec spec)
     public String describe() {
         CarouselConfig.Model m = config.model();
         String gate = m.cell() == dev.carousel.nn.CellType.LSTM ? " forget=" + m.forgetGate().label() : " gain=" + m.rnnGain();
-        return String.format("task=%s T=%d cell=%s%s H=%d optimizer=%s lr=%g batch=%d seed=%d",
-                task.name(), task.sequenceLength(), m.cell().name().toLowerCase(), gate, m.hidden(),
+        String data = files != null ? config.data().format() + ":" + config.data().path() : task.name();
+        return String.format("data=%s T=%d cell=%s%s H=%d optimizer=%s lr=%g batch=%d seed=%d",
+                data, sequenceLength(), m.cell().name().toLowerCase(), gate, m.hidden(),
                 config.optimizer().kind().name().toLowerCase(), config.optimizer().learningRate(),
                 config.training().batchSize(), config.seed());
     }

@@ -38,7 +38,8 @@ class ConfigLoaderTest {
             new CarouselConfig.Optimizer(OptimizerKind.ADAM, 0.001, 0.9, 0.9, 0.999, 1e-8, 0.9, 0.0),
             new CarouselConfig.Training(32, 4000, 100),
             new CarouselConfig.Probes(true, 100),
-            new CarouselConfig.Distributed(1, 10, 2, CarouselConfig.OptimizerStateMode.AVERAGE, 0));
+            new CarouselConfig.Distributed(1, 10, 2, CarouselConfig.OptimizerStateMode.AVERAGE, 0),
+            new CarouselConfig.Data("generated", "", 0.1));
 
     private static CarouselConfig parse(String hocon) {
         return ConfigLoader.parse(hocon, "test.conf");
@@ -54,7 +55,7 @@ class ConfigLoaderTest {
     void defaultsFileDocumentsExactlyTheKeysThatAreWrittenBack() {
         Config defaults = ConfigFactory.parseResources("carousel-defaults.conf");
         assertEquals(leafKeys(defaults), leafKeys(ConfigLoader.toConfig(DOCUMENTED)));
-        assertEquals(30, leafKeys(defaults).size());
+        assertEquals(33, leafKeys(defaults).size());
     }
 
     @Test
@@ -143,7 +144,8 @@ class ConfigLoaderTest {
 
     @Test
     void canonicalIsSortedCompactJsonWithEveryKey() {
-        assertEquals("{\"distributed\":{\"aggregation-depth\":2,\"checkpoint-every\":0,\"local-steps\":10,"
+        assertEquals("{\"data\":{\"format\":\"generated\",\"path\":\"\",\"validation-fraction\":0.1},"
+                        + "\"distributed\":{\"aggregation-depth\":2,\"checkpoint-every\":0,\"local-steps\":10,"
                         + "\"optimizer-state\":\"average\",\"partitions\":1},"
                         + "\"model\":{\"cell\":\"lstm\",\"forget-gate\":{\"bias\":1.0,\"mode\":\"learned\",\"tmax\":0,"
                         + "\"value\":1.0},\"hidden\":64,\"precision\":\"float32\",\"rnn-gain\":1.0},"

@@ -214,7 +214,7 @@ class DistributedTrainerTest {
         long parameters = RunSetup.of(big).spec().layout().count();
         RoundInput input = new RoundInput(ConfigLoader.canonical(big), ConfigLoader.hash(big),
                 FlatArray.of(RunSetup.of(big).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1,
-                false, 1.0, -1, 0);
+                false, 1.0, null, -1, 0);
         Broadcast<RoundInput> b = sc.broadcast(input);
         try {
             int closure = serializedSize(new DistributedTrainer.RoundStep(b));
