@@ -45,8 +45,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Output folder; results go to DIR/train-<config hash>/ (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--master", defaultValue = "local[*]",
-            description = "Spark master used to write the result tables (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--master",
+            description = "Spark master to train on and write the result tables with (default: spark-submit's master, else local[*]).")
     String master;
 
     @Option(names = {"-q", "--quiet"}, description = "Print only the final line.")
@@ -119,6 +119,7 @@ final class TrainCommand implements Callable<Integer> {
                     .write(s.resolve("checkpoint"), setup.spec().layout());
             Files.writeString(s.resolve("summary.md"), RunSummary.markdown(setup, result, metric), StandardCharsets.UTF_8);
             Map<String, Object> run = Provenance.of(cfg, spark.version());
+            run.put("spark_master", spark.sparkContext().master());
             run.put("status", result.status().name().toLowerCase());
             run.put("updates", result.updates());
             Json.write(s.resolve("run.json"), run);

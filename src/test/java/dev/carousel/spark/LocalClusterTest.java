@@ -1,0 +1,124 @@
+package dev.carousel.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.train.RunSetup;
+import java.io.Serializable;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Spark's {@code local-cluster[2,1,1024]} master: a standalone master and two workers inside this JVM, each
+ * worker launching a separate executor JVM from {@code $SPARK_HOME/jars/*} ({@link LocalSparkHome}), with the
+ * project's classes shipped as an application jar. Each task does a real ND4J forward/backward pass, so this
+ * checks what a cluster needs and local mode cannot show: the natives load in a fresh JVM from the Spark
+ * class path, task code and its data reach executors by serialization alone (a config travels as its
+ * canonical HOCON text; CarouselConfig is not Serializable), and results equal the driver's to the bit.
+ */
+class LocalClusterTest {
+    static final String CONFIG = "seed = 11\ntask { name = adding, length = 10 }\nmodel.hidden = 8\n"
+            + "training.batch-size = 4\n";
+    static final int PARTITIONS = 4;
+
+    /** What one task reports: its partition, the JVM it ran in, and the loss of partition p's first batch. */
+    record PartitionLoss(int partition, long pid, double loss) implements Serializable {}
+
+    /** Loss at initialisation on training batch 0 of partition {@code p}; runs on an executor or the driver. */
+    static PartitionLoss lossOf(String hocon, int partition) {
+        RunSetup setup = RunSetup.of(ConfigLoader.parse(hocon, "shipped config"));
+        INDArray theta = setup.initialParameters();
+        INDArray grad = theta.ulike();
+        double loss = new RecurrentNetwork(setup.spec()).lossAndGradient(theta, setup.trainingBatch(partition, 0), grad, false)
+                .loss();
+        return new PartitionLoss(partition, ProcessHandle.current().pid(), loss);
+    }
+
+    /** Distributed training on the cluster: 2 partitions, 2 local steps per round, a checkpoint every round. */
+    static final String TRAIN = CONFIG + "task.validation-sequences = 40\n"
+            + "training { updates = 8, eval-every = 4 }\nprobes.every = 4\n"
+            + "distributed { partitions = 2, local-steps = 2, checkpoint-every = 1 }\n";
+
+    @Test
+    void tasksRunInTwoExecutorJvmsAndReproduceTheDriversLosses(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws InterruptedException {
+        LocalSparkHome.requireEnvironment();
+        SparkSessionExtension.stopShared(); // one SparkContext per JVM
+        CarouselConfig cfg = ConfigLoader.parse(CONFIG, "LocalClusterTest");
+        String hocon = ConfigLoader.canonical(cfg);
+
+        SparkConf conf = new SparkConf()
+                .setMaster("local-cluster[2,1,1024]")
+                .setAppName("carousel-local-cluster-test")
+                .set("spark.jars", LocalSparkHome.applicationJar().toString())
+                .set("spark.executor.memory", "1g")
+                // Spark adds these opens to executors itself (SparkContext.supplementJavaModuleOptions);
+                // stated here so the test does not depend on that.
+                .set("spark.executor.extraJavaOptions", opens())
+                .set("spark.executorEnv.OMP_NUM_THREADS", "1")
+                .set("spark.ui.enabled", "false");
+        List<PartitionLoss> results;
+        dev.carousel.train.TrainResult first;
+        dev.carousel.train.TrainResult second;
+        RunSetup train = RunSetup.of(ConfigLoader.parse(TRAIN, "LocalClusterTest"));
+        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
+            awaitExecutors(sc, 2, 60_000);
+            results = sc.parallelize(List.of(0, 1, 2, 3), PARTITIONS).map(p -> lossOf(hocon, p)).collect();
+            // Train, validate and checkpoint across the two executor JVMs, twice: the same bits both times.
+            first = new DistributedTrainer(sc, train, new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0))
+                    .run(dev.carousel.train.TrainingListener.NONE);
+            second = new DistributedTrainer(sc, train, DistributedTrainer.Options.NONE)
+                    .run(dev.carousel.train.TrainingListener.NONE);
+        }
+        assertEquals(dev.carousel.train.RunStatus.COMPLETED, first.status());
+        assertEquals(List.of(0L, 4L, 8L), first.curve().stream().map(dev.carousel.train.CurvePoint::update).toList());
+        assertTrue(Double.isFinite(first.last().validationLoss()));
+        assertEquals(2, Checkpoints.rounds(dir.resolve("ck")).size(), "the two newest round checkpoints are kept");
+        assertEquals(8, dev.carousel.io.Checkpoint.read(Checkpoints.rounds(dir.resolve("ck")).get(1)).update());
+        DistributedTrainerTest.assertBitIdentical(first, second);
+
+        long driver = ProcessHandle.current().pid();
+        Set<Long> pids = results.stream().map(PartitionLoss::pid).collect(Collectors.toSet());
+        assertEquals(2, pids.size(), "two executor JVMs expected, got " + results);
+        assertFalse(pids.contains(driver), "tasks ran in the driver JVM: " + results);
+        List<PartitionLoss> sorted = results.stream().sorted(Comparator.comparingInt(PartitionLoss::partition)).toList();
+        for (int p = 0; p < PARTITIONS; p++) {
+            PartitionLoss r = sorted.get(p);
+            assertEquals(p, r.partition());
+            assertTrue(Double.isFinite(r.loss()) && r.loss() > 0, r.toString());
+            assertEquals(lossOf(hocon, p).loss(), r.loss(), 0.0, "partition " + p + " loss differs from the driver's");
+        }
+        assertEquals(PARTITIONS, sorted.stream().mapToDouble(PartitionLoss::loss).distinct().count(),
+                "each partition has its own data");
+    }
+
+    /** Waits until {@code n} executors have registered, so that the tasks are spread over both JVMs. */
+    static void awaitExecutors(JavaSparkContext sc, int n, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        // getExecutorInfos lists the driver too.
+        while (sc.sc().statusTracker().getExecutorInfos().length < n + 1) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("only " + (sc.sc().statusTracker().getExecutorInfos().length - 1)
+                        + " of " + n + " executors registered within " + timeoutMillis + " ms; see the executor logs under "
+                        + LocalSparkHome.get().resolve("work"));
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** This JVM's --add-opens (the pom's spark.java17.opens), for the executors. */
+    static String opens() {
+        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" "));
+    }
+}
