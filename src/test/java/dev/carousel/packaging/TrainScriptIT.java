@@ -60,7 +60,7 @@ class TrainScriptIT {
                 "--properties-file " + root.resolve("conf/local.properties"), "--class dev.carousel.cli.Main"}) {
             assertTrue(command.contains(opt), opt + " missing from the launch command:\n" + command);
         }
-        assertTrue(output.contains("[     10/10]"), output);
+        assertTrue(output.contains("update      10/10]"), output);
 
         Path result = out.resolve("train-" + ConfigLoader.hash(ConfigLoader.load(conf)));
         try (Stream<Path> children = Files.list(out)) {
