@@ -3,8 +3,16 @@ package dev.carousel.cli;
 import com.typesafe.config.ConfigRenderOptions;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
-import dev.carousel.nn.CellType;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import dev.carousel.sweep.Cell;
+import dev.carousel.sweep.CostEstimate;
+import dev.carousel.sweep.SweepSpec;
 import dev.carousel.train.RunSetup;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,13 +20,21 @@ import picocli.CommandLine.Mixin;
 
 /** Checks a config and prints what it resolves to and what it would cost, running nothing. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = "Check a config, print the resolved config, its hash, model size and estimated work; run nothing.")
+        description = {"Check a config, print the resolved config, its hash, model size and estimated work; run nothing.",
+                "Given a sweep spec (a file with base, grid, random, seeds or cells), print its number of cells, "
+                        + "the first cells with their axis values and the total estimated GFLOP."})
 final class ValidateCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
+    /** Rows of the cell table printed for a sweep spec. */
+    static final int SWEEP_ROWS = 12;
+
     @Override
     public Integer call() {
+        if (config.file != null && isSweepSpec(config.file)) {
+            return validateSweep();
+        }
         CarouselConfig c = config.load();
         if (!c.data().isGenerated()) {
             System.out.println(ConfigLoader.toConfig(c).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
@@ -41,11 +57,69 @@ final class ValidateCommand implements Callable<Integer> {
 
     /** 24·B·H·(I+H)·T for the LSTM (forward 8·B·H·(I+H) per step, backward twice that); a quarter for the RNN. */
     static double flopsPerUpdate(RunSetup setup) {
-        double b = setup.config().training().batchSize();
-        double h = setup.spec().hidden();
-        double i = setup.spec().inputSize();
-        double t = setup.task().sequenceLength();
-        double lstm = 24 * b * h * (i + h) * t;
-        return setup.spec().cell() == CellType.LSTM ? lstm : lstm / 4;
+        return CostEstimate.flopsPerUpdate(setup);
+    }
+
+    /** A file with a top-level base, grid, random, seeds or cells key; unreadable files are left to ConfigLoader. */
+    static boolean isSweepSpec(Path file) {
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try {
+            return SweepSpec.isSweepSpec(ConfigFactory.parseFile(file.toFile()));
+        } catch (ConfigException e) {
+            return false;
+        }
+    }
+
+    /** Expands the sweep spec and prints its cell count, its first cells with their axis values and its cost. */
+    private int validateSweep() {
+        if (!config.overrides.isEmpty()) {
+            throw new IllegalArgumentException("--set does not apply to a sweep spec; set keys in its base section ("
+                    + config.file + ")");
+        }
+        SweepSpec spec = SweepSpec.load(config.file);
+        List<Cell> cells = spec.cells();
+        System.out.printf(Locale.ROOT, "sweep %s is valid: %d cells (%d combinations, %d duplicates removed)%n",
+                config.file, cells.size(), spec.combinations(), spec.combinations() - cells.size());
+        List<String> header = new ArrayList<>();
+        header.add("#");
+        header.add("cell");
+        header.addAll(spec.columns());
+        header.add("GFLOP");
+        List<List<String>> rows = new ArrayList<>();
+        rows.add(header);
+        for (int i = 0; i < Math.min(SWEEP_ROWS, cells.size()); i++) {
+            Cell cell = cells.get(i);
+            List<String> row = new ArrayList<>();
+            row.add(Integer.toString(i + 1));
+            row.add(cell.id());
+            for (String column : spec.columns()) {
+                Object v = cell.axes().get(column);
+                row.add(v == null ? "-" : v.toString());
+            }
+            row.add(String.format(Locale.ROOT, "%.3g", cell.estimatedFlops() / 1e9));
+            rows.add(row);
+        }
+        int[] widths = new int[header.size()];
+        for (List<String> row : rows) {
+            for (int j = 0; j < row.size(); j++) {
+                widths[j] = Math.max(widths[j], row.get(j).length());
+            }
+        }
+        for (List<String> row : rows) {
+            StringBuilder line = new StringBuilder(" ");
+            for (int j = 0; j < row.size(); j++) {
+                line.append(' ').append(String.format(Locale.ROOT, "%-" + widths[j] + "s", row.get(j)));
+            }
+            System.out.println(line.toString().stripTrailing());
+        }
+        if (cells.size() > SWEEP_ROWS) {
+            System.out.printf(Locale.ROOT, "  ... and %d more cells%n", cells.size() - SWEEP_ROWS);
+        }
+        double total = spec.estimatedFlops();
+        System.out.printf(Locale.ROOT, "~%.4g GFLOP in total (matrix products only; '-': axis ignored by the cell); "
+                + "nothing was run%n", total / 1e9);
+        return 0;
     }
 }

@@ -99,6 +99,16 @@ public final class ConfigLoader {
 
     private ConfigLoader() {}
 
+    /** Every run-config key path, in the order of {@code carousel-defaults.conf} (e.g. for sweep axes). */
+    public static List<String> keyPaths() {
+        return List.copyOf(BY_PATH.keySet());
+    }
+
+    /** The run-config key nearest {@code path} by edit distance of its last segment, if near enough. */
+    public static Optional<String> closestKey(String path) {
+        return closest(lastSegment(path), List.copyOf(BY_PATH.keySet()));
+    }
+
     /** Loads {@code file} over the defaults. */
     public static CarouselConfig load(Path file) {
         return load(file, Map.of());

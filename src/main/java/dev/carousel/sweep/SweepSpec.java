@@ -1,0 +1,621 @@
+package dev.carousel.sweep;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigOrigin;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigError;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.nn.CellType;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * A sweep spec (HOCON, e.g. {@code conf/sweeps/forget-gate.conf}) parsed, validated and expanded into its
+ * {@link Cell}s. Immutable; every problem is a one-line {@link ConfigError} naming file:line and the key.
+ *
+ * <h2>Top-level keys</h2>
+ * Only {@code base}, {@code grid}, {@code random}, {@code seeds} and {@code cells}; any other is an error.
+ * <ul>
+ *   <li>{@code base}: the run config every cell starts from: a section of run-config keys, or a string, the path
+ *       of a run-config file relative to the directory of the spec file. Absent: the defaults.</li>
+ *   <li>{@code grid}: axes, run-config key to a non-empty list of values; every combination is a variant. Keys may
+ *       be quoted ({@code "model.cell" = [lstm, rnn]}) or nested ({@code model { cell = [lstm, rnn] }}).</li>
+ *   <li>{@code random { count = N, seed = S, axes { KEY = { distribution = ..., ... } } }}: N points drawn
+ *       in the space of the random axes ({@code seed} defaults to 0). Distributions: {@code uniform} (min &lt; max),
+ *       {@code log-uniform} (0 &lt; min &lt; max), both only for numeric keys and rounded to the nearest integer for
+ *       integer keys; {@code choice} ({@code values}, a non-empty list). Draw i of axis K depends only on (S, K,
+ *       i): adding an axis or raising N keeps the earlier draws. The same N points are used for every variant
+ *       (common random numbers), so variants are compared at equal random settings.</li>
+ *   <li>{@code seeds}: replicate seeds, a non-empty list of integers; every cell is run once per seed (it sets
+ *       the run-config key {@code seed}).</li>
+ *   <li>{@code cells}: a list of explicit variants, each a section of run-config keys, added after the grid's
+ *       combinations; crossed with the random points and seeds but not with the grid.</li>
+ * </ul>
+ * A key may be an axis once: the same key twice in {@code grid}, in both {@code grid} and {@code random}, or
+ * {@code seed} in either while {@code seeds} is given, is an error; so is an explicit cell setting a random
+ * axis or (with {@code seeds}) {@code seed}. Axis keys must be run-config keys ({@link ConfigLoader#keyPaths}).
+ *
+ * <h2>Cells and their order</h2>
+ * The variants are the grid's combinations followed by the explicit cells (with no {@code grid}: the explicit
+ * cells only; with neither: the base alone). Axes are ordered as the keys of {@code carousel-defaults.conf}
+ * (never by HOCON's unordered maps), the first axis varying slowest and list values in the order written.
+ * Every variant is crossed with the random points (in draw order) and then the seeds (fastest), each combination
+ * layered as {@code base < variant < random draw < seed} over the defaults and validated by {@link ConfigLoader};
+ * a failure names the cell by its axis values. A cell whose {@code model.cell} is {@code rnn} drops every
+ * {@code model.forget-gate} key (base's included), since the RNN has no forget gate. Cells are identified by
+ * {@link ConfigLoader#hash}, and combinations resolving to the same config (RNN over forget-gate values; a
+ * forget bias under mode = chrono) are kept once, at their first position. Hence ids do not depend on the rest of
+ * the spec, and adding an axis value adds cells without changing the ids of the others.
+ *
+ * <p>The columns ({@link #columns}) are every grid, explicit-cell and random key in defaults order, then
+ * {@code seed} when {@code seeds} is given; each {@link Cell#axes} holds their resolved values, leaving out the
+ * axes its config ignores.
+ */
+public final class SweepSpec {
+
+    /** The keys of a sweep spec; a file with any of them is a sweep spec, not a run config. */
+    public static final List<String> TOP_LEVEL_KEYS = List.of("base", "grid", "random", "seeds", "cells");
+
+    private static final List<String> RUN_KEYS = ConfigLoader.keyPaths();
+    private static final Config DEFAULT_VALUES = ConfigLoader.toConfig(ConfigLoader.fromConfig(ConfigFactory.empty()));
+
+    private static final java.util.regex.Pattern LOCATED = java.util.regex.Pattern.compile("^(\\S+:\\d+(?:-\\d+)?): (.*)$");
+
+    private final String origin;
+    private final List<String> columns;
+    private final List<Cell> cells;
+    private final int combinations;
+
+    private SweepSpec(String origin, List<String> columns, List<Cell> cells, int combinations) {
+        this.origin = origin;
+        this.columns = List.copyOf(columns);
+        this.cells = List.copyOf(cells);
+        this.combinations = combinations;
+    }
+
+    /** Reads and expands the spec in {@code file}; a string {@code base} is relative to its directory. */
+    public static SweepSpec load(Path file) {
+        Objects.requireNonNull(file, "file");
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new ConfigError(file + ": sweep spec not found or not a readable file");
+        }
+        Config root;
+        try {
+            root = ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
+        } catch (ConfigException e) {
+            throw typesafe(e);
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        return build(root, dir, file.toString());
+    }
+
+    /**
+     * Parses spec text; {@code origin} (e.g. a file name) appears in errors, and a string {@code base} is relative
+     * to its directory (the working directory if it names none).
+     */
+    public static SweepSpec parse(String hocon, String origin) {
+        Config root;
+        try {
+            root = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription(origin)).resolve();
+        } catch (ConfigException e) {
+            throw typesafe(e);
+        }
+        Path dir;
+        try {
+            dir = Path.of(origin).toAbsolutePath().getParent();
+        } catch (InvalidPathException e) {
+            dir = null;
+        }
+        return build(root, dir == null ? Path.of("").toAbsolutePath() : dir, origin);
+    }
+
+    /** Whether a parsed file is a sweep spec: it has one of {@link #TOP_LEVEL_KEYS}. */
+    public static boolean isSweepSpec(Config root) {
+        return TOP_LEVEL_KEYS.stream().anyMatch(root.root()::containsKey);
+    }
+
+    /** Where the spec came from (its file name or origin description). */
+    public String origin() {
+        return origin;
+    }
+
+    /** The axis keys, in column order (see the class comment). */
+    public List<String> columns() {
+        return columns;
+    }
+
+    /** The distinct cells, in the deterministic order of the class comment. */
+    public List<Cell> cells() {
+        return cells;
+    }
+
+    /** How many combinations the spec names before de-duplication (≥ {@code cells().size()}). */
+    public int combinations() {
+        return combinations;
+    }
+
+    /** Estimated FLOPs of every cell together ({@link CostEstimate}); NaN if any cell trains on a file dataset. */
+    public double estimatedFlops() {
+        return cells.stream().mapToDouble(Cell::estimatedFlops).sum();
+    }
+
+    // ---- building ------------------------------------------------------------------------------------------
+
+    private record Axis(String key, ConfigOrigin origin, String section) {}
+
+    private sealed interface Distribution {
+        ConfigValue draw(SplittableRandom rng, ConfigOrigin origin);
+    }
+
+    private record Continuous(boolean log, double min, double max, boolean integer) implements Distribution {
+        public ConfigValue draw(SplittableRandom rng, ConfigOrigin origin) {
+            double u = rng.nextDouble();
+            double x = log ? Math.exp(Math.log(min) + u * (Math.log(max) - Math.log(min))) : min + u * (max - min);
+            Object value = integer ? (Object) Math.round(x) : (Object) x;
+            return ConfigValueFactory.fromAnyRef(value).withOrigin(origin);
+        }
+    }
+
+    private record Choice(List<ConfigValue> values) implements Distribution {
+        public ConfigValue draw(SplittableRandom rng, ConfigOrigin origin) {
+            return values.get(rng.nextInt(values.size()));
+        }
+    }
+
+    private static SweepSpec build(Config root, Path dir, String origin) {
+        ConfigObject top = root.root();
+        for (String name : sorted(top.keySet())) {
+            if (!TOP_LEVEL_KEYS.contains(name)) {
+                throw new ConfigError(where(top.get(name)) + ": " + name + ": unknown key of a sweep spec; expected "
+                        + String.join(", ", TOP_LEVEL_KEYS));
+            }
+        }
+        Config base = base(top.get("base"), dir);
+        Map<String, Axis> axes = new LinkedHashMap<>();
+
+        boolean hasSeeds = top.containsKey("seeds");
+        List<ConfigValue> seeds = hasSeeds ? seeds(top.get("seeds")) : List.of();
+        if (hasSeeds) {
+            register(axes, new Axis("seed", top.get("seeds").origin(), "seeds"));
+        }
+
+        Map<String, List<ConfigValue>> grid = new TreeMap<>(Comparator.comparingInt(RUN_KEYS::indexOf));
+        if (top.containsKey("grid")) {
+            ConfigValue g = top.get("grid");
+            if (!(g instanceof ConfigObject gridObject)) {
+                throw new ConfigError(where(g) + ": grid = " + show(g) + ": wrong type; expected a section of axes, "
+                        + "run-config key = [values]");
+            }
+            flattenGrid(gridObject, "", axes, grid);
+        }
+
+        int count = 1;
+        long randomSeed = 0;
+        Map<String, Distribution> random = new TreeMap<>(Comparator.comparingInt(RUN_KEYS::indexOf));
+        Map<String, ConfigOrigin> randomOrigins = new LinkedHashMap<>();
+        if (top.containsKey("random")) {
+            ConfigValue r = top.get("random");
+            if (!(r instanceof ConfigObject ro)) {
+                throw new ConfigError(where(r) + ": random = " + show(r) + ": wrong type; expected a section with "
+                        + "count, seed, axes");
+            }
+            for (String name : sorted(ro.keySet())) {
+                if (!List.of("count", "seed", "axes").contains(name)) {
+                    throw new ConfigError(where(ro.get(name)) + ": random." + name + ": unknown key; expected count, seed, axes");
+                }
+            }
+            if (!ro.containsKey("count")) {
+                throw new ConfigError(where(r) + ": random.count: missing; expected an integer >= 1 (points to draw)");
+            }
+            count = (int) integer(ro.get("count"), "random.count", 1, 1_000_000);
+            if (ro.containsKey("seed")) {
+                randomSeed = integer(ro.get("seed"), "random.seed", Long.MIN_VALUE, Long.MAX_VALUE);
+            }
+            ConfigValue a = ro.get("axes");
+            if (!(a instanceof ConfigObject ao) || ao.isEmpty()) {
+                throw new ConfigError(where(a == null ? r : a) + ": random.axes: "
+                        + (a == null ? "missing" : "= " + show(a)) + "; expected a non-empty section, run-config key = "
+                        + "{ distribution = uniform | log-uniform | choice, ... }");
+            }
+            flattenRandom(ao, "", axes, random, randomOrigins);
+        }
+
+        List<Map<String, ConfigValue>> explicit = new ArrayList<>();
+        List<String> explicitKeys = new ArrayList<>();
+        if (top.containsKey("cells")) {
+            ConfigValue c = top.get("cells");
+            if (!(c instanceof ConfigList list)) {
+                throw new ConfigError(where(c) + ": cells = " + show(c) + ": wrong type; expected a list of sections "
+                        + "of run-config keys");
+            }
+            for (int i = 0; i < list.size(); i++) {
+                ConfigValue entry = list.get(i);
+                if (!(entry instanceof ConfigObject eo)) {
+                    throw new ConfigError(where(entry) + ": cells[" + i + "] = " + show(entry)
+                            + ": wrong type; expected a section of run-config keys");
+                }
+                Map<String, ConfigValue> cell = new TreeMap<>(Comparator.comparingInt(RUN_KEYS::indexOf));
+                flattenCell(eo, "", "cells[" + i + "]", cell);
+                for (String key : cell.keySet()) {
+                    Axis other = axes.get(key);
+                    if (other != null && !other.section().equals("grid")) {
+                        throw new ConfigError(where(cell.get(key)) + ": cells[" + i + "]." + key + ": duplicate axis; "
+                                + key + " is already set by " + other.section() + " (" + where(other.origin()) + ")");
+                    }
+                    if (!explicitKeys.contains(key)) {
+                        explicitKeys.add(key);
+                    }
+                }
+                explicit.add(cell);
+            }
+        }
+
+        // Columns: every axis key in defaults order, the replicate seed last.
+        List<String> columns = new ArrayList<>();
+        for (String key : RUN_KEYS) {
+            boolean isAxis = grid.containsKey(key) || random.containsKey(key) || explicitKeys.contains(key);
+            if (isAxis && !(hasSeeds && key.equals("seed"))) {
+                columns.add(key);
+            }
+        }
+        if (hasSeeds) {
+            columns.add("seed");
+        }
+
+        // Variants: grid combinations (first axis slowest), then explicit cells.
+        List<Map<String, ConfigValue>> variants = new ArrayList<>();
+        if (top.containsKey("grid") || explicit.isEmpty()) {
+            variants.add(new LinkedHashMap<>());
+            for (Map.Entry<String, List<ConfigValue>> axis : grid.entrySet()) {
+                List<Map<String, ConfigValue>> next = new ArrayList<>();
+                for (Map<String, ConfigValue> v : variants) {
+                    for (ConfigValue value : axis.getValue()) {
+                        Map<String, ConfigValue> w = new LinkedHashMap<>(v);
+                        w.put(axis.getKey(), value);
+                        next.add(w);
+                    }
+                }
+                variants = next;
+            }
+        }
+        variants.addAll(explicit);
+
+        List<Map<String, ConfigValue>> draws = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Map<String, ConfigValue> draw = new LinkedHashMap<>();
+            for (Map.Entry<String, Distribution> axis : random.entrySet()) {
+                SplittableRandom rng = new SplittableRandom(drawSeed(randomSeed, axis.getKey(), i));
+                draw.put(axis.getKey(), axis.getValue().draw(rng, randomOrigins.get(axis.getKey())));
+            }
+            draws.add(draw);
+        }
+
+        Map<String, Cell> byId = new LinkedHashMap<>();
+        int combinations = 0;
+        for (Map<String, ConfigValue> variant : variants) {
+            for (Map<String, ConfigValue> draw : draws) {
+                for (ConfigValue seed : hasSeeds ? seeds : Collections.<ConfigValue>singletonList(null)) {
+                    Map<String, ConfigValue> requested = new LinkedHashMap<>(variant);
+                    requested.putAll(draw);
+                    if (seed != null) {
+                        requested.put("seed", seed);
+                    }
+                    CarouselConfig config = resolve(base, requested);
+                    combinations++;
+                    String id = ConfigLoader.hash(config);
+                    if (!byId.containsKey(id)) {
+                        byId.put(id, new Cell(id, config, axisValues(columns, config)));
+                    }
+                }
+            }
+        }
+        return new SweepSpec(origin, columns, new ArrayList<>(byId.values()), combinations);
+    }
+
+    /** The resolved config of one combination; an RNN cell drops the forget-gate keys. */
+    private static CarouselConfig resolve(Config base, Map<String, ConfigValue> requested) {
+        try {
+            Config user = base;
+            for (Map.Entry<String, ConfigValue> e : requested.entrySet()) {
+                user = user.withValue(e.getKey(), e.getValue());
+            }
+            CarouselConfig withoutGate = ConfigLoader.fromConfig(user.withoutPath("model.forget-gate"));
+            if (withoutGate.model().cell() == CellType.RNN) {
+                return withoutGate;
+            }
+            return ConfigLoader.fromConfig(user);
+        } catch (ConfigError | ConfigException e) {
+            String label = requested.entrySet().stream()
+                    .map(x -> x.getKey() + "=" + x.getValue().unwrapped()).collect(Collectors.joining(", "));
+            String message = e instanceof ConfigException ce ? typesafe(ce).getMessage() : e.getMessage();
+            // file:line stays first, as in every other error: "spec.conf:4: cell {…}: model.hidden = 0: …".
+            java.util.regex.Matcher m = LOCATED.matcher(message);
+            throw new ConfigError(m.matches()
+                    ? m.group(1) + ": cell {" + label + "}: " + m.group(2)
+                    : "cell {" + label + "}: " + message, e);
+        }
+    }
+
+    private static Map<String, Object> axisValues(List<String> columns, CarouselConfig config) {
+        Config explicit = ConfigLoader.toConfig(config);
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (String key : columns) {
+            if (!ignored(key, config)) {
+                values.put(key, explicit.getValue(key).unwrapped());
+            }
+        }
+        return values;
+    }
+
+    /** Whether {@code config} ignores {@code key}: forget-gate keys of an RNN, and those of unselected gate modes. */
+    static boolean ignored(String key, CarouselConfig config) {
+        if (!key.startsWith("model.forget-gate.")) {
+            return false;
+        }
+        if (config.model().cell() == CellType.RNN) {
+            return true;
+        }
+        String mode = config.model().forgetGate().mode();
+        return switch (key) {
+            case "model.forget-gate.bias" -> !mode.equals("learned");
+            case "model.forget-gate.tmax" -> !mode.equals("chrono");
+            case "model.forget-gate.value" -> !mode.equals("fixed");
+            default -> false;
+        };
+    }
+
+    private static Config base(ConfigValue value, Path dir) {
+        if (value == null) {
+            return ConfigFactory.empty();
+        }
+        if (value instanceof ConfigObject object) {
+            return object.toConfig();
+        }
+        if (value.valueType() == ConfigValueType.STRING) {
+            String name = (String) value.unwrapped();
+            Path file;
+            try {
+                file = dir.resolve(name);
+            } catch (InvalidPathException e) {
+                throw new ConfigError(where(value) + ": base = " + show(value) + ": not a valid path");
+            }
+            if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+                throw new ConfigError(where(value) + ": base = " + show(value) + ": base file " + file.normalize()
+                        + " not found or not readable");
+            }
+            try {
+                return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+            } catch (ConfigException e) {
+                throw typesafe(e);
+            }
+        }
+        throw new ConfigError(where(value) + ": base = " + show(value) + ": wrong type; expected a section of "
+                + "run-config keys or the path of a run-config file");
+    }
+
+    private static List<ConfigValue> seeds(ConfigValue value) {
+        if (!(value instanceof ConfigList list) || list.isEmpty()) {
+            throw new ConfigError(where(value) + ": seeds = " + show(value) + ": expected a non-empty list of integers");
+        }
+        for (ConfigValue v : list) {
+            integer(v, "seeds", Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        return List.copyOf(list);
+    }
+
+    private static void flattenGrid(ConfigObject object, String prefix, Map<String, Axis> axes,
+                                    Map<String, List<ConfigValue>> grid) {
+        for (String name : sorted(object.keySet())) {
+            String key = prefix + name;
+            ConfigValue value = object.get(name);
+            if (value instanceof ConfigObject nested && !RUN_KEYS.contains(key)) {
+                flattenGrid(nested, key + ".", axes, grid);
+                continue;
+            }
+            checkRunKey(value, "grid." + key, key);
+            if (!(value instanceof ConfigList list)) {
+                throw new ConfigError(where(value) + ": grid." + key + " = " + show(value)
+                        + ": wrong type; expected a non-empty list of values");
+            }
+            if (list.isEmpty()) {
+                throw new ConfigError(where(value) + ": grid." + key + " = []: empty axis; expected at least one value");
+            }
+            for (ConfigValue v : list) {
+                scalar(v, "grid." + key);
+            }
+            register(axes, new Axis(key, value.origin(), "grid"));
+            grid.put(key, List.copyOf(list));
+        }
+    }
+
+    private static void flattenRandom(ConfigObject object, String prefix, Map<String, Axis> axes,
+                                      Map<String, Distribution> random, Map<String, ConfigOrigin> origins) {
+        for (String name : sorted(object.keySet())) {
+            String key = prefix + name;
+            ConfigValue value = object.get(name);
+            if (value instanceof ConfigObject nested && !nested.containsKey("distribution") && !RUN_KEYS.contains(key)) {
+                flattenRandom(nested, key + ".", axes, random, origins);
+                continue;
+            }
+            String where = "random.axes." + key;
+            checkRunKey(value, where, key);
+            if (!(value instanceof ConfigObject spec) || !spec.containsKey("distribution")) {
+                throw new ConfigError(where(value) + ": " + where + " = " + show(value) + ": expected "
+                        + "{ distribution = uniform | log-uniform | choice, ... }");
+            }
+            register(axes, new Axis(key, value.origin(), "random"));
+            random.put(key, distribution(spec, where, key));
+            origins.put(key, value.origin());
+        }
+    }
+
+    private static Distribution distribution(ConfigObject spec, String where, String key) {
+        ConfigValue d = spec.get("distribution");
+        String kind = d.valueType() == ConfigValueType.STRING ? (String) d.unwrapped() : "";
+        List<String> params = switch (kind) {
+            case "uniform", "log-uniform" -> List.of("distribution", "min", "max");
+            case "choice" -> List.of("distribution", "values");
+            default -> throw new ConfigError(where(d) + ": " + where + ".distribution = " + show(d)
+                    + ": unknown distribution; expected uniform, log-uniform or choice");
+        };
+        for (String name : sorted(spec.keySet())) {
+            if (!params.contains(name)) {
+                throw new ConfigError(where(spec.get(name)) + ": " + where + "." + name + ": unknown parameter of "
+                        + kind + "; expected " + String.join(", ", params.subList(1, params.size())));
+            }
+        }
+        for (String name : params) {
+            if (!spec.containsKey(name)) {
+                throw new ConfigError(where(spec) + ": " + where + "." + name + ": missing; " + kind + " needs "
+                        + String.join(", ", params.subList(1, params.size())));
+            }
+        }
+        if (kind.equals("choice")) {
+            ConfigValue v = spec.get("values");
+            if (!(v instanceof ConfigList list) || list.isEmpty()) {
+                throw new ConfigError(where(v) + ": " + where + ".values = " + show(v)
+                        + ": expected a non-empty list of values");
+            }
+            for (ConfigValue x : list) {
+                scalar(x, where + ".values");
+            }
+            return new Choice(List.copyOf(list));
+        }
+        ConfigValue defaultValue = DEFAULT_VALUES.getValue(key);
+        if (defaultValue.valueType() != ConfigValueType.NUMBER) {
+            throw new ConfigError(where(d) + ": " + where + ".distribution = " + kind + ": " + key
+                    + " is not numeric; use distribution = choice");
+        }
+        double min = number(spec.get("min"), where + ".min");
+        double max = number(spec.get("max"), where + ".max");
+        if (!(min < max)) {
+            throw new ConfigError(where(spec.get("max")) + ": " + where + ": min = " + min + ", max = " + max
+                    + ": expected min < max");
+        }
+        if (kind.equals("log-uniform") && !(min > 0)) {
+            throw new ConfigError(where(spec.get("min")) + ": " + where + ".min = " + min
+                    + ": log-uniform needs 0 < min < max");
+        }
+        Object unwrapped = defaultValue.unwrapped();
+        boolean integer = unwrapped instanceof Integer || unwrapped instanceof Long;
+        return new Continuous(kind.equals("log-uniform"), min, max, integer);
+    }
+
+    private static void flattenCell(ConfigObject object, String prefix, String where, Map<String, ConfigValue> cell) {
+        for (String name : sorted(object.keySet())) {
+            String key = prefix + name;
+            ConfigValue value = object.get(name);
+            if (value instanceof ConfigObject nested && !RUN_KEYS.contains(key)) {
+                flattenCell(nested, key + ".", where, cell);
+                continue;
+            }
+            checkRunKey(value, where + "." + key, key);
+            scalar(value, where + "." + key);
+            if (cell.containsKey(key)) {
+                throw new ConfigError(where(value) + ": " + where + "." + key + ": set twice");
+            }
+            cell.put(key, value);
+        }
+    }
+
+    private static void register(Map<String, Axis> axes, Axis axis) {
+        Axis other = axes.get(axis.key());
+        if (other != null) {
+            throw new ConfigError(where(axis.origin()) + ": " + axis.section() + "." + axis.key()
+                    + ": duplicate axis; " + axis.key() + " is already an axis in " + other.section() + " ("
+                    + where(other.origin()) + ")");
+        }
+        axes.put(axis.key(), axis);
+    }
+
+    private static void checkRunKey(ConfigValue value, String where, String key) {
+        if (!RUN_KEYS.contains(key)) {
+            String hint = ConfigLoader.closestKey(key).map(k -> "; did you mean " + k + "?")
+                    .orElse("; axes are run-config keys such as model.hidden (see carousel-defaults.conf)");
+            throw new ConfigError(where(value) + ": " + where + ": " + key + " is not a run-config key" + hint);
+        }
+    }
+
+    private static void scalar(ConfigValue value, String where) {
+        ConfigValueType t = value.valueType();
+        if (t == ConfigValueType.OBJECT || t == ConfigValueType.LIST || t == ConfigValueType.NULL) {
+            throw new ConfigError(where(value) + ": " + where + " = " + show(value)
+                    + ": wrong type; expected a number, string or boolean");
+        }
+    }
+
+    private static long integer(ConfigValue value, String where, long lo, long hi) {
+        Object u = value.unwrapped();
+        if (!(u instanceof Integer || u instanceof Long) || ((Number) u).longValue() < lo || ((Number) u).longValue() > hi) {
+            throw new ConfigError(where(value) + ": " + where + " = " + show(value) + ": expected an integer"
+                    + (lo == Long.MIN_VALUE ? "" : " in [" + lo + ", " + hi + "]"));
+        }
+        return ((Number) u).longValue();
+    }
+
+    private static double number(ConfigValue value, String where) {
+        if (!(value.unwrapped() instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            throw new ConfigError(where(value) + ": " + where + " = " + show(value) + ": expected a finite number");
+        }
+        return n.doubleValue();
+    }
+
+    /** Seed of draw {@code index} of axis {@code key}: a function of (seed, key, index) only. */
+    private static long drawSeed(long seed, String key, int index) {
+        long h = seed;
+        for (int i = 0; i < key.length(); i++) {
+            h = h * 0x100000001B3L + key.charAt(i);
+        }
+        return (h * 0x9E3779B97F4A7C15L) ^ (index * 0xBF58476D1CE4E5B9L + 0x94D049BB133111EBL);
+    }
+
+    private static List<String> sorted(java.util.Collection<String> names) {
+        return names.stream().sorted().toList();
+    }
+
+    private static String where(ConfigValue value) {
+        return where(value.origin());
+    }
+
+    /** An origin as {@code file:line}, as {@link ConfigLoader} writes it. */
+    private static String where(ConfigOrigin origin) {
+        return origin.description().replaceFirst(": (\\d+(?:-\\d+)?)$", ":$1");
+    }
+
+    private static ConfigError typesafe(ConfigException e) {
+        String message = Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName());
+        if (e.origin() != null) {
+            String prefix = e.origin().description() + ": ";
+            if (message.startsWith(prefix)) {
+                message = message.substring(prefix.length());
+            }
+            return new ConfigError(where(e.origin()) + ": " + message, e);
+        }
+        return new ConfigError(message, e);
+    }
+
+    private static String show(ConfigValue value) {
+        String text = value.render(ConfigRenderOptions.concise());
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
+}
