@@ -1,0 +1,57 @@
+package dev.carousel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.report.SweepReportTest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code carousel report DIR}: the real CLI on Parquet tables written by Spark; bad input exits 2. */
+class ReportCommandTest {
+    @Test
+    void writesTheReportIntoDirReport(@TempDir Path dir) throws IOException {
+        Path results = dir.resolve("sweep-1");
+        SparkSession spark = SparkSession.builder().master("local[2]").appName("report-command-test")
+                .config("spark.ui.enabled", "false").getOrCreate();
+        try {
+            SweepReportTest.writeTables(spark, results);
+        } finally {
+            spark.stop();
+        }
+        CliTest.Run run = CliTest.cli("report", results.toString(), "--title", "CLI sweep", "--master", "local[2]");
+        assertEquals(0, run.exit(), run.err());
+        Path report = results.resolve("report");
+        assertTrue(run.out().contains(report.resolve("index.html") + " (6 figures"), run.out());
+        String html = Files.readString(report.resolve("index.html"));
+        assertTrue(html.contains("<h1>CLI sweep</h1>"));
+        try (Stream<Path> files = Files.list(report)) {
+            assertEquals(6, files.filter(p -> p.toString().endsWith(".png")).count());
+        }
+        try (Stream<Path> files = Files.list(results)) {
+            assertEquals(List.of("curves", "report", "runs", "step_stats"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "no staging left behind");
+        }
+
+        // Again, with the default title: the report is replaced.
+        run = CliTest.cli("report", results.toString(), "--master", "local[2]");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(Files.readString(report.resolve("index.html")).contains("<h1>Carousel — sweep-1</h1>"));
+    }
+
+    @Test
+    void missingOrEmptyFolderIsBadInput(@TempDir Path dir) throws IOException {
+        CliTest.Run run = CliTest.cli("report", dir.resolve("nope").toString());
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("does not exist"), run.err());
+        run = CliTest.cli("report", dir.toString());
+        assertEquals(2, run.exit());
+        assertTrue(run.err().contains("has none of the tables"), run.err());
+    }
+}
