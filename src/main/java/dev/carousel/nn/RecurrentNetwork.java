@@ -203,7 +203,9 @@ public final class RecurrentNetwork {
                 }
                 w.rcs.write((t + 1) * bh, cb, bh);
                 w.rtc.write(t * bh, tcb, bh);
-                System.arraycopy(cb, 0, cPrev, 0, bh);
+                // The next step continues from c_t as stored (rounded to the engine precision), which is
+                // also what the backward pass reads.
+                w.rcs.read((t + 1) * bh, cPrev, bh);
             } else {
                 for (int k = 0; k < bh; k++) {
                     zb[k] = tanh(zb[k]);
