@@ -7,6 +7,7 @@ import dev.carousel.io.AtomicDirectory;
 import dev.carousel.io.Checkpoint;
 import dev.carousel.io.Json;
 import dev.carousel.report.RunSummary;
+import dev.carousel.report.SweepReport;
 import dev.carousel.sweep.ResultTables;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.spark.DistributedTrainer;
@@ -33,7 +34,8 @@ import picocli.CommandLine.Option;
  * Trains one config with synchronous parameter averaging on Spark (embedded local mode by default)
  * and commits its results atomically to {@code OUT/train-HASH/}:
  * Parquet tables {@code runs}, {@code curves}, {@code step_stats} (written through Spark in local
- * mode), a {@code checkpoint/} of the final parameters, {@code run.json} provenance and {@code summary.md}.
+ * mode), a {@code checkpoint/} of the final parameters, {@code run.json} provenance, {@code summary.md} and
+ * {@code report/index.html} with its figures.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train one config and write curves, per-step gradient statistics, a checkpoint and a summary.")
@@ -118,6 +120,8 @@ final class TrainCommand implements Callable<Integer> {
             new Checkpoint(cfg, result.parameters(), result.optimizerState(), result.updates())
                     .write(s.resolve("checkpoint"), setup.spec().layout());
             Files.writeString(s.resolve("summary.md"), RunSummary.markdown(setup, result, metric), StandardCharsets.UTF_8);
+            // The HTML report with figures, from the tables just written, committed with them.
+            SweepReport.write(spark, s, s.resolve("report"), "train " + ConfigLoader.hash(cfg));
             Map<String, Object> run = Provenance.of(cfg, spark.version());
             run.put("spark_master", spark.sparkContext().master());
             run.put("status", result.status().name().toLowerCase());

@@ -58,7 +58,8 @@ class CliTest {
         try (Stream<Path> children = Files.list(out)) {
             assertEquals(java.util.List.of(result), children.toList(), "only the committed run may be left in --out");
         }
-        for (String f : new String[] {"summary.md", "run.json", "checkpoint/manifest.json", "checkpoint/parameters.npy"}) {
+        for (String f : new String[] {"summary.md", "run.json", "checkpoint/manifest.json", "checkpoint/parameters.npy",
+                "report/index.html"}) {
             assertTrue(Files.isRegularFile(result.resolve(f)), f);
         }
         assertTrue(Files.readString(result.resolve("summary.md")).contains("## Gradient flow by lag"));
