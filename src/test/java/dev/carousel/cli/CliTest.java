@@ -8,9 +8,7 @@ import dev.carousel.config.ConfigLoader;
 import dev.carousel.io.Checkpoint;
 import dev.carousel.io.Json;
 import dev.carousel.sweep.ResultTables;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,22 +25,8 @@ class CliTest {
     static final String TINY = "seed = 3\ntask { name = adding, length = 12, validation-sequences = 40 }\n"
             + "model.hidden = 8\ntraining { batch-size = 4, updates = 20, eval-every = 10 }\nprobes.every = 10\n";
 
-    record Run(int exit, String out, String err) {}
-
-    static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRunner.Run cli(String... args) {
+        return CliRunner.cli(args);
     }
 
     @Test
@@ -50,7 +34,7 @@ class CliTest {
         Path conf = dir.resolve("tiny.conf");
         Files.writeString(conf, TINY);
         Path out = dir.resolve("out");
-        Run run = cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
+        CliRunner.Run run = cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("update      20/20]"), "progress lines expected:\n" + run.out());
         String hash = ConfigLoader.hash(ConfigLoader.load(conf));
@@ -98,7 +82,7 @@ class CliTest {
 
         Checkpoint ck = Checkpoint.read(result.resolve("checkpoint"));
         assertEquals(20, ck.update());
-        Run probe = cli("probe", "--checkpoint", result.resolve("checkpoint").toString(), "--out",
+        CliRunner.Run probe = cli("probe", "--checkpoint", result.resolve("checkpoint").toString(), "--out",
                 dir.resolve("probe").toString());
         assertEquals(0, probe.exit(), probe.err());
         Map<String, Object> manifest = Json.read(dir.resolve("probe/manifest.json"));
@@ -111,21 +95,21 @@ class CliTest {
         Path conf = dir.resolve("bad.conf");
         Files.writeString(conf, "model {\n  hidden = 0\n}\n");
         Path out = dir.resolve("out");
-        Run run = cli("train", conf.toString(), "--out", out.toString());
+        CliRunner.Run run = cli("train", conf.toString(), "--out", out.toString());
         assertEquals(Main.BAD_INPUT, run.exit());
         assertEquals(1, run.err().strip().lines().count(), "one line expected, got:\n" + run.err());
         assertTrue(run.err().contains("model.hidden") && run.err().contains("bad.conf:2"), run.err());
         assertFalse(Files.exists(out), "nothing may be written for a bad config");
 
-        Run override = cli("validate", conf.toString(), "--set", "model.hidden=4", "--set", "optimizer.learning-rate=-1");
+        CliRunner.Run override = cli("validate", conf.toString(), "--set", "model.hidden=4", "--set", "optimizer.learning-rate=-1");
         assertEquals(Main.BAD_INPUT, override.exit());
         assertTrue(override.err().contains("optimizer.learning-rate"), override.err());
 
-        Run missing = cli("validate", dir.resolve("nope.conf").toString());
+        CliRunner.Run missing = cli("validate", dir.resolve("nope.conf").toString());
         assertEquals(Main.BAD_INPUT, missing.exit());
         assertTrue(missing.err().contains("nope.conf"), missing.err());
 
-        Run noCommand = cli();
+        CliRunner.Run noCommand = cli();
         assertEquals(Main.BAD_INPUT, noCommand.exit());
     }
 
@@ -133,7 +117,7 @@ class CliTest {
     void validatePrintsTheResolvedConfigAndCost(@TempDir Path dir) throws IOException {
         Path conf = dir.resolve("tiny.conf");
         Files.writeString(conf, TINY + "model.forget-gate { mode = chrono }\n");
-        Run run = cli("validate", conf.toString());
+        CliRunner.Run run = cli("validate", conf.toString());
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("tmax=12"), "chrono T_max resolves to task.length:\n" + run.out());
         assertTrue(run.out().contains("is valid") && run.out().contains("GFLOP per update"), run.out());

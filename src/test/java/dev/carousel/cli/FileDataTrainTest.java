@@ -36,7 +36,7 @@ class FileDataTrainTest {
         Files.writeString(data, csv(false), StandardCharsets.UTF_8);
         Path conf = dir.resolve("file.conf");
         Files.writeString(conf, BASE + "data { format = csv, path = \"" + data + "\", validation-fraction = 0.2 }\n");
-        CliTest.Run run = CliTest.cli("train", conf.toString(), "--out", dir.resolve("out").toString(), "--master", "local[2]");
+        CliRunner.Run run = CliRunner.cli("train", conf.toString(), "--out", dir.resolve("out").toString(), "--master", "local[2]");
         assertEquals(0, run.exit(), run.err() + run.out());
         assertTrue(run.out().contains("data=csv:"), run.out());
         try (var children = Files.list(dir.resolve("out"))) {
@@ -53,7 +53,7 @@ class FileDataTrainTest {
         Path conf = dir.resolve("file.conf");
         Files.writeString(conf, BASE + "data { format = csv, path = \"" + data + "\" }\n");
         Path out = dir.resolve("out");
-        CliTest.Run run = CliTest.cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
+        CliRunner.Run run = CliRunner.cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(Main.BAD_INPUT, run.exit(), run.out());
         // Our error is one line; anything else on stderr is Spark's own logging.
         java.util.List<String> ours = run.err().lines().filter(l -> l.startsWith("carousel:")).toList();

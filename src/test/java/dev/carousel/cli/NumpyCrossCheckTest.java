@@ -59,7 +59,7 @@ class NumpyCrossCheckTest {
             args.add("--set");
             args.add(kv);
         }
-        CliTest.Run probe = CliTest.cli(args.toArray(String[]::new));
+        CliRunner.Run probe = CliRunner.cli(args.toArray(String[]::new));
         assertEquals(0, probe.exit(), probe.err());
 
         Process check = new ProcessBuilder("python3", SCRIPT, dir.resolve("bundle").toString(), "--rtol", "1e-9")

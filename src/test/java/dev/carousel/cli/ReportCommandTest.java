@@ -25,7 +25,7 @@ class ReportCommandTest {
         } finally {
             spark.stop();
         }
-        CliTest.Run run = CliTest.cli("report", results.toString(), "--title", "CLI sweep", "--master", "local[2]");
+        CliRunner.Run run = CliRunner.cli("report", results.toString(), "--title", "CLI sweep", "--master", "local[2]");
         assertEquals(0, run.exit(), run.err());
         Path report = results.resolve("report");
         assertTrue(run.out().contains(report.resolve("index.html") + " (6 figures"), run.out());
@@ -40,17 +40,17 @@ class ReportCommandTest {
         }
 
         // Again, with the default title: the report is replaced.
-        run = CliTest.cli("report", results.toString(), "--master", "local[2]");
+        run = CliRunner.cli("report", results.toString(), "--master", "local[2]");
         assertEquals(0, run.exit(), run.err());
         assertTrue(Files.readString(report.resolve("index.html")).contains("<h1>Carousel — sweep-1</h1>"));
     }
 
     @Test
     void missingOrEmptyFolderIsBadInput(@TempDir Path dir) throws IOException {
-        CliTest.Run run = CliTest.cli("report", dir.resolve("nope").toString());
+        CliRunner.Run run = CliRunner.cli("report", dir.resolve("nope").toString());
         assertEquals(2, run.exit());
         assertTrue(run.err().contains("does not exist"), run.err());
-        run = CliTest.cli("report", dir.toString());
+        run = CliRunner.cli("report", dir.toString());
         assertEquals(2, run.exit());
         assertTrue(run.err().contains("has none of the tables"), run.err());
     }

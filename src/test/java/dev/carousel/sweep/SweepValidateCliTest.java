@@ -3,10 +3,9 @@ package dev.carousel.sweep;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.carousel.cli.CliRunner;
 import dev.carousel.cli.Main;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,27 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code carousel validate SPEC} on sweep specs: cell count, the first cells, total GFLOP; bad specs exit 2. */
 class SweepValidateCliTest {
-    record Run(int exit, String out, String err) {}
-
-    static Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int code = Main.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliRunner.Run cli(String... args) {
+        return CliRunner.cli(args);
     }
 
     @Test
     void validateOnTheDefaultSweepPrintsCellsAndCost() {
-        Run run = cli("validate", "conf/sweeps/forget-gate.conf");
+        CliRunner.Run run = cli("validate", "conf/sweeps/forget-gate.conf");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("is valid: 60 cells (288 combinations, 228 duplicates removed)"), run.out());
         assertTrue(run.out().contains("task.length") && run.out().contains("model.forget-gate.bias"), run.out());
@@ -48,7 +33,7 @@ class SweepValidateCliTest {
         Path spec = dir.resolve("s.conf");
         Files.writeString(spec, "base { task.length = 12, model.hidden = 4, training { batch-size = 2, updates = 10 } }\n"
                 + "grid { \"model.cell\" = [lstm, rnn], \"model.forget-gate.bias\" = [0, 1] }\n");
-        Run run = cli("validate", spec.toString());
+        CliRunner.Run run = cli("validate", spec.toString());
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("3 cells (4 combinations, 1 duplicates removed)"), run.out());
         String rnnRow = run.out().lines().filter(l -> l.contains(" rnn ")).findFirst().orElseThrow();
@@ -62,20 +47,20 @@ class SweepValidateCliTest {
     void aBadSpecIsOneLineAndExitTwo(@TempDir Path dir) throws IOException {
         Path spec = dir.resolve("bad.conf");
         Files.writeString(spec, "grid {\n  \"model.hiden\" = [4, 8]\n}\n");
-        Run run = cli("validate", spec.toString());
+        CliRunner.Run run = cli("validate", spec.toString());
         assertEquals(Main.BAD_INPUT, run.exit());
         assertTrue(run.err().contains("bad.conf:2: grid.model.hiden") && run.err().contains("did you mean model.hidden?"),
                 run.err());
         assertEquals(1, run.err().strip().lines().count(), run.err());
 
-        Run set = cli("validate", "conf/sweeps/forget-gate.conf", "--set", "model.hidden=8");
+        CliRunner.Run set = cli("validate", "conf/sweeps/forget-gate.conf", "--set", "model.hidden=8");
         assertEquals(Main.BAD_INPUT, set.exit());
         assertTrue(set.err().contains("--set"), set.err());
     }
 
     @Test
     void runConfigsAreStillValidatedAsBefore() {
-        Run run = cli("validate", "conf/main.conf");
+        CliRunner.Run run = cli("validate", "conf/main.conf");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("is valid") && run.out().contains("GFLOP per update"), run.out());
     }
