@@ -47,7 +47,7 @@ final class ValidateCommand implements Callable<Integer> {
         System.out.println(ConfigLoader.toConfig(c).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
                 .setJson(false)).trim());
         long params = setup.spec().layout().count();
-        double flops = flopsPerUpdate(setup);
+        double flops = CostEstimate.flopsPerUpdate(setup);
         System.out.printf(Locale.ROOT, "%nconfig %s is valid%n  %s%n  sequence length %d, %d parameters%n"
                         + "  ~%.3g GFLOP per update (matrix products only), ~%.3g GFLOP for %d updates%n",
                 ConfigLoader.hash(c), setup.describe(), setup.task().sequenceLength(), params, flops / 1e9,
@@ -55,10 +55,6 @@ final class ValidateCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** 24·B·H·(I+H)·T for the LSTM (forward 8·B·H·(I+H) per step, backward twice that); a quarter for the RNN. */
-    static double flopsPerUpdate(RunSetup setup) {
-        return CostEstimate.flopsPerUpdate(setup);
-    }
 
     /** A file with a top-level base, grid, random, seeds or cells key; unreadable files are left to ConfigLoader. */
     static boolean isSweepSpec(Path file) {

@@ -128,11 +128,9 @@ final class Checkpoints {
     }
 
     private static void deleteQuietly(Path p) {
-        try (Stream<Path> walk = Files.walk(p)) {
-            for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        } catch (IOException e) {
+        try {
+            AtomicDirectory.deleteRecursively(p);
+        } catch (UncheckedIOException e) {
             // an old checkpoint left behind is harmless; the next write tries again
         }
     }

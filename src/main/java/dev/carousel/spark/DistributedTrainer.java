@@ -43,6 +43,9 @@ public final class DistributedTrainer {
     private final RunSetup setup;
     private final CarouselConfig config;
     private final Options options;
+    /** The config as executors rebuild it, and its hash: fixed for the run, so rendered once. */
+    private final String canonicalConfig;
+    private final String configHash;
     /** The file dataset's shape and held-out sequences, broadcast once per run (null for a generated task). */
     private Broadcast<dev.carousel.train.FileData> files;
 
@@ -62,6 +65,8 @@ public final class DistributedTrainer {
         this.setup = setup;
         this.config = setup.config();
         this.options = options;
+        this.canonicalConfig = ConfigLoader.canonical(config);
+        this.configHash = ConfigLoader.hash(config);
     }
 
     /** Shards of the generated task: one element per partition, holding only its coordinates. */
@@ -185,7 +190,7 @@ public final class DistributedTrainer {
         for (String name : state.names()) {
             buffers.add(FlatArray.of(state.get(name)));
         }
-        RoundInput input = new RoundInput(ConfigLoader.canonical(config), ConfigLoader.hash(config), FlatArray.of(theta),
+        RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
                 state.names(), buffers, state.step(), firstUpdate, steps, probeAfter, 1.0 / n, files,
                 options.delayPartition(), options.delayMillis());
         Broadcast<RoundInput> b = sc.broadcast(input);
@@ -226,7 +231,7 @@ public final class DistributedTrainer {
     private CurvePoint validate(JavaRDD<Shard> shards, INDArray theta, long update, LocalTrainer.Window window,
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
-        RoundInput input = new RoundInput(ConfigLoader.canonical(config), ConfigLoader.hash(config), FlatArray.of(theta),
+        RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
                 List.of(), List.of(), 0, update, 0, false, 1.0 / n, files, -1, 0);
         Broadcast<RoundInput> b = sc.broadcast(input);
         List<double[]> parts;

@@ -23,6 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * local trainer bit for bit. Holds a network and its buffers: not thread-safe, one per thread.
  */
 public final class LocalSteps {
+    /** Validation runs in batches of at most this many sequences. */
+    static final int EVAL_BATCH = 250;
+
     private final RunSetup setup;
     private final RecurrentNetwork net;
     private final Optimizer optimizer;
@@ -71,9 +74,7 @@ public final class LocalSteps {
      * gradient norm without applying it.
      */
     public Outcome run(INDArray theta, OptimizerState state, BatchSource source, long firstUpdate, int steps) {
-        if (grad == null || grad.length() != theta.length() || grad.dataType() != theta.dataType()) {
-            grad = Nd4j.create(theta.dataType(), theta.length());
-        }
+        ensureGradient(theta);
         double[] losses = new double[steps];
         double[] norms = new double[steps];
         SortedMap<Long, StepStats> stats = new TreeMap<>();
@@ -99,9 +100,7 @@ public final class LocalSteps {
 
     /** Probes {@code theta} on one batch without updating: the statistics of the final parameters. */
     public StepStats probe(INDArray theta, SequenceBatch batch) {
-        if (grad == null || grad.length() != theta.length() || grad.dataType() != theta.dataType()) {
-            grad = Nd4j.create(theta.dataType(), theta.length());
-        }
+        ensureGradient(theta);
         return statsOf(net.lossAndGradient(theta, batch, grad, true), batch.steps());
     }
 
@@ -109,8 +108,8 @@ public final class LocalSteps {
     public double[] validate(INDArray theta, long first, long count) {
         double lossSum = 0;
         double metricSum = 0;
-        for (long start = first; start < first + count; start += LocalTrainer.EVAL_BATCH) {
-            int n = (int) Math.min(LocalTrainer.EVAL_BATCH, first + count - start);
+        for (long start = first; start < first + count; start += EVAL_BATCH) {
+            int n = (int) Math.min(EVAL_BATCH, first + count - start);
             RecurrentNetwork.Evaluation e = evalNet().evaluate(theta, setup.validationBatch(start, n));
             lossSum += e.loss() * n;
             metricSum += e.metric() * n;
@@ -123,6 +122,13 @@ public final class LocalSteps {
             evalNet = new RecurrentNetwork(setup.spec());
         }
         return evalNet;
+    }
+
+    /** The gradient buffer, [P] like θ, allocated once and reused by every step. */
+    private void ensureGradient(INDArray theta) {
+        if (grad == null || grad.length() != theta.length() || grad.dataType() != theta.dataType()) {
+            grad = Nd4j.create(theta.dataType(), theta.length());
+        }
     }
 
     private StepStats statsOf(RecurrentNetwork.Result r, int steps) {

@@ -15,9 +15,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * at initialisation, every {@code probes.every} updates, and for the final parameters.
  */
 public final class LocalTrainer {
-    /** Validation runs in batches of at most this many sequences. */
-    static final int EVAL_BATCH = 250;
-
     private final RunSetup setup;
     private final CarouselConfig config;
     private final LocalSteps steps;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.data.LossKind;
 import dev.carousel.data.SequenceBatch;
-import dev.carousel.data.Supervision;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,12 +33,7 @@ class EngineMatchesReferenceTest {
     }
 
     static SequenceBatch batch(LossKind kind, String positions) {
-        Supervision sup = switch (positions) {
-            case "last" -> Supervision.lastStep(kind, T);
-            case "every" -> Supervision.everyStep(kind, T);
-            default -> new Supervision(kind, new int[] {1, 3});
-        };
-        return TestBatches.random(T, B, I, O, sup, 3);
+        return TestBatches.random(T, B, I, O, TestBatches.supervision(kind, positions, T), 3);
     }
 
     @ParameterizedTest(name = "{0} {1} {2} loss at {3}")

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.data.LossKind;
 import dev.carousel.data.SequenceBatch;
-import dev.carousel.data.Supervision;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -54,13 +53,6 @@ class GradientCheckTest {
         return out.stream();
     }
 
-    static Supervision supervision(LossKind kind, String positions) {
-        return switch (positions) {
-            case "last" -> Supervision.lastStep(kind, T);
-            case "every" -> Supervision.everyStep(kind, T);
-            default -> new Supervision(kind, new int[] {1, 3});
-        };
-    }
 
     static double relativeError(double a, double b) {
         return Math.abs(a - b) / Math.max(Math.max(Math.abs(a), Math.abs(b)), FLOOR);
@@ -71,7 +63,7 @@ class GradientCheckTest {
     void analyticGradientsMatchFiniteDifferences(CellType cell, ForgetGate gate, LossKind kind, String positions) {
         ModelSpec spec = new ModelSpec(cell, I, H, O, gate, Precision.FLOAT64);
         RecurrentNetwork net = new RecurrentNetwork(spec);
-        SequenceBatch batch = TestBatches.random(T, B, I, O, supervision(kind, positions), 7);
+        SequenceBatch batch = TestBatches.random(T, B, I, O, TestBatches.supervision(kind, positions, T), 7);
         INDArray theta = TestBatches.randomTheta(spec, 11, 0.8);
         INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
         net.lossAndGradient(theta, batch, grad, false);

@@ -12,6 +12,15 @@ import org.nd4j.linalg.factory.Nd4j;
 final class TestBatches {
     private TestBatches() {}
 
+    /** Loss at the last step, at every step, or at the mask {1, 3}: the three heads the engine tests cover. */
+    static Supervision supervision(LossKind kind, String positions, int steps) {
+        return switch (positions) {
+            case "last" -> Supervision.lastStep(kind, steps);
+            case "every" -> Supervision.everyStep(kind, steps);
+            default -> new Supervision(kind, new int[] {1, 3});
+        };
+    }
+
     /** Inputs U(−1, 1); MSE targets U(−1, 1), cross-entropy targets one-hot. */
     static SequenceBatch random(int t, int b, int i, int o, Supervision sup, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
