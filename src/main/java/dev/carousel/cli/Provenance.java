@@ -45,7 +45,8 @@ final class Provenance {
         }
     }
 
-    static Map<String, Object> of(CarouselConfig config, String sparkVersion) {
+    /** Versions and commit: what produced a result, whatever its config. */
+    static Map<String, Object> of(String sparkVersion) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("carousel_version", version());
         m.put("git_commit", gitCommit());
@@ -53,6 +54,11 @@ final class Provenance {
         m.put("nd4j", implementationVersion(org.nd4j.linalg.factory.Nd4j.class, "1.0.0-M2.1"));
         m.put("spark", sparkVersion);
         m.put("omp_num_threads", System.getenv().getOrDefault("OMP_NUM_THREADS", "unset"));
+        return m;
+    }
+
+    static Map<String, Object> of(CarouselConfig config, String sparkVersion) {
+        Map<String, Object> m = of(sparkVersion);
         m.put("config_hash", ConfigLoader.hash(config));
         m.put("config", ConfigLoader.toConfig(config).root().unwrapped());
         return m;

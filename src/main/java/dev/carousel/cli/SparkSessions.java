@@ -19,6 +19,8 @@ final class SparkSessions {
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.ui.enabled", System.getProperty("spark.ui.enabled", "false"))
                 .config("spark.sql.session.timeZone", "UTC")
+                // A sweep runs several cells at once, each from its own driver thread in its own pool.
+                .config("spark.scheduler.mode", "FAIR")
                 .getOrCreate();
     }
 

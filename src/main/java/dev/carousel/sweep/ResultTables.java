@@ -23,8 +23,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The result tables of DESIGN.md §Results and their Parquet schemas:
  * <ul>
- *   <li>{@code runs}: one row per cell — id (config hash), its parameters as columns, status, final
- *       losses and metric, updates, wall time, error;</li>
+ *   <li>{@code runs}: one row per cell — id (config hash), its parameters as columns, status
+ *       ({@code completed}, {@code diverged}, {@code stopped} or {@code failed}), final losses and metric, updates,
+ *       the update it diverged at, wall time, error, the early-stopping decision, and the canonical config;</li>
  *   <li>{@code curves}: one row per (cell, evaluation);</li>
  *   <li>{@code step_stats}: one row per (cell, round, t, probe) with count and mean/std/min/max/p10/p50/p90
  *       of the probe's value (log10 for norm probes) and lag = last loss step − t.</li>
@@ -55,6 +56,7 @@ public final class ResultTables {
             .add("metric", DataTypes.StringType, false)
             .add("wall_seconds", DataTypes.DoubleType, false)
             .add("error", DataTypes.StringType, true)
+            .add("stopped_by", DataTypes.StringType, true)
             .add("config", DataTypes.StringType, false);
 
     public static final StructType CURVES = new StructType()
@@ -83,18 +85,30 @@ public final class ResultTables {
             .add("p90", DataTypes.DoubleType, true);
 
     public static Row runRow(TrainResult r, String metricName, String error) {
-        CarouselConfig c = r.config();
+        return runRow(r.config(), r.status().name().toLowerCase(), r.updates(), r.divergedAt(),
+                r.curve().isEmpty() ? null : r.last(), metricName, r.wallSeconds(), error, null);
+    }
+
+    /**
+     * The {@code runs} row of one cell.
+     *
+     * @param status     completed, diverged, stopped or failed
+     * @param divergedAt the update at which it diverged, or −1
+     * @param last       the last curve point, or null if there is none (a cell that failed before evaluating)
+     * @param stoppedBy  the early-stopping decision that stopped it, or null
+     */
+    public static Row runRow(CarouselConfig c, String status, long updates, long divergedAt, CurvePoint last,
+                             String metricName, double wallSeconds, String error, String stoppedBy) {
         boolean lstm = c.model().cell() == CellType.LSTM;
         ForgetGate gate = c.model().forgetGate();
-        CurvePoint last = r.curve().isEmpty() ? null : r.last();
         String data = c.data().isGenerated() ? c.task().name() : c.data().format() + ":" + c.data().path();
         return RowFactory.create(ConfigLoader.hash(c), data, c.task().length(),
                 c.model().cell().name().toLowerCase(), lstm ? gate.mode() : null, lstm ? gate.label() : null,
                 c.model().hidden(), c.model().rnnGain(), c.optimizer().kind().name().toLowerCase(),
-                c.optimizer().learningRate(), c.training().batchSize(), c.seed(), r.status().name().toLowerCase(),
-                r.updates(), r.divergedAt() >= 0 ? r.divergedAt() : null,
+                c.optimizer().learningRate(), c.training().batchSize(), c.seed(), status,
+                updates, divergedAt >= 0 ? divergedAt : null,
                 last == null ? null : nullIfNaN(last.trainLoss()), last == null ? null : nullIfNaN(last.validationLoss()),
-                last == null ? null : nullIfNaN(last.validationMetric()), metricName, r.wallSeconds(), error,
+                last == null ? null : nullIfNaN(last.validationMetric()), metricName, wallSeconds, error, stoppedBy,
                 ConfigLoader.canonical(c));
     }
 

@@ -34,8 +34,11 @@ import java.util.stream.Collectors;
  * {@link Cell}s. Immutable; every problem is a one-line {@link ConfigError} naming file:line and the key.
  *
  * <h2>Top-level keys</h2>
- * Only {@code base}, {@code grid}, {@code random}, {@code seeds} and {@code cells}; any other is an error.
+ * Only {@code name}, {@code base}, {@code grid}, {@code random}, {@code seeds}, {@code cells} and
+ * {@code early-stopping}; any other is an error.
  * <ul>
+ *   <li>{@code name}: the sweep's name (letters, digits, '.', '_', '-'); default: the spec file's name without
+ *       {@code .conf}. An output folder holds the results of one named sweep.</li>
  *   <li>{@code base}: the run config every cell starts from: a section of run-config keys, or a string, the path
  *       of a run-config file relative to the directory of the spec file. Absent: the defaults.</li>
  *   <li>{@code grid}: axes, run-config key to a non-empty list of values; every combination is a variant. Keys may
@@ -50,6 +53,8 @@ import java.util.stream.Collectors;
  *       the run-config key {@code seed}).</li>
  *   <li>{@code cells}: a list of explicit variants, each a section of run-config keys, added after the grid's
  *       combinations; crossed with the random points and seeds but not with the grid.</li>
+ *   <li>{@code early-stopping { rule = none | median, grace-updates = G, min-cells = M }}: see
+ *       {@link EarlyStopping}; off when absent.</li>
  * </ul>
  * A key may be an axis once: the same key twice in {@code grid}, in both {@code grid} and {@code random}, or
  * {@code seed} in either while {@code seeds} is given, is an error; so is an explicit cell setting a random
@@ -74,7 +79,11 @@ import java.util.stream.Collectors;
 public final class SweepSpec {
 
     /** The keys of a sweep spec; a file with any of them is a sweep spec, not a run config. */
-    public static final List<String> TOP_LEVEL_KEYS = List.of("base", "grid", "random", "seeds", "cells");
+    public static final List<String> TOP_LEVEL_KEYS =
+            List.of("name", "base", "grid", "random", "seeds", "cells", "early-stopping");
+
+    /** What a sweep name may hold: it names the output folder's sweep and appears in reports. */
+    private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private static final List<String> RUN_KEYS = ConfigLoader.keyPaths();
     private static final Config DEFAULT_VALUES = ConfigLoader.toConfig(ConfigLoader.fromConfig(ConfigFactory.empty()));
@@ -82,12 +91,17 @@ public final class SweepSpec {
     private static final java.util.regex.Pattern LOCATED = java.util.regex.Pattern.compile("^(\\S+:\\d+(?:-\\d+)?): (.*)$");
 
     private final String origin;
+    private final String name;
+    private final EarlyStopping earlyStopping;
     private final List<String> columns;
     private final List<Cell> cells;
     private final int combinations;
 
-    private SweepSpec(String origin, List<String> columns, List<Cell> cells, int combinations) {
+    private SweepSpec(String origin, String name, EarlyStopping earlyStopping, List<String> columns, List<Cell> cells,
+                      int combinations) {
         this.origin = origin;
+        this.name = name;
+        this.earlyStopping = earlyStopping;
         this.columns = List.copyOf(columns);
         this.cells = List.copyOf(cells);
         this.combinations = combinations;
@@ -137,6 +151,19 @@ public final class SweepSpec {
     /** Where the spec came from (its file name or origin description). */
     public String origin() {
         return origin;
+    }
+
+    /**
+     * The sweep's name: {@code name} in the spec, else the spec file's name without {@code .conf}. An output folder
+     * holds one sweep, identified by this name.
+     */
+    public String name() {
+        return name;
+    }
+
+    /** The early-stopping rule of {@code early-stopping} ({@link EarlyStopping#OFF} when absent). */
+    public EarlyStopping earlyStopping() {
+        return earlyStopping;
     }
 
     /** The axis keys, in column order (see the class comment). */
@@ -190,6 +217,9 @@ public final class SweepSpec {
                         + String.join(", ", TOP_LEVEL_KEYS));
             }
         }
+        String sweepName = name(top.get("name"), origin);
+        EarlyStopping earlyStopping = top.containsKey("early-stopping")
+                ? earlyStopping(top.get("early-stopping")) : EarlyStopping.OFF;
         Config base = base(top.get("base"), dir);
         Map<String, Axis> axes = new LinkedHashMap<>();
 
@@ -329,7 +359,52 @@ public final class SweepSpec {
                 }
             }
         }
-        return new SweepSpec(origin, columns, new ArrayList<>(byId.values()), combinations);
+        return new SweepSpec(origin, sweepName, earlyStopping, columns, new ArrayList<>(byId.values()), combinations);
+    }
+
+    /** The {@code early-stopping} section: rule = none | median, grace-updates (default 0), min-cells (default 3). */
+    private static EarlyStopping earlyStopping(ConfigValue value) {
+        List<String> keys = List.of("rule", "grace-updates", "min-cells");
+        if (!(value instanceof ConfigObject o)) {
+            throw new ConfigError(where(value) + ": early-stopping = " + show(value) + ": wrong type; expected a section "
+                    + "{ rule = none | median, grace-updates = N, min-cells = M }");
+        }
+        for (String key : sorted(o.keySet())) {
+            if (!keys.contains(key)) {
+                throw new ConfigError(where(o.get(key)) + ": early-stopping." + key + ": unknown key; expected "
+                        + String.join(", ", keys));
+            }
+        }
+        ConfigValue rule = o.get("rule");
+        if (rule == null || !List.of("none", "median").contains(String.valueOf(rule.unwrapped()))) {
+            throw new ConfigError(where(rule == null ? value : rule) + ": early-stopping.rule"
+                    + (rule == null ? ": missing" : " = " + show(rule)) + "; expected none or median");
+        }
+        long grace = o.containsKey("grace-updates")
+                ? integer(o.get("grace-updates"), "early-stopping.grace-updates", 0, Long.MAX_VALUE) : 0;
+        int minCells = o.containsKey("min-cells")
+                ? (int) integer(o.get("min-cells"), "early-stopping.min-cells", 1, 1_000_000) : 3;
+        return rule.unwrapped().equals("median") ? new EarlyStopping(true, grace, minCells) : EarlyStopping.OFF;
+    }
+
+    /** {@code name}, or the origin's file name without its extension. */
+    private static String name(ConfigValue value, String origin) {
+        String name;
+        if (value != null) {
+            if (value.valueType() != ConfigValueType.STRING) {
+                throw new ConfigError(where(value) + ": name = " + show(value) + ": wrong type; expected a string of "
+                        + "letters, digits, '.', '_' and '-'");
+            }
+            name = (String) value.unwrapped();
+        } else {
+            String file = origin.replaceAll("^.*[/\\\\]", "");
+            name = file.replaceFirst("\\.conf$", "").replaceAll("[^A-Za-z0-9._-]", "-");
+        }
+        if (!NAME.matcher(name).matches()) {
+            throw new ConfigError((value == null ? origin : where(value)) + ": name = \"" + name + "\": expected 1-64 "
+                    + "letters, digits, '.', '_' and '-', starting with a letter or digit");
+        }
+        return name;
     }
 
     /** The resolved config of one combination; an RNN cell drops the forget-gate keys. */

@@ -11,4 +11,5 @@ package dev.carousel.train;
  * @param gradNorm         mean pre-clip global gradient norm over the updates since the previous point
  */
 public record CurvePoint(long update, long sequencesSeen, double trainLoss, double validationLoss,
-                         double validationMetric, double gradNorm) {}
+                         double validationMetric, double gradNorm)
+        implements java.io.Serializable {}

@@ -82,7 +82,7 @@ public class SweepReportTest {
             runs.add(RowFactory.create(c.id(), "adding", c.length(), c.model(), c.lstm() ? "constant" : null,
                     c.setting(), 8, c.lstm() ? 1.0 : 0.9, "adam", 0.01, 16, c.seed(), c.status(), ok ? 100L : 3L,
                     null, ok ? 0.1 : null, ok ? 0.12 : null, metric, "accuracy", 1.5, ok ? null : "boom <failed>",
-                    "{}"));
+                    null, "{}"));
             if (!ok) {
                 continue;
             }

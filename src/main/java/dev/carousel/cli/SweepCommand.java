@@ -1,0 +1,84 @@
+package dev.carousel.cli;
+
+import dev.carousel.sweep.SweepRunner;
+import dev.carousel.sweep.SweepSpec;
+import dev.carousel.sweep.Strategy;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Runs a sweep spec on Spark: every cell not yet committed in the output folder, several at a time, each
+ * committed atomically as it ends; then {@code report/index.html}. Re-running resumes.
+ */
+@Command(name = "sweep", mixinStandardHelpOptions = true,
+        description = {"Run a sweep spec (e.g. conf/sweeps/forget-gate.conf) on Spark and write its result tables "
+                + "and report.",
+                "Re-running the same command resumes: committed cells are skipped, new axis values run only the new "
+                        + "cells. Exit code 1 if a cell failed (the others are committed)."})
+final class SweepCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The sweep spec (HOCON; see conf/sweeps/).")
+    Path file;
+
+    @Option(names = "--out", paramLabel = "DIR",
+            description = "Output folder of this sweep (default: runs/<sweep name>). It holds one sweep; a folder holding "
+                    + "another is refused.")
+    Path out;
+
+    @Option(names = "--strategy", paramLabel = "S", defaultValue = "auto",
+            description = "auto, config-parallel (each cell in one task) or data-parallel (each cell by rounds over its "
+                    + "partitions) (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--rerun-failed", description = "Also run again the committed cells whose status is failed.")
+    boolean rerunFailed;
+
+    @Option(names = "--master",
+            description = "Spark master (default: spark-submit's master, else local[*]).")
+    String master;
+
+    @Option(names = {"-q", "--quiet"}, description = "Print only the final line.")
+    boolean quiet;
+
+    @Override
+    public Integer call() {
+        Strategy chosen = strategy(strategy);
+        SweepSpec spec = SweepSpec.load(file);
+        Path dir = out != null ? out : Path.of("runs", spec.name());
+        String text;
+        try {
+            text = Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (SparkSession spark = SparkSessions.local(master, "carousel-sweep " + spec.name())) {
+            Map<String, Object> provenance = Provenance.of(spark.version());
+            SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, chosen, rerunFailed,
+                    provenance, text, quiet ? null : System.out));
+            SweepRunner.Summary s = runner.run();
+            if (quiet) {
+                System.out.printf(Locale.ROOT, "sweep %s: %d cells, %d run, %d skipped, %d failed; report: %s%n",
+                        spec.name(), s.cells(), s.ran(), s.skipped(), s.failed(), s.report());
+            }
+            return s.failed() > 0 ? 1 : 0;
+        }
+    }
+
+    private static Strategy strategy(String s) {
+        for (Strategy v : Strategy.values()) {
+            if (v.label().equals(s)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("--strategy " + s + ": unknown (accepted: auto, config-parallel, data-parallel)");
+    }
+}

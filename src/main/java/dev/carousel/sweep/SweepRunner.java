@@ -1,0 +1,548 @@
+package dev.carousel.sweep;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigLoader;
+import dev.carousel.data.LossKind;
+import dev.carousel.io.AtomicDirectory;
+import dev.carousel.io.Json;
+import dev.carousel.report.SweepReport;
+import dev.carousel.train.CurvePoint;
+import dev.carousel.train.RunSetup;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Runs a {@link SweepSpec} on Spark into a {@link SweepStore}: the cells not yet committed (and, with
+ * {@code rerunFailed}, the failed ones), several at a time, each committed as soon as it ends; then the report.
+ *
+ * <p>Resume: cells are keyed by their config hash, so re-running the same command skips every committed cell, and
+ * a spec with more axis values runs only the new cells. A cell that diverges is a result (status {@code diverged},
+ * with the update), not a failure; a cell whose training throws is committed as {@code failed} with the error, and
+ * the sweep goes on.
+ */
+public final class SweepRunner {
+    /**
+     * Training throughput assumed per task slot for cost estimates before any cell has finished (FLOP/s, matrix
+     * products as counted by {@link CostEstimate}); measured 1.5–3 GFLOP/s for the default sweep's cells here.
+     */
+    static final double ASSUMED_FLOPS_PER_SECOND = 1.5e9;
+    /** Broadcast, aggregation and scheduling time of one round of the round algorithm (measured 0.1–0.2 s locally). */
+    static final double ROUND_OVERHEAD_SECONDS = 0.15;
+    private static final long HEARTBEAT_SECONDS = 30;
+
+    /**
+     * @param out         the sweep's output folder
+     * @param strategy    how to lay cells out on Spark
+     * @param rerunFailed also run the committed cells whose status is {@code failed}
+     * @param provenance  what produced the results (version, commit, libraries), written into {@code sweep.json}
+     * @param specText    the spec file's text, kept in {@code sweep.json}
+     * @param log         where progress goes; null for none
+     */
+    public record Options(Path out, Strategy strategy, boolean rerunFailed, Map<String, Object> provenance,
+                          String specText, PrintStream log) {}
+
+    /**
+     * What a run did.
+     *
+     * @param cells    cells in the spec
+     * @param skipped  cells already committed and not run again
+     * @param ran      cells run now
+     * @param statuses status to count, over every cell of the spec
+     * @param report   the report's index.html, or null if none was written
+     */
+    public record Summary(int cells, int skipped, int ran, Map<String, Integer> statuses, Path report,
+                          double wallSeconds) {
+        public int failed() {
+            return statuses.getOrDefault(CellOutcome.FAILED, 0);
+        }
+    }
+
+    /** Which cells run data-parallel, how many cells run at once, and why. */
+    record Plan(Map<String, Boolean> dataParallel, int width, String reason) {}
+
+    private final SparkSession spark;
+    private final JavaSparkContext sc;
+    private final SweepSpec spec;
+    private final Options options;
+    /** Every Spark job of this run, so a fatal error can cancel them all and nothing else. */
+    private final String jobGroup = "carousel-sweep-" + java.util.UUID.randomUUID();
+
+    public SweepRunner(SparkSession spark, SweepSpec spec, Options options) {
+        this.spark = spark;
+        this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        this.spec = spec;
+        this.options = options;
+    }
+
+    /**
+     * Checks everything that can be wrong with the spec, the strategy and the output folder, without writing
+     * anything; {@link #run()} calls it first.
+     *
+     * @throws IllegalArgumentException or {@link dev.carousel.config.ConfigError}, one line
+     */
+    public Plan check() {
+        SweepStore.check(options.out(), spec.name());
+        for (Cell c : spec.cells()) {
+            if (!c.config().data().isGenerated()) {
+                throw new IllegalArgumentException(spec.origin() + ": cell " + c.id() + " (" + c.label() + ") trains on "
+                        + "data.format = " + c.config().data().format() + "; sweeps run generated tasks only "
+                        + "(accepted: data.format = generated); train a file dataset with 'carousel train'");
+            }
+        }
+        return plan(spec.cells(), options.strategy(), sc.defaultParallelism());
+    }
+
+    /** Runs the cells that are not committed yet, then writes the report. */
+    public Summary run() {
+        long start = System.nanoTime();
+        Plan plan = check();
+        SweepStore store = SweepStore.open(options.out(), spec.name());
+        Map<String, String> committed = store.statuses(spark);
+        List<Cell> todo = new ArrayList<>();
+        for (Cell c : spec.cells()) {
+            String status = committed.get(c.id());
+            if (status == null || (options.rerunFailed() && status.equals(CellOutcome.FAILED))) {
+                todo.add(c);
+            }
+        }
+        int skipped = spec.cells().size() - todo.size();
+        log(String.format(Locale.ROOT, "carousel sweep %s: %d cells (%.4g GFLOP); %d committed in %s, %d to run%s",
+                spec.name(), spec.cells().size(), spec.estimatedFlops() / 1e9, skipped, options.out(), todo.size(),
+                options.rerunFailed() ? " (failed cells included)" : ""));
+        Map<String, Integer> statuses = new TreeMap<>();
+        Path report = store.dir().resolve(SweepStore.REPORT).resolve("index.html");
+        if (todo.isEmpty()) {
+            committed.values().forEach(s -> statuses.merge(s, 1, Integer::sum));
+            if (!Files.exists(report)) {
+                report = writeReport(store);
+            }
+            log("nothing new to run; " + statusLine(statuses) + "; report: " + report);
+            return new Summary(spec.cells().size(), skipped, 0, statuses, report, seconds(start));
+        }
+        log("strategy " + options.strategy().label() + ": " + plan.reason());
+        if (spec.earlyStopping().enabled()) {
+            log(String.format(Locale.ROOT, "early stopping: median rule after %d updates once %d comparable cells are "
+                    + "committed; decisions go to runs.stopped_by", spec.earlyStopping().graceUpdates(),
+                    spec.earlyStopping().minCells()));
+        }
+        Map<String, Object> manifest = manifest(store, plan, "running");
+        store.writeManifest(manifest);
+
+        References references = new References(spec.earlyStopping().enabled() ? readCurves(store, committed) : Map.of());
+        Progress progress = new Progress(todo, skipped, plan.width());
+        Map<String, CellOutcome> outcomes = execute(store, todo, plan, references, progress);
+
+        Map<String, String> now = new LinkedHashMap<>(committed);
+        outcomes.forEach((id, o) -> now.put(id, o.status()));
+        for (Cell c : spec.cells()) {
+            statuses.merge(now.get(c.id()), 1, Integer::sum);
+        }
+        manifest = manifest(store, plan, "finished");
+        store.writeManifest(manifest);
+        report = writeReport(store);
+        double wall = seconds(start);
+        log(String.format(Locale.ROOT, "sweep %s finished in %s: %s (%d run now, %d already committed); report: %s",
+                spec.name(), Progress.duration(wall), statusLine(statuses), todo.size(), skipped, report));
+        if (statuses.getOrDefault(CellOutcome.FAILED, 0) > 0) {
+            log("some cells failed (their error is in runs.error and the report); rerun with --rerun-failed");
+        }
+        return new Summary(spec.cells().size(), skipped, todo.size(), statuses, report, wall);
+    }
+
+    // ---------------------------------------------------------------- planning
+
+    /**
+     * The layout of {@code cells} on {@code slots} task slots under {@code strategy}.
+     *
+     * @throws IllegalArgumentException if config-parallel is asked for a cell with more than one partition
+     */
+    static Plan plan(List<Cell> cells, Strategy strategy, int slots) {
+        Map<String, Boolean> dataParallel = new LinkedHashMap<>();
+        int maxPartitions = 1;
+        Cell widest = null;
+        for (Cell c : cells) {
+            int p = c.config().distributed().partitions();
+            if (p > 1 && strategy == Strategy.CONFIG_PARALLEL) {
+                throw new IllegalArgumentException("--strategy config-parallel: cell " + c.id() + " (" + c.label()
+                        + ") has distributed.partitions = " + p + ", and config-parallel trains a cell in one task "
+                        + "(accepted: partitions = 1, or --strategy data-parallel | auto)");
+            }
+            boolean dp = strategy == Strategy.DATA_PARALLEL || p > 1;
+            dataParallel.put(c.id(), dp);
+            if (dp && p >= maxPartitions) {
+                maxPartitions = p;
+                widest = c;
+            }
+        }
+        long dpCells = dataParallel.values().stream().filter(b -> b).count();
+        int width = dpCells == 0 ? slots : Math.max(1, slots / maxPartitions);
+        Cell largest = cells.stream().max((a, b) -> Double.compare(roundFlops(a), roundFlops(b))).orElse(null);
+        double roundSeconds = largest == null ? 0 : roundFlops(largest) / ASSUMED_FLOPS_PER_SECOND;
+        String perRound = largest == null ? "" : String.format(Locale.ROOT,
+                "one round of the largest cell (%d local steps) is ~%.2f s of compute against ~%.2f s of round overhead "
+                        + "(%.0f%%)", largest.config().distributed().localSteps(), roundSeconds, ROUND_OVERHEAD_SECONDS,
+                100 * ROUND_OVERHEAD_SECONDS / (roundSeconds + ROUND_OVERHEAD_SECONDS));
+        String reason;
+        if (strategy == Strategy.DATA_PARALLEL) {
+            reason = String.format(Locale.ROOT, "every cell by rounds over its partitions, %d cell(s) at a time on %d "
+                    + "slots in FAIR pools; %s", width, slots, perRound);
+        } else if (strategy == Strategy.CONFIG_PARALLEL) {
+            reason = String.format(Locale.ROOT, "each cell whole in one task, %d at a time on %d slots", width, slots);
+        } else if (dpCells == 0) {
+            reason = String.format(Locale.ROOT, "config-parallel, each cell whole in one task, %d at a time on %d slots: "
+                    + "every cell has distributed.partitions = 1, so rounds would add broadcast and aggregation for the "
+                    + "same result; %s", width, slots, perRound);
+        } else {
+            reason = String.format(Locale.ROOT, "data-parallel for %d cell(s) with distributed.partitions > 1 (up to %d, "
+                    + "e.g. %s), config-parallel for the other %d; %d cell(s) at a time on %d slots; %s", dpCells,
+                    maxPartitions, widest.id(), cells.size() - dpCells, width, slots, perRound);
+        }
+        return new Plan(dataParallel, width, reason);
+    }
+
+    private static double roundFlops(Cell c) {
+        return CostEstimate.flopsPerUpdate(c.config()) * c.config().distributed().localSteps();
+    }
+
+    // ---------------------------------------------------------------- execution
+
+    private Map<String, CellOutcome> execute(SweepStore store, List<Cell> todo, Plan plan, References references,
+                                             Progress progress) {
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(plan.width(), r -> {
+            Thread t = new Thread(r, "carousel-cell-" + threads.getAndIncrement());
+            t.setDaemon(true);
+            return t;
+        });
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "carousel-sweep-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        if (options.log() != null) {
+            heartbeat.scheduleAtFixedRate(() -> progress.heartbeat(options.log()), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS,
+                    TimeUnit.SECONDS);
+        }
+        Map<String, CellOutcome> outcomes = new LinkedHashMap<>();
+        ExecutorCompletionService<CellOutcome> done = new ExecutorCompletionService<>(pool);
+        try {
+            for (Cell c : todo) {
+                done.submit(() -> trainAndCommit(store, c, plan.dataParallel().get(c.id()), references, progress));
+            }
+            for (int i = 0; i < todo.size(); i++) {
+                Future<CellOutcome> f = done.take();
+                CellOutcome o = f.get();
+                outcomes.put(o.cell(), o);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            cancel(pool);
+            throw new IllegalStateException("sweep interrupted", e);
+        } catch (ExecutionException e) {
+            // Only committing can throw here (training failures are outcomes): the results cannot be written.
+            cancel(pool);
+            Throwable cause = e.getCause();
+            throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+        } finally {
+            heartbeat.shutdownNow();
+            pool.shutdown();
+        }
+        return outcomes;
+    }
+
+    /** Stops the cells still running: their Spark jobs first, so the worker threads return. */
+    private void cancel(ExecutorService pool) {
+        pool.shutdownNow();
+        sc.cancelJobGroup(jobGroup);
+    }
+
+    private CellOutcome trainAndCommit(SweepStore store, Cell cell, boolean dataParallel, References references,
+                                       Progress progress) {
+        // Local properties are per thread: each worker thread is its own FAIR pool, and Spark's UI names the cell.
+        sc.setLocalProperty("spark.scheduler.pool", Thread.currentThread().getName());
+        sc.setJobGroup(jobGroup, "cell " + cell.id() + " (" + cell.label() + ")", true);
+        progress.started(cell);
+        long start = System.nanoTime();
+        MedianReference reference = references.snapshot(cell);
+        CellOutcome outcome;
+        try {
+            outcome = dataParallel
+                    ? CellTraining.distributed(sc, cell.id(), cell.config(), spec.earlyStopping(), reference)
+                    : sc.parallelize(List.of(0), 1).map(new TrainInTask(cell.id(), ConfigLoader.canonical(cell.config()),
+                            spec.earlyStopping(), reference)).collect().get(0);
+        } catch (RuntimeException e) {
+            outcome = CellOutcome.failed(cell.id(), seconds(start), describe(e));
+        }
+        CarouselConfig c = cell.config();
+        Row run = ResultTables.runRow(c, outcome.status(), outcome.updates(), outcome.divergedAt(), outcome.last(),
+                metricName(c), outcome.wallSeconds(), outcome.error(), outcome.stoppedBy());
+        store.commit(spark, cell.id(), run, ResultTables.curveRows(cell.id(), outcome.curve()),
+                ResultTables.stepStatRows(cell.id(), outcome.stepStats()));
+        references.add(cell, outcome);
+        progress.finished(cell, outcome, options.log());
+        return outcome;
+    }
+
+    /** config-parallel: one Spark task trains the whole cell. A static class, so nothing else is serialized. */
+    private static final class TrainInTask implements Function<Integer, CellOutcome> {
+        private static final long serialVersionUID = 1L;
+        private final String id;
+        private final String canonical;
+        private final EarlyStopping rule;
+        private final MedianReference reference;
+
+        TrainInTask(String id, String canonical, EarlyStopping rule, MedianReference reference) {
+            this.id = id;
+            this.canonical = canonical;
+            this.rule = rule;
+            this.reference = reference;
+        }
+
+        @Override
+        public CellOutcome call(Integer ignored) {
+            return CellTraining.local(id, canonical, rule, reference);
+        }
+    }
+
+    static String metricName(CarouselConfig c) {
+        return RunSetup.of(c).task().supervision().kind() == LossKind.MSE ? "mse" : "accuracy";
+    }
+
+    /** One line on why a cell failed: the innermost cause's message (Spark wraps task failures several times). */
+    static String describe(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String message = root.getClass().getSimpleName() + ": " + root.getMessage();
+        String line = message.replaceAll("\\s*\\R\\s*", " ").trim();
+        return line.length() <= 500 ? line : line.substring(0, 497) + "...";
+    }
+
+    // ---------------------------------------------------------------- results
+
+    private Path writeReport(SweepStore store) {
+        try (AtomicDirectory dir = AtomicDirectory.begin(store.dir().resolve(SweepStore.REPORT))) {
+            SweepReport.Report r = SweepReport.write(spark, store.dir(), dir.staging(), "sweep " + spec.name());
+            dir.commit();
+            return store.dir().resolve(SweepStore.REPORT).resolve(r.index().getFileName());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the report: " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Object> manifest(SweepStore store, Plan plan, String state) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        Path file = store.dir().resolve(SweepStore.MANIFEST);
+        List<Object> history = new ArrayList<>();
+        if (Files.exists(file)) {
+            Object h = Json.read(file).get("history");
+            if (h instanceof List<?> list) {
+                history.addAll(list);
+                if ("finished".equals(state) && !history.isEmpty()) {
+                    history.remove(history.size() - 1); // replaces this run's "running" entry
+                }
+            }
+        }
+        Map<String, Object> thisRun = new LinkedHashMap<>();
+        thisRun.put("at", Instant.now().toString());
+        thisRun.put("state", state);
+        thisRun.put("strategy", options.strategy().label());
+        thisRun.put("plan", plan.reason());
+        thisRun.put("rerun_failed", options.rerunFailed());
+        thisRun.put("spark_master", sc.master());
+        history.add(thisRun);
+
+        m.put("name", spec.name());
+        m.put("spec_file", spec.origin());
+        m.put("spec", options.specText());
+        m.put("columns", spec.columns());
+        Map<String, Object> stopping = new LinkedHashMap<>();
+        stopping.put("rule", spec.earlyStopping().enabled() ? "median" : "none");
+        stopping.put("grace_updates", spec.earlyStopping().graceUpdates());
+        stopping.put("min_cells", spec.earlyStopping().minCells());
+        m.put("early_stopping", stopping);
+        List<Object> cells = new ArrayList<>();
+        for (Cell c : spec.cells()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("id", c.id());
+            e.put("axes", c.axes());
+            e.put("gflop", c.estimatedFlops() / 1e9);
+            cells.add(e);
+        }
+        m.put("cells", cells);
+        m.put("provenance", options.provenance());
+        m.put("history", history);
+        return m;
+    }
+
+    /** Curves of committed, completed cells, for the median rule. */
+    private Map<String, List<CurvePoint>> readCurves(SweepStore store, Map<String, String> committed) {
+        Map<String, List<CurvePoint>> out = new LinkedHashMap<>();
+        if (committed.isEmpty() || !Files.isDirectory(store.dir().resolve(SweepStore.CURVES))) {
+            return out;
+        }
+        for (Row r : spark.read().schema(ResultTables.CURVES).parquet(store.dir().resolve(SweepStore.CURVES).toString())
+                .orderBy("cell", "update").collectAsList()) {
+            String cell = r.getAs("cell");
+            if (!"completed".equals(committed.get(cell)) || r.getAs("validation_loss") == null) {
+                continue;
+            }
+            out.computeIfAbsent(cell, k -> new ArrayList<>()).add(new CurvePoint(r.<Long>getAs("update"),
+                    r.<Long>getAs("sequences_seen"), Double.NaN, r.<Double>getAs("validation_loss"), Double.NaN, Double.NaN));
+        }
+        return out;
+    }
+
+    /** The curves of completed cells by comparable group (task and length), for the median rule. */
+    private final class References {
+        private final Map<String, List<List<CurvePoint>>> byGroup = new LinkedHashMap<>();
+
+        References(Map<String, List<CurvePoint>> committedCurves) {
+            Map<String, Cell> cells = spec.cells().stream().collect(Collectors.toMap(Cell::id, c -> c));
+            committedCurves.forEach((id, curve) -> {
+                Cell c = cells.get(id);
+                if (c != null) {
+                    byGroup.computeIfAbsent(group(c), k -> new ArrayList<>()).add(curve);
+                }
+            });
+        }
+
+        synchronized MedianReference snapshot(Cell cell) {
+            MedianReference r = MedianReference.empty();
+            byGroup.getOrDefault(group(cell), List.of()).forEach(r::add);
+            return r;
+        }
+
+        synchronized void add(Cell cell, CellOutcome outcome) {
+            if (outcome.status().equals("completed")) {
+                byGroup.computeIfAbsent(group(cell), k -> new ArrayList<>()).add(outcome.curve());
+            }
+        }
+
+        private String group(Cell c) {
+            return c.config().task().name() + "/" + c.config().task().length();
+        }
+    }
+
+    // ---------------------------------------------------------------- progress
+
+    private void log(String line) {
+        if (options.log() != null) {
+            options.log().println(line);
+            options.log().flush();
+        }
+    }
+
+    private static String statusLine(Map<String, Integer> statuses) {
+        return statuses.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /** The sweep's progress: one line per finished cell, and a heartbeat while cells run. */
+    static final class Progress {
+        private final int total;
+        private final int skipped;
+        private final int width;
+        private final double totalFlops;
+        private final long start = System.nanoTime();
+        private final Map<String, String> running = new LinkedHashMap<>();
+        private final Map<String, Integer> statuses = new TreeMap<>();
+        private double flopsDone;
+        private int done;
+        private long lastPrint = System.nanoTime();
+
+        Progress(List<Cell> todo, int skipped, int width) {
+            this.total = todo.size();
+            this.skipped = skipped;
+            this.width = width;
+            this.totalFlops = todo.stream().mapToDouble(Cell::estimatedFlops).sum();
+        }
+
+        synchronized void started(Cell cell) {
+            running.put(cell.id(), shortLabel(cell));
+        }
+
+        synchronized void finished(Cell cell, CellOutcome o, PrintStream log) {
+            running.remove(cell.id());
+            done++;
+            flopsDone += cell.estimatedFlops();
+            statuses.merge(o.status(), 1, Integer::sum);
+            if (log == null) {
+                return;
+            }
+            CurvePoint last = o.last();
+            String result = switch (o.status()) {
+                case "failed" -> "FAILED: " + o.error();
+                case "diverged" -> "diverged at update " + o.divergedAt();
+                default -> last == null ? o.status() : String.format(Locale.ROOT, "%s%s, validation loss %.4f",
+                        o.status().equals("stopped") ? "stopped early at update " + o.updates() + ", " : "",
+                        o.status().equals("stopped") ? "" : "completed", last.validationLoss());
+            };
+            log.println(String.format(Locale.ROOT, "%s | %s %s: %s (%.1f s)", line(), cell.id(), shortLabel(cell), result,
+                    o.wallSeconds()));
+            log.flush();
+            lastPrint = System.nanoTime();
+        }
+
+        synchronized void heartbeat(PrintStream log) {
+            if (System.nanoTime() - lastPrint < (HEARTBEAT_SECONDS - 1) * 1_000_000_000L) {
+                return;
+            }
+            log.println(line() + " | running: " + String.join("; ", running.values()));
+            log.flush();
+            lastPrint = System.nanoTime();
+        }
+
+        /** e.g. {@code [cells 12/60 done, 2 running, 0 failed, 1 diverged | 3m10s, ETA 9m40s]}. */
+        synchronized String line() {
+            double elapsed = seconds(start);
+            double rate = flopsDone > 0 ? flopsDone / elapsed : ASSUMED_FLOPS_PER_SECOND * width;
+            String eta = done == total ? "0m00s" : duration((totalFlops - flopsDone) / rate);
+            return String.format(Locale.ROOT, "[cells %d/%d done%s, %d running, %d failed, %d diverged%s | %s, ETA %s]",
+                    done, total, skipped > 0 ? " (+" + skipped + " skipped)" : "", running.size(),
+                    statuses.getOrDefault("failed", 0), statuses.getOrDefault("diverged", 0),
+                    statuses.containsKey("stopped") ? ", " + statuses.get("stopped") + " stopped" : "",
+                    duration(elapsed), eta);
+        }
+
+        /** The cell's axis values with the last part of each key: {@code cell=lstm mode=learned bias=1 seed=2}. */
+        static String shortLabel(Cell cell) {
+            return cell.axes().entrySet().stream()
+                    .map(e -> e.getKey().substring(e.getKey().lastIndexOf('.') + 1) + "=" + e.getValue())
+                    .collect(Collectors.joining(" "));
+        }
+
+        static String duration(double seconds) {
+            long s = Math.round(seconds);
+            return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
+                    : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.carousel.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.cli.CliRunner;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The driver JVM killed (SIGKILL) in the middle of a sweep: the folder holds only whole cells, and re-running the
+ * same command recomputes none of them and ends with the same tables as a run that was never interrupted.
+ */
+class SweepKillResumeTest {
+    static final String SPEC = "name = kill\n" + SweepCliTest.BASE.replace("updates = 30", "updates = 60")
+            + "grid {\n  \"model.cell\" = [lstm]\n  \"model.forget-gate.bias\" = [-1, 0, 1, 2, 3]\n}\nseeds = [1, 2]\n";
+
+    @Test
+    void aSweepKilledMidwayResumesWithoutRecomputingCommittedCellsAndEndsAsIfUninterrupted(@TempDir Path dir)
+            throws Exception {
+        Path spec = SweepCliTest.write(dir, "kill.conf", SPEC);
+        Path killed = dir.resolve("killed");
+        Path log = dir.resolve("driver.log");
+        Process driver = new ProcessBuilder(driverCommand(spec, killed)).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
+            while (committed(killed).size() < 2) {
+                assertTrue(driver.isAlive(), "the driver ended before it was killed:\n" + Files.readString(log));
+                assertTrue(System.nanoTime() < deadline, "no cell committed in time:\n" + Files.readString(log));
+                Thread.sleep(100);
+            }
+        } finally {
+            driver.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
+            driver.waitFor(60, TimeUnit.SECONDS);
+        }
+        List<String> survivors = committed(killed);
+        assertTrue(survivors.size() >= 2 && survivors.size() < 10,
+                "killed mid-sweep with " + survivors.size() + " of 10 cells committed");
+                // What a crash leaves is readable: whole files only (a staging folder is hidden from readers).
+        assertEquals(survivors.size(), SweepCliTest.spark().read().schema(ResultTables.RUNS)
+                .parquet(killed.resolve("runs").toString()).count());
+        Map<String, String> before = SweepCliTest.snapshot(killed.resolve("runs"));
+
+        CliRunner.Run resumed = SweepCliTest.sweep(spec, killed);
+        assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
+        assertTrue(resumed.out().contains(survivors.size() + " committed in") && resumed.out()
+                .contains((10 - survivors.size()) + " to run"), resumed.out());
+        Map<String, String> after = SweepCliTest.snapshot(killed.resolve("runs"));
+        for (String cell : survivors) {
+            String file = cell + ".parquet";
+            assertEquals(before.get(file), after.get(file), "committed cell " + cell + " was not recomputed");
+        }
+        try (Stream<Path> left = Files.list(killed)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".staging")), "stale staging cleaned");
+        }
+
+        Path clean = dir.resolve("clean");
+        assertEquals(0, SweepCliTest.sweep(spec, clean).exit());
+        for (Map.Entry<String, StructType> t : Map.of("runs", ResultTables.RUNS, "curves", ResultTables.CURVES,
+                "step_stats", ResultTables.STEP_STATS).entrySet()) {
+            assertEquals(SweepCliTest.rows(clean.resolve(t.getKey()), t.getValue()),
+                    SweepCliTest.rows(killed.resolve(t.getKey()), t.getValue()), t.getKey());
+        }
+    }
+
+    static List<String> committed(Path out) throws IOException {
+        Path runs = out.resolve("runs");
+        if (!Files.isDirectory(runs)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(runs)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet") && !n.startsWith("."))
+                    .map(n -> n.substring(0, n.length() - ".parquet".length())).sorted().toList();
+        }
+    }
+
+    /** {@code java ... dev.carousel.cli.Main sweep SPEC --out OUT} on this build's classes, as jobs/carousel runs it. */
+    static List<String> driverCommand(Path spec, Path out) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx2g");
+        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-opens")) {
+                cmd.add(arg);
+            }
+        }
+        String deps = Files.readString(Path.of("target", "classpath.txt"), StandardCharsets.UTF_8).trim();
+        cmd.add("-cp");
+        cmd.add(Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator + deps);
+        cmd.addAll(List.of("dev.carousel.cli.Main", "sweep", spec.toString(), "--out", out.toString(), "--master",
+                "local[2]"));
+        return cmd;
+    }
+}
