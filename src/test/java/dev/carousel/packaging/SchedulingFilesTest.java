@@ -1,0 +1,95 @@
+package dev.carousel.packaging;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.sweep.SweepSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The files that schedule sweeps outside this build (no Docker engine or Kubernetes here): the image, the
+ * Kubernetes manifest, the properties and the cron example must agree on paths, and what they run must exist and
+ * validate.
+ */
+class SchedulingFilesTest {
+    static final Path DOCKERFILE = Path.of("docker/Dockerfile");
+    static final Path MANIFEST = Path.of("jobs/k8s/forget-gate-nightly.yaml");
+    static final Path CRON = Path.of("jobs/cron/carousel-sweeps.cron");
+
+    /** The value of {@code key: value} on its own line of the manifest (first match). */
+    static String yaml(String text, String key) {
+        Matcher m = Pattern.compile("(?m)^\\s*" + Pattern.quote(key) + ":\\s*\"?([^\"\\n]*?)\"?\\s*$").matcher(text);
+        assertTrue(m.find(), key + " missing");
+        return m.group(1);
+    }
+
+    @Test
+    void theScheduledSparkApplicationForbidsOverlapAndRunsTheSweepFromTheImage() throws IOException {
+        String k8s = Files.readString(MANIFEST);
+        String docker = Files.readString(DOCKERFILE);
+        assertEquals("ScheduledSparkApplication", yaml(k8s, "kind"));
+        assertEquals("Forbid", yaml(k8s, "concurrencyPolicy"));
+        assertEquals("dev.carousel.cli.Main", yaml(k8s, "mainClass"));
+        Class<?> main = assertDoesNotThrowClass("dev.carousel.cli.Main");
+        assertEquals("Main", main.getSimpleName());
+
+        String jar = yaml(k8s, "mainApplicationFile");
+        assertTrue(jar.startsWith("local://"), jar);
+        String inImage = jar.substring("local://".length());
+        assertTrue(docker.contains("-app.jar " + inImage), "the Dockerfile puts the jar at " + inImage);
+        assertTrue(Files.readString(Path.of("jobs/submit.sh")).contains("jar=\"" + jar + "\""), "submit.sh --env k8s uses the same jar");
+
+        // arguments: sweep /opt/carousel/conf/... --out ...: the spec is this repository's conf/, copied by the image.
+        List<String> args = Pattern.compile("(?m)^\\s+- (\\S+)\\s*$").matcher(k8s.substring(k8s.indexOf("arguments:")))
+                .results().map(r -> r.group(1)).limit(6).toList();
+        assertEquals("sweep", args.get(0));
+        assertTrue(args.get(1).startsWith("/opt/carousel/conf/"), args.get(1));
+        assertTrue(docker.contains("COPY conf/ /opt/carousel/conf/"));
+        Path spec = Path.of("conf").resolve(args.get(1).substring("/opt/carousel/conf/".length()));
+        assertTrue(SweepSpec.load(spec).cells().size() > 0, spec + " validates");
+        assertEquals("--out", args.get(2));
+        String out = args.get(3);
+        assertTrue(out.startsWith(yaml(k8s, "mountPath") + "/"), "--out is on the mounted results volume: " + out);
+    }
+
+    @Test
+    void theImageIsTheOfficialSpark35Java17OneWithThisVersionsJar() throws IOException {
+        String docker = Files.readString(DOCKERFILE);
+        Matcher base = Pattern.compile("(?m)^ARG SPARK_IMAGE=(\\S+)$").matcher(docker);
+        assertTrue(base.find());
+        assertTrue(base.group(1).matches("apache/spark:3\\.5\\.\\d+-scala2\\.12-java17-ubuntu"), base.group(1));
+        assertTrue(docker.contains("FROM ${SPARK_IMAGE}"));
+        Matcher version = Pattern.compile("(?m)^ARG CAROUSEL_VERSION=(\\S+)$").matcher(docker);
+        assertTrue(version.find());
+        String pom = Files.readString(Path.of("pom.xml"));
+        assertTrue(pom.contains("<version>" + version.group(1) + "</version>"), "the jar name follows the pom version");
+    }
+
+    @Test
+    void theCronExampleRunsExistingSpecsThroughSweepShUnderALock() throws IOException {
+        List<String> jobs = Files.readAllLines(CRON).stream().filter(l -> !l.isBlank() && !l.startsWith("#"))
+                .filter(l -> l.matches("^[0-9*].*")).toList();
+        assertTrue(!jobs.isEmpty());
+        for (String line : jobs) {
+            assertTrue(line.contains("flock -n") && line.contains("jobs/sweep.sh"), line);
+            Matcher spec = Pattern.compile("(conf/sweeps/\\S+\\.conf)").matcher(line);
+            assertTrue(spec.find(), line);
+            assertTrue(SweepSpec.load(Path.of(spec.group(1))).cells().size() > 0);
+        }
+        assertTrue(Files.isExecutable(Path.of("jobs/sweep.sh")) && Files.isExecutable(Path.of("jobs/submit.sh")));
+    }
+
+    private static Class<?> assertDoesNotThrowClass(String name) {
+        try {
+            return Class.forName(name);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(name + " is not a class of this build", e);
+        }
+    }
+}
