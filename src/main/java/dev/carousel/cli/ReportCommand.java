@@ -43,7 +43,10 @@ final class ReportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("results folder " + dir + " has none of the tables runs/, curves/, step_stats/");
         }
         Path name = dir.toAbsolutePath().normalize().getFileName();
-        String t = title != null ? title : "Carousel — " + (name == null ? dir : name);
+        Path manifest = dir.resolve(dev.carousel.sweep.SweepStore.MANIFEST);
+        Object sweep = Files.isRegularFile(manifest) ? dev.carousel.io.Json.read(manifest).get("name") : null;
+        String t = title != null ? title
+                : sweep != null ? "sweep " + sweep : "Carousel — " + (name == null ? dir : name);
         Path target = dir.resolve("report");
         AtomicDirectory.cleanStale(dir);
         SweepReport.Report report;

@@ -286,7 +286,7 @@ public final class SweepReport {
             out.add(new RunInfo(r.getAs("cell"), r.getAs("task"), r.<Integer>getAs("task_length"), model, setting,
                     r.<Integer>getAs("hidden"), r.<Long>getAs("seed"), r.getAs("status"), r.<Long>getAs("updates"),
                     r.getAs("final_train_loss"), r.getAs("final_validation_loss"), r.getAs("final_metric"),
-                    r.getAs("metric"), r.<Double>getAs("wall_seconds"), r.getAs("error")));
+                    r.getAs("metric"), r.<Double>getAs("wall_seconds"), note(r)));
         }
         if (out.isEmpty()) {
             notes.add("Table runs/ is empty.");
@@ -294,6 +294,14 @@ public final class SweepReport {
         out.sort(Comparator.comparing(RunInfo::task).thenComparingInt(RunInfo::length).thenComparing(RunInfo::setting)
                 .thenComparingLong(RunInfo::seed).thenComparing(RunInfo::cell));
         return out;
+    }
+
+    /** What the cells table says beside the status: the error, why it stopped early, or where it diverged. */
+    private static String note(Row r) {
+        String error = r.getAs("error");
+        String stopped = r.getAs("stopped_by");
+        Long diverged = r.getAs("diverged_at");
+        return error != null ? error : stopped != null ? stopped : diverged != null ? "diverged at update " + diverged : null;
     }
 
     static List<CurveInfo> readCurves(SparkSession spark, Path dir, List<String> notes) {
@@ -627,7 +635,7 @@ public final class SweepReport {
         }
         t.append("<table class=\"cells\">\n<thead><tr><th>cell</th><th>task</th><th>T</th><th>model</th><th>setting</th>"
                 + "<th>hidden</th><th>seed</th><th>status</th><th>updates</th><th>final train loss</th>"
-                + "<th>final validation loss</th><th>final metric</th><th>wall s</th><th>error</th></tr></thead>\n<tbody>\n");
+                + "<th>final validation loss</th><th>final metric</th><th>wall s</th><th>error / note</th></tr></thead>\n<tbody>\n");
         for (RunInfo r : runs) {
             t.append("<tr class=\"status-").append(esc(r.status().replaceAll("[^A-Za-z0-9_-]", ""))).append("\">")
                     .append(td(r.cell())).append(td(r.task())).append(tdNum(String.valueOf(r.length())))
