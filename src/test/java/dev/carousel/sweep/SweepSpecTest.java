@@ -286,12 +286,15 @@ class SweepSpecTest {
     @Test
     void defaultSpecLoadsWithTheExpectedCells() {
         SweepSpec s = SweepSpec.load(Path.of("conf/sweeps/forget-gate.conf"));
-        assertEquals(2 * 4 * 6 * 2 * 3, s.combinations());
+        assertEquals((4 * 6 * 2 + 2) * 3, s.combinations());
         // Per length: 6 learned biases + chrono + fixed + none (LSTM) + 1 RNN = 10; x 2 lengths x 3 seeds.
         assertEquals(60, s.cells().size());
-        assertEquals(List.of("task.length", "model.cell", "model.forget-gate.mode", "model.forget-gate.bias", "seed"),
-                s.columns());
-        assertEquals(6, s.cells().stream().filter(c -> c.config().model().cell() == CellType.RNN).count());
+        assertEquals(List.of("task.length", "model.cell", "model.forget-gate.mode", "model.forget-gate.bias",
+                "model.rnn-gain", "seed"), s.columns());
+        assertEquals(6, s.cells().stream().filter(c -> c.config().model().cell() == CellType.RNN)
+                .filter(c -> c.config().model().rnnGain() == 0.9).count(), "the tanh-RNN at gain 0.9, 2 lengths x 3 seeds");
+        assertTrue(s.cells().stream().filter(c -> c.config().model().cell() == CellType.LSTM)
+                .allMatch(c -> c.config().model().rnnGain() == 1.0));
         assertTrue(s.cells().stream().allMatch(c -> c.config().model().hidden() == 32));
         assertTrue(s.cells().stream().anyMatch(c -> c.config().model().forgetGate().equals(new ForgetGate.Fixed(1.0))));
         double gflop = s.estimatedFlops() / 1e9;
