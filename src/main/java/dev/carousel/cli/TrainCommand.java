@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
             TrainResult result = dataset == null ? trainer.run(progress)
                     : trainer.run(dataset.shards(cfg.distributed().partitions(), setup.dataSeed()), progress);
             commit(spark, setup, result, target, metric);
-            AtomicDirectory.deleteRecursively(checkpoints); // the run is committed: nothing left to resume
+            AtomicDirectory.discard(checkpoints); // the run is committed: nothing left to resume
             CurvePoint last = result.last();
             System.out.printf(Locale.ROOT, "%s after %d updates in %.1f s: validation loss %.4f, %s %.4f -> %s%n",
                     result.status().name().toLowerCase(), result.updates(), result.wallSeconds(), last.validationLoss(),

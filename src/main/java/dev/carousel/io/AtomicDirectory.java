@@ -137,6 +137,24 @@ public final class AtomicDirectory implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes a committed directory so that no reader ever sees it half-deleted: it is first renamed to a hidden
+     * staging name beside it (one atomic rename), then deleted; a crash in between leaves only that hidden
+     * directory, which {@link #cleanStale} removes.
+     */
+    public static void discard(Path dir) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        Path hidden = dir.resolveSibling(STAGING + "discarded-" + dir.getFileName() + "-" + UUID.randomUUID());
+        try {
+            Files.move(dir, hidden, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + dir + ": " + e.getMessage(), e);
+        }
+        deleteRecursively(hidden);
+    }
+
     /** Deletes a file tree; a missing root is fine. */
     public static void deleteRecursively(Path root) {
         if (!Files.exists(root)) {

@@ -129,7 +129,7 @@ final class Checkpoints {
 
     private static void deleteQuietly(Path p) {
         try {
-            AtomicDirectory.deleteRecursively(p);
+            AtomicDirectory.discard(p); // renamed away first: a reader never sees a half-deleted checkpoint
         } catch (UncheckedIOException e) {
             // an old checkpoint left behind is harmless; the next write tries again
         }

@@ -11,6 +11,28 @@ public final class CliRunner {
     /** Exit code and captured standard output and error of one CLI call. */
     public record Run(int exit, String out, String err) {}
 
+    /**
+     * The command line that runs the CLI with {@code args} in a separate JVM on this build's classes, as
+     * jobs/carousel does (for tests that kill it).
+     */
+    public static java.util.List<String> separateJvm(String... args) throws java.io.IOException {
+        java.util.List<String> cmd = new java.util.ArrayList<>();
+        cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx2g");
+        for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("--add-opens")) {
+                cmd.add(arg);
+            }
+        }
+        String deps = java.nio.file.Files.readString(java.nio.file.Path.of("target", "classpath.txt"),
+                StandardCharsets.UTF_8).trim();
+        cmd.add("-cp");
+        cmd.add(java.nio.file.Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator + deps);
+        cmd.add(Main.class.getName());
+        cmd.addAll(java.util.List.of(args));
+        return cmd;
+    }
+
     public static Run cli(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;

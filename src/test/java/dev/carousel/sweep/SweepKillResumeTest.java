@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.cli.CliRunner;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +30,8 @@ class SweepKillResumeTest {
         Path spec = SweepCliTest.write(dir, "kill.conf", SPEC);
         Path killed = dir.resolve("killed");
         Path log = dir.resolve("driver.log");
-        Process driver = new ProcessBuilder(driverCommand(spec, killed)).redirectErrorStream(true)
+        Process driver = new ProcessBuilder(CliRunner.separateJvm("sweep", spec.toString(), "--out",
+                killed.toString(), "--master", "local[2]")).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
@@ -85,23 +83,5 @@ class SweepKillResumeTest {
             return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet") && !n.startsWith("."))
                     .map(n -> n.substring(0, n.length() - ".parquet".length())).sorted().toList();
         }
-    }
-
-    /** {@code java ... dev.carousel.cli.Main sweep SPEC --out OUT} on this build's classes, as jobs/carousel runs it. */
-    static List<String> driverCommand(Path spec, Path out) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Xmx2g");
-        for (String arg : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (arg.startsWith("--add-opens")) {
-                cmd.add(arg);
-            }
-        }
-        String deps = Files.readString(Path.of("target", "classpath.txt"), StandardCharsets.UTF_8).trim();
-        cmd.add("-cp");
-        cmd.add(Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator + deps);
-        cmd.addAll(List.of("dev.carousel.cli.Main", "sweep", spec.toString(), "--out", out.toString(), "--master",
-                "local[2]"));
-        return cmd;
     }
 }
