@@ -12,6 +12,8 @@ import dev.carousel.sweep.ResultTables;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.spark.DistributedTrainer;
 import dev.carousel.spark.FileDataset;
+import dev.carousel.spark.Shard;
+import org.apache.spark.api.java.JavaRDD;
 import dev.carousel.train.FileData;
 import org.apache.spark.api.java.JavaSparkContext;
 import dev.carousel.train.RunSetup;
@@ -64,6 +66,13 @@ final class TrainCommand implements Callable<Integer> {
         if (Files.exists(out) && !Files.isDirectory(out)) {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory");
         }
+        if (!cfg.data().isGenerated() && !Files.exists(Path.of(cfg.data().path()))) {
+            // Checked before Spark starts; FileDataset checks again (and everything else) when it reads.
+            throw new IllegalArgumentException("data.path = \"" + cfg.data().path() + "\": no such file or directory"
+                    + (Path.of(cfg.data().path()).isAbsolute() ? "" : " (relative to the working directory "
+                    + Path.of("").toAbsolutePath() + ")") + "; expected a " + cfg.data().format()
+                    + " file or a directory of them");
+        }
         Path target = out.resolve("train-" + ConfigLoader.hash(cfg));
         Path checkpoints = out.resolve("checkpoints-" + ConfigLoader.hash(cfg));
         try (SparkSession spark = SparkSessions.local(master, "carousel-train " + ConfigLoader.hash(cfg))) {
@@ -71,6 +80,9 @@ final class TrainCommand implements Callable<Integer> {
             // A file dataset is read and validated completely before anything is written or trained.
             FileDataset dataset = cfg.data().isGenerated() ? null : openDataset(spark, cfg);
             RunSetup setup = dataset == null ? RunSetup.of(cfg) : RunSetup.of(cfg, fileData(dataset));
+            // Cut the shards now too: a dataset too small for the partitions is bad input, to be reported
+            // before anything is printed or any stale staging folder in --out is cleaned up.
+            JavaRDD<Shard> shards = dataset == null ? null : shards(cfg, dataset, setup.dataSeed());
             LossKind loss = dataset == null ? setup.task().supervision().kind() : dataset.supervision().kind();
             String metric = loss == LossKind.MSE ? "mse" : "accuracy";
             if (!quiet) {
@@ -81,8 +93,7 @@ final class TrainCommand implements Callable<Integer> {
             AtomicDirectory.cleanStale(out);
             DistributedTrainer trainer = new DistributedTrainer(sc, setup,
                     new DistributedTrainer.Options(checkpoints, resume, -1, 0));
-            TrainResult result = dataset == null ? trainer.run(progress)
-                    : trainer.run(dataset.shards(cfg.distributed().partitions(), setup.dataSeed()), progress);
+            TrainResult result = dataset == null ? trainer.run(progress) : trainer.run(shards, progress);
             commit(spark, setup, result, target, metric);
             AtomicDirectory.discard(checkpoints); // the run is committed: nothing left to resume
             CurvePoint last = result.last();
@@ -98,6 +109,18 @@ final class TrainCommand implements Callable<Integer> {
         // Text windows need T from the config; Parquet and CSV carry their own length.
         int length = "text".equals(d.format()) ? cfg.task().length() : 0;
         return FileDataset.open(spark, d.format(), Path.of(d.path()), length, d.validationFraction());
+    }
+
+    /** One shard per partition; more partitions than training sequences would leave some empty. */
+    private static JavaRDD<Shard> shards(CarouselConfig cfg, FileDataset ds, long seed) {
+        int partitions = cfg.distributed().partitions();
+        if (partitions > ds.trainingSize()) {
+            throw new IllegalArgumentException("distributed.partitions = " + partitions + ": more than the "
+                    + ds.trainingSize() + " training sequences of " + ds.path() + " (" + ds.size() + " sequences, "
+                    + ds.validationSize() + " held out by data.validation-fraction = " + cfg.data().validationFraction()
+                    + "); expected an integer in [1, " + ds.trainingSize() + "]");
+        }
+        return ds.shards(partitions, seed);
     }
 
     /** The dataset's shape and all its held-out sequences (validation slices them). */

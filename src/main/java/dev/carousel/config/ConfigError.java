@@ -1,5 +1,8 @@
 package dev.carousel.config;
 
+import com.typesafe.config.ConfigException;
+import java.util.Objects;
+
 /**
  * A run configuration that cannot be used. The message is a single line naming where the problem is
  * (file:line when known), the key, the bad value and what is accepted, e.g.
@@ -16,5 +19,23 @@ public final class ConfigError extends RuntimeException {
         // One line, whatever the source: Typesafe's and the OS's messages sometimes carry line breaks, and
         // a sweep driver prints one error per failed run.
         super(message.replaceAll("\\s*\\R\\s*", " ").strip(), cause);
+    }
+
+    /**
+     * Typesafe's message for {@code e} without the "origin: " prefix it starts with, made clearer where it misleads:
+     * its parser asks for a "close parentheses ')'" where a section's closing brace is missing, and an unresolved
+     * substitution does not say what would resolve it.
+     */
+    public static String typesafeMessage(ConfigException e) {
+        String message = Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName());
+        String prefix = e.origin() == null ? "" : e.origin().description() + ": ";
+        if (message.startsWith(prefix)) {
+            message = message.substring(prefix.length());
+        }
+        message = message.replace("expecting a close parentheses ')' here", "expecting a close brace '}' here");
+        if (e instanceof ConfigException.UnresolvedSubstitution) {
+            message += "; expected a key set in this file or in carousel-defaults.conf, or an environment variable";
+        }
+        return message;
     }
 }

@@ -123,10 +123,13 @@ public final class ConfigLoader {
         Objects.requireNonNull(overrides, "overrides");
         // Checked here because Typesafe's own report of a missing file is a Java exception dump.
         if (!Files.exists(file)) {
-            throw new ConfigError(file + ": config file not found");
+            throw new ConfigError(file + ": config file not found; expected the path of a HOCON config file");
+        }
+        if (Files.isDirectory(file)) {
+            throw new ConfigError(file + ": is a directory; expected a HOCON config file");
         }
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new ConfigError(file + ": config file is not a readable file");
+            throw new ConfigError(file + ": config file is not readable; expected a HOCON file this user can read");
         }
         Config fileConfig;
         try {
@@ -499,11 +502,9 @@ public final class ConfigLoader {
         return new ConfigError(origin + what + withoutOrigin(e), e);
     }
 
-    /** Typesafe's message without the "origin: " prefix it starts with. */
+    /** Typesafe's message without the "origin: " prefix it starts with ({@link ConfigError#typesafeMessage}). */
     private static String withoutOrigin(ConfigException e) {
-        String message = Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName());
-        String prefix = e.origin() == null ? "" : e.origin().description() + ": ";
-        return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+        return ConfigError.typesafeMessage(e);
     }
 
     /** An origin as {@code file:line} (Typesafe writes "file: line", which editors do not follow). */

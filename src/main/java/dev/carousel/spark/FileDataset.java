@@ -59,7 +59,9 @@ import scala.Tuple2;
  *
  * <h2>Validation</h2>
  * {@link #open} reads everything and throws an {@link IllegalArgumentException} with a one-line message
- * naming the file and row (or line) and what was expected, for: missing path, empty file or no rows,
+ * naming the file and row (or line) and what was expected, for: missing path, unreadable or empty file or no rows,
+ * a file that is not Parquet or whose features/target/label types differ from the dataset's (read from the
+ * footers on the driver, before any Spark task; a read that still fails inside a task is reported the same way),
  * ragged sequences (a different number of steps, or a step with a different number of features, than the
  * others; "the others" is the most common value, or the first row's on a tie), non-numeric CSV fields,
  * NaN/±Inf/null values, target arrays whose length differs between rows, negative labels (or labels ≥
@@ -179,22 +181,41 @@ public final class FileDataset implements AutoCloseable {
             throw bad(path + ": number of classes " + numClasses + " is out of range; expected 0 (from the labels) or 1.."
                     + MAX_CLASSES);
         }
-        checkFiles(fmt, path, sequenceLength);
+        List<Path> files = checkFiles(fmt, path, sequenceLength);
 
-        Read read = switch (fmt) {
-            case PARQUET -> FileFormats.parquet(spark, path);
-            case CSV -> FileFormats.csv(spark, path);
-            case TEXT -> FileFormats.text(spark, path, sequenceLength);
-        };
-        if (numClasses > 0 && read.layout() != Layout.PARQUET_LABEL) {
-            throw bad(path + ": a number of classes applies to Parquet label columns only, this is " + read.layout());
-        }
-        JavaRDD<Candidate> c = read.candidates().persist(StorageLevel.MEMORY_AND_DISK_SER());
         try {
-            return validate(fmt, path, read, c, sequenceLength, Math.round(validationFraction * MILLION), numClasses);
-        } finally {
-            c.unpersist(false);
-            read.transients().forEach(r -> r.unpersist(false));
+            Read read = switch (fmt) {
+                case PARQUET -> FileFormats.parquet(spark, path, files);
+                case CSV -> FileFormats.csv(spark, path);
+                case TEXT -> FileFormats.text(spark, path, sequenceLength);
+            };
+            if (numClasses > 0 && read.layout() != Layout.PARQUET_LABEL) {
+                throw bad(path + ": a number of classes applies to Parquet label columns only, this is " + read.layout());
+            }
+            JavaRDD<Candidate> c = read.candidates().persist(StorageLevel.MEMORY_AND_DISK_SER());
+            try {
+                return validate(fmt, path, read, c, sequenceLength, Math.round(validationFraction * MILLION), numClasses);
+            } finally {
+                // Blocking: a caller that stops Spark right after a rejection (the CLI on bad data) would otherwise
+                // see the pending removal callbacks rejected, with a stack trace on stderr.
+                c.unpersist(true);
+                read.transients().forEach(r -> r.unpersist(true));
+            }
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Exception e) { // SparkException is a checked exception that Scala code throws undeclared
+            // A Spark job that failed reading the files (a column typed differently in another file, a corrupt or
+            // truncated file, an I/O error) is bad input like any other; anything else is ours and propagates.
+            String reason = FileFormats.readFailure(e);
+            if (reason == null) {
+                throw e;
+            }
+            throw bad(path + ": cannot be read as " + fmt.name().toLowerCase(Locale.ROOT) + ": " + reason
+                    + "; expected " + switch (fmt) {
+                        case PARQUET -> "every file to hold features: array<array<float>> and the same target or label "
+                                + "column, with the same types";
+                        case CSV, TEXT -> "readable UTF-8 text files";
+                    });
         }
     }
 
@@ -349,8 +370,8 @@ public final class FileDataset implements AutoCloseable {
         };
     }
 
-    /** Driver-side checks of the path: it exists, holds data files, none of them empty. */
-    private static void checkFiles(Format fmt, Path path, int sequenceLength) {
+    /** Driver-side checks of the path: it exists, holds data files, none of them empty; returns them, sorted. */
+    private static List<Path> checkFiles(Format fmt, Path path, int sequenceLength) {
         if (!Files.exists(path)) {
             throw bad(path + ": no such file or directory");
         }
@@ -368,6 +389,9 @@ public final class FileDataset implements AutoCloseable {
             files = List.of(path);
         }
         for (Path f : files) {
+            if (!Files.isReadable(f)) {
+                throw bad(f + ": cannot be read (permission denied); expected a file this user can read");
+            }
             long bytes;
             try {
                 bytes = Files.size(f);
@@ -382,6 +406,7 @@ public final class FileDataset implements AutoCloseable {
                 });
             }
         }
+        return files;
     }
 
     /** Spark skips files and directories whose names start with '.' or '_'. */
@@ -539,6 +564,6 @@ public final class FileDataset implements AutoCloseable {
     /** Releases the validated sequences Spark holds; shards already built stay (they are persisted). */
     @Override
     public void close() {
-        sequences.unpersist(false);
+        sequences.unpersist(true); // blocking: the caller may stop Spark next (see open)
     }
 }

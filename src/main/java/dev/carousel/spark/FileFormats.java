@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import dev.carousel.spark.Located.ByPosition;
 import dev.carousel.spark.Candidate.OrderKey;
+import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
 import java.nio.file.Path;
@@ -17,10 +18,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.io.ParquetDecodingException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.datasources.SchemaColumnConvertNotSupportedException;
+import org.apache.spark.sql.execution.datasources.parquet.ParquetToSparkSchemaConverter;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -113,16 +119,42 @@ final class FileFormats {
         return oneLine(m);
     }
 
+    /**
+     * Why a Spark job failed reading the data, in one line, if it failed for the data's sake: a Parquet column
+     * whose type differs from the schema Spark took from another file, an undecodable Parquet page, an I/O error
+     * (a file deleted or made unreadable meanwhile). Null if nothing in the cause chain is a read failure.
+     */
+    static String readFailure(Throwable e) {
+        Throwable above = null;
+        Set<Throwable> seen = new HashSet<>();
+        for (Throwable t = e; t != null && seen.add(t); above = t, t = t.getCause()) {
+            if (t instanceof SchemaColumnConvertNotSupportedException convert) {
+                // Spark's wrapper names the file; the cause only the column and the types.
+                String inFile = above == null || above.getMessage() == null ? "" : oneLine(above.getMessage());
+                int at = inFile.indexOf("Parquet column cannot be converted");
+                return at >= 0 ? inFile.substring(at).replaceAll("\\.$", "")
+                        : "column " + convert.getColumn() + " is " + convert.getPhysicalType() + " in one file, "
+                                + convert.getLogicalType() + " in another";
+            }
+            if (t instanceof ParquetDecodingException || t instanceof IOException) {
+                return oneLine(t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage());
+            }
+        }
+        return null;
+    }
+
     // ------------------------------------------------------------------------------------------------
     // Parquet: one row per sequence, features array<array<float|double>> [T][I], target array or label int.
 
-    static Read parquet(SparkSession spark, Path path) {
+    static Read parquet(SparkSession spark, Path path, List<Path> files) {
         String shown = path.toString();
+        List<StructType> footers = footers(spark, files);
         Dataset<Row> df;
         try {
             df = spark.read().parquet(sparkPath(path));
         } catch (Exception e) {
-            throw bad(shown + ": cannot be read as Parquet: " + rootMessage(e));
+            throw bad(shown + ": cannot be read as Parquet: " + rootMessage(e) + "; expected Parquet files for data.format = "
+                    + "parquet (csv or text data needs data.format = csv or text)");
         }
         StructType schema = df.schema();
         Set<String> names = new HashSet<>(Arrays.asList(schema.fieldNames()));
@@ -152,11 +184,57 @@ final class FileFormats {
                 throw bad(shown + ": column label has type " + lt.simpleString() + "; expected an integer type (int)");
             }
         }
+        checkAgreement(files, footers, schema, hasLabel ? "label" : "target");
         Dataset<Row> rows = df.select(col("_metadata.file_path"), col("_metadata.row_index"),
                 col("features").cast("array<array<double>>"),
                 hasLabel ? col("label").cast("long") : col("target").cast("array<double>"));
         JavaRDD<Candidate> candidates = rows.javaRDD().map(r -> parquetRow(r, hasLabel));
         return new Read(candidates, hasLabel ? Layout.PARQUET_LABEL : Layout.PARQUET_TARGET, "features", "", List.of());
+    }
+
+    /**
+     * Every file's schema, read from its footer on the driver, in Spark's types. A file that is not Parquet is
+     * reported here by name; Spark's own schema inference would fail it inside a task, with a stack trace in the log.
+     */
+    private static List<StructType> footers(SparkSession spark, List<Path> files) {
+        ParquetToSparkSchemaConverter converter = new ParquetToSparkSchemaConverter(spark.sessionState().conf());
+        org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+        List<StructType> schemas = new ArrayList<>();
+        for (Path f : files) {
+            try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
+                    new org.apache.hadoop.fs.Path(f.toAbsolutePath().toUri()), conf))) {
+                schemas.add(converter.convert(reader.getFooter().getFileMetaData().getSchema()));
+            } catch (Exception e) { // IOException, or Parquet's RuntimeExceptions for a malformed footer
+                throw bad(f + ": cannot be read as Parquet: " + rootMessage(e) + "; expected Parquet files for "
+                        + "data.format = parquet (csv or text data needs data.format = csv or text)");
+            }
+        }
+        return schemas;
+    }
+
+    /**
+     * Checks that each file has {@code features} and {@code other} (target or label) of the types in
+     * {@code schema}, the one Spark took from one of the files. A file that disagrees would otherwise fail inside
+     * a Spark task halfway through validation, with Spark's stack traces in the log.
+     */
+    private static void checkAgreement(List<Path> files, List<StructType> footers, StructType schema, String other) {
+        for (int k = 0; k < files.size(); k++) {
+            Path f = files.get(k);
+            StructType own = footers.get(k);
+            Set<String> names = new HashSet<>(Arrays.asList(own.fieldNames()));
+            for (String column : List.of("features", other)) {
+                String expected = schema.apply(column).dataType().simpleString(); // nullability aside
+                if (!names.contains(column)) {
+                    throw bad(f + ": has no '" + column + "' column; expected " + column + ": " + expected
+                            + " like the other files of the dataset");
+                }
+                String found = own.apply(column).dataType().simpleString();
+                if (!found.equals(expected)) {
+                    throw bad(f + ": column " + column + " has type " + found + "; expected " + expected
+                            + " like the other files of the dataset (every file needs the same column types)");
+                }
+            }
+        }
     }
 
     private static boolean isReal(DataType t) {
@@ -332,7 +410,7 @@ final class FileFormats {
         try {
             return csv(path, files, transients);
         } catch (RuntimeException e) {
-            transients.forEach(r -> r.unpersist(false));
+            transients.forEach(r -> r.unpersist(true)); // blocking: see FileDataset.open
             throw e;
         }
     }
@@ -542,7 +620,7 @@ final class FileFormats {
         try {
             return text(path, length, files, transients);
         } catch (RuntimeException e) {
-            files.unpersist(false);
+            transients.forEach(r -> r.unpersist(true)); // blocking: see FileDataset.open
             throw e;
         }
     }

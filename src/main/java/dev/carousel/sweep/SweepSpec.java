@@ -41,7 +41,8 @@ import java.util.stream.Collectors;
  *       {@code .conf}. An output folder holds the results of one named sweep.</li>
  *   <li>{@code base}: the run config every cell starts from: a section of run-config keys, or a string, the path
  *       of a run-config file relative to the directory of the spec file. Absent: the defaults.</li>
- *   <li>{@code grid}: axes, run-config key to a non-empty list of values; every combination is a variant. Keys may
+ *   <li>{@code grid}: at least one axis, run-config key to a non-empty list of values; every combination is a
+ *       variant. Keys may
  *       be quoted ({@code "model.cell" = [lstm, rnn]}) or nested ({@code model { cell = [lstm, rnn] }}).</li>
  *   <li>{@code random { count = N, seed = S, axes { KEY = { distribution = ..., ... } } }}: N points drawn
  *       in the space of the random axes ({@code seed} defaults to 0). Distributions: {@code uniform} (min &lt; max),
@@ -51,7 +52,7 @@ import java.util.stream.Collectors;
  *       (common random numbers), so variants are compared at equal random settings.</li>
  *   <li>{@code seeds}: replicate seeds, a non-empty list of integers; every cell is run once per seed (it sets
  *       the run-config key {@code seed}).</li>
- *   <li>{@code cells}: a list of explicit variants, each a section of run-config keys, added after the grid's
+ *   <li>{@code cells}: a non-empty list of explicit variants, each a section of run-config keys, added after the grid's
  *       combinations; crossed with the random points and seeds but not with the grid.</li>
  *   <li>{@code early-stopping { rule = none | median, grace-updates = G, min-cells = M }}: see
  *       {@link EarlyStopping}; off when absent.</li>
@@ -110,6 +111,9 @@ public final class SweepSpec {
     /** Reads and expands the spec in {@code file}; a string {@code base} is relative to its directory. */
     public static SweepSpec load(Path file) {
         Objects.requireNonNull(file, "file");
+        if (Files.isDirectory(file)) {
+            throw new ConfigError(file + ": is a directory; expected a sweep spec file");
+        }
         if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
             throw new ConfigError(file + ": sweep spec not found or not a readable file");
         }
@@ -237,6 +241,11 @@ public final class SweepSpec {
                         + "run-config key = [values]");
             }
             flattenGrid(gridObject, "", axes, grid);
+            if (grid.isEmpty()) {
+                // Without this, an empty grid would silently mean "the base alone", one cell.
+                throw new ConfigError(where(g) + ": grid = {}: empty grid; expected at least one axis, "
+                        + "run-config key = [values] (or leave grid out to run the base alone)");
+            }
         }
 
         int count = 1;
@@ -277,6 +286,10 @@ public final class SweepSpec {
             if (!(c instanceof ConfigList list)) {
                 throw new ConfigError(where(c) + ": cells = " + show(c) + ": wrong type; expected a list of sections "
                         + "of run-config keys");
+            }
+            if (list.isEmpty()) {
+                throw new ConfigError(where(c) + ": cells = []: empty list; expected at least one section of "
+                        + "run-config keys (or leave cells out)");
             }
             for (int i = 0; i < list.size(); i++) {
                 ConfigValue entry = list.get(i);
@@ -474,9 +487,17 @@ public final class SweepSpec {
             } catch (InvalidPathException e) {
                 throw new ConfigError(where(value) + ": base = " + show(value) + ": not a valid path");
             }
+            if (Files.isDirectory(file)) {
+                throw new ConfigError(where(value) + ": base = " + show(value) + ": " + file.normalize()
+                        + " is a directory; expected a run-config file (relative to the spec's directory)");
+            }
+            if (!Files.exists(file)) {
+                throw new ConfigError(where(value) + ": base = " + show(value) + ": base file " + file.normalize()
+                        + " not found; expected a run-config file (relative to the spec's directory)");
+            }
             if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
                 throw new ConfigError(where(value) + ": base = " + show(value) + ": base file " + file.normalize()
-                        + " not found or not readable");
+                        + " is not readable; expected a run-config file this user can read");
             }
             try {
                 return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
@@ -678,15 +699,12 @@ public final class SweepSpec {
     }
 
     private static ConfigError typesafe(ConfigException e) {
-        String message = Objects.requireNonNullElse(e.getMessage(), e.getClass().getSimpleName());
+        String message = ConfigError.typesafeMessage(e);
+        String what = e instanceof ConfigException.Parse ? "syntax error: " : ""; // as ConfigLoader says it
         if (e.origin() != null) {
-            String prefix = e.origin().description() + ": ";
-            if (message.startsWith(prefix)) {
-                message = message.substring(prefix.length());
-            }
-            return new ConfigError(where(e.origin()) + ": " + message, e);
+            return new ConfigError(where(e.origin()) + ": " + what + message, e);
         }
-        return new ConfigError(message, e);
+        return new ConfigError(what + message, e);
     }
 
     private static String show(ConfigValue value) {

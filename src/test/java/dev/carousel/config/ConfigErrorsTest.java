@@ -200,7 +200,7 @@ class ConfigErrorsTest {
     @Test
     void directoryInsteadOfFileNamesThePath() {
         ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(dir));
-        assertOneLine(e, dir.toString(), "not a readable file");
+        assertOneLine(e, dir.toString(), "is a directory; expected a HOCON config file");
     }
 
     @Test
