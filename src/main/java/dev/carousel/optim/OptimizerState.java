@@ -120,6 +120,30 @@ public final class OptimizerState implements Serializable {
         return new OptimizerState(b, step);
     }
 
+    /**
+     * Overwrites this state's buffers and step count with {@code other}'s, without allocating (e.g. to undo
+     * an update that left the state non-finite); returns {@code this}.
+     *
+     * @throws IllegalArgumentException if names, shapes or data types differ
+     */
+    public OptimizerState copyFrom(OptimizerState other) {
+        if (!buffers.keySet().equals(other.buffers.keySet())) {
+            throw new IllegalArgumentException("buffer names differ: " + buffers.keySet() + " vs "
+                    + other.buffers.keySet());
+        }
+        for (Map.Entry<String, INDArray> e : buffers.entrySet()) {
+            INDArray mine = e.getValue();
+            INDArray theirs = other.buffers.get(e.getKey());
+            if (!Arrays.equals(mine.shape(), theirs.shape()) || mine.dataType() != theirs.dataType()) {
+                throw new IllegalArgumentException("buffer '" + e.getKey() + "': " + describe(mine) + " vs "
+                        + describe(theirs));
+            }
+            mine.assign(theirs);
+        }
+        step = other.step;
+        return this;
+    }
+
     /** Deep copy with every buffer multiplied by {@code w}; the step count is kept. */
     public OptimizerState scaledCopy(double w) {
         OptimizerState c = copy();

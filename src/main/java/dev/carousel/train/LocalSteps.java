@@ -15,6 +15,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * The inner loop shared by the local trainer and every Spark partition: a run of minibatch steps
@@ -31,6 +33,9 @@ public final class LocalSteps {
     private final Optimizer optimizer;
     private final Set<Probe> probes;
     private INDArray grad;
+    /** θ and optimiser state before the update in progress, to undo an update that made either non-finite. */
+    private INDArray thetaBefore;
+    private OptimizerState stateBefore;
     /** A second network, so validation's batch shape never evicts the training buffers. */
     private RecurrentNetwork evalNet;
 
@@ -60,7 +65,8 @@ public final class LocalSteps {
      * @param losses     batch loss of each applied update, in order: [steps]
      * @param gradNorms  pre-clip global gradient norm of each applied update: [steps]
      * @param stats      per-step statistics of the updates at which probes were due, keyed by update
-     * @param divergedAt the update whose loss or gradient was not finite (not applied), or −1
+     * @param divergedAt the update whose loss or gradient was not finite, or whose result (θ or optimiser
+     *                   state) was not; it is not applied (undone in the second case), or −1
      */
     public record Outcome(double[] losses, double[] gradNorms, SortedMap<Long, StepStats> stats, long divergedAt) {
         public int steps() {
@@ -70,8 +76,10 @@ public final class LocalSteps {
 
     /**
      * Applies up to {@code steps} updates to {@code theta} and {@code state} in place, using batches
-     * {@code firstUpdate, firstUpdate + 1, …} of {@code source}; stops at the first non-finite loss or
-     * gradient norm without applying it.
+     * {@code firstUpdate, firstUpdate + 1, …} of {@code source}; stops at the first update whose loss or
+     * gradient norm is not finite, or that leaves a NaN/Inf in θ or the optimiser state (e.g. an overflow
+     * in the optimiser's arithmetic). That update is not applied: {@code theta} and {@code state} are
+     * left as the previous update made them, so a diverging update can never reach an average.
      */
     public Outcome run(INDArray theta, OptimizerState state, BatchSource source, long firstUpdate, int steps) {
         ensureGradient(theta);
@@ -91,7 +99,13 @@ public final class LocalSteps {
             if (!Double.isFinite(r.loss()) || !Double.isFinite(norm)) {
                 return new Outcome(Arrays.copyOf(losses, k), Arrays.copyOf(norms, k), stats, update);
             }
+            save(theta, state);
             optimizer.update(theta, grad, state);
+            if (!finite(theta, state)) {
+                theta.assign(thetaBefore);
+                state.copyFrom(stateBefore);
+                return new Outcome(Arrays.copyOf(losses, k), Arrays.copyOf(norms, k), stats, update);
+            }
             losses[k] = r.loss();
             norms[k] = norm;
         }
@@ -129,6 +143,37 @@ public final class LocalSteps {
         if (grad == null || grad.length() != theta.length() || grad.dataType() != theta.dataType()) {
             grad = Nd4j.create(theta.dataType(), theta.length());
         }
+    }
+
+    /** Copies θ and the state into the undo buffers (allocated on first use, and when the shape changes). */
+    private void save(INDArray theta, OptimizerState state) {
+        if (thetaBefore == null || thetaBefore.length() != theta.length() || thetaBefore.dataType() != theta.dataType()) {
+            thetaBefore = theta.ulike();
+        }
+        thetaBefore.assign(theta);
+        if (stateBefore == null || !stateBefore.names().equals(state.names())
+                || (!state.names().isEmpty() && !compatible(stateBefore.get(state.names().get(0)), theta))) {
+            stateBefore = state.copy();
+        } else {
+            stateBefore.copyFrom(state);
+        }
+    }
+
+    private static boolean compatible(INDArray buffer, INDArray theta) {
+        return buffer.length() == theta.length() && buffer.dataType() == theta.dataType();
+    }
+
+    /** True if θ and every optimiser buffer hold only finite values. */
+    static boolean finite(INDArray theta, OptimizerState state) {
+        if (BooleanIndexing.or(theta, Conditions.notFinite())) {
+            return false;
+        }
+        for (String name : state.names()) {
+            if (BooleanIndexing.or(state.get(name), Conditions.notFinite())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private StepStats statsOf(RecurrentNetwork.Result r, int steps) {

@@ -15,6 +15,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -25,6 +27,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * checks what a cluster needs and local mode cannot show: the natives load in a fresh JVM from the Spark
  * class path, task code and its data reach executors by serialization alone (a config travels as its
  * canonical HOCON text; CarouselConfig is not Serializable), and results equal the driver's to the bit.
+ * The tests of this class share one cluster (starting executor JVMs and loading ND4J in them takes seconds).
  */
 class LocalClusterTest {
     static final String CONFIG = "seed = 11\ntask { name = adding, length = 10 }\nmodel.hidden = 8\n"
@@ -49,14 +52,13 @@ class LocalClusterTest {
             + "training { updates = 8, eval-every = 4 }\nprobes.every = 4\n"
             + "distributed { partitions = 2, local-steps = 2, checkpoint-every = 1 }\n";
 
-    @Test
-    void tasksRunInTwoExecutorJvmsAndReproduceTheDriversLosses(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
-            throws InterruptedException {
+    /** The cluster the tests share. */
+    static JavaSparkContext sc;
+
+    @BeforeAll
+    static void startCluster() throws InterruptedException {
         LocalSparkHome.requireEnvironment();
         SparkSessionExtension.stopShared(); // one SparkContext per JVM
-        CarouselConfig cfg = ConfigLoader.parse(CONFIG, "LocalClusterTest");
-        String hocon = ConfigLoader.canonical(cfg);
-
         SparkConf conf = new SparkConf()
                 .setMaster("local-cluster[2,1,1024]")
                 .setAppName("carousel-local-cluster-test")
@@ -66,20 +68,35 @@ class LocalClusterTest {
                 // stated here so the test does not depend on that.
                 .set("spark.executor.extraJavaOptions", opens())
                 .set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .set("spark.ui.enabled", "false");
-        List<PartitionLoss> results;
-        dev.carousel.train.TrainResult first;
-        dev.carousel.train.TrainResult second;
-        RunSetup train = RunSetup.of(ConfigLoader.parse(TRAIN, "LocalClusterTest"));
-        try (JavaSparkContext sc = new JavaSparkContext(conf)) {
-            awaitExecutors(sc, 2, 60_000);
-            results = sc.parallelize(List.of(0, 1, 2, 3), PARTITIONS).map(p -> lossOf(hocon, p)).collect();
-            // Train, validate and checkpoint across the two executor JVMs, twice: the same bits both times.
-            first = new DistributedTrainer(sc, train, new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0))
-                    .run(dev.carousel.train.TrainingListener.NONE);
-            second = new DistributedTrainer(sc, train, DistributedTrainer.Options.NONE)
-                    .run(dev.carousel.train.TrainingListener.NONE);
+                .set("spark.ui.enabled", "false")
+                // Spark's default, stated because ExecutorLoss depends on it: a task may fail 3 times and still
+                // be retried (an executor loss counts as a failure of the task it was running).
+                .set("spark.task.maxFailures", "4");
+        sc = new JavaSparkContext(conf);
+        awaitExecutors(sc, 2, 60_000);
+    }
+
+    @AfterAll
+    static void stopCluster() {
+        if (sc != null) {
+            sc.close();
+            sc = null;
         }
+    }
+
+    @Test
+    void tasksRunInTwoExecutorJvmsAndReproduceTheDriversLosses(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws InterruptedException {
+        CarouselConfig cfg = ConfigLoader.parse(CONFIG, "LocalClusterTest");
+        String hocon = ConfigLoader.canonical(cfg);
+        awaitExecutors(sc, 2, 60_000); // after ExecutorLoss, until the replacement has registered
+        RunSetup train = RunSetup.of(ConfigLoader.parse(TRAIN, "LocalClusterTest"));
+        List<PartitionLoss> results = sc.parallelize(List.of(0, 1, 2, 3), PARTITIONS).map(p -> lossOf(hocon, p)).collect();
+        // Train, validate and checkpoint across the two executor JVMs, twice: the same bits both times.
+        dev.carousel.train.TrainResult first = new DistributedTrainer(sc, train,
+                new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)).run(dev.carousel.train.TrainingListener.NONE);
+        dev.carousel.train.TrainResult second = new DistributedTrainer(sc, train, DistributedTrainer.Options.NONE)
+                .run(dev.carousel.train.TrainingListener.NONE);
         assertEquals(dev.carousel.train.RunStatus.COMPLETED, first.status());
         assertEquals(List.of(0L, 4L, 8L), first.curve().stream().map(dev.carousel.train.CurvePoint::update).toList());
         assertTrue(Double.isFinite(first.last().validationLoss()));
@@ -100,6 +117,13 @@ class LocalClusterTest {
         }
         assertEquals(PARTITIONS, sorted.stream().mapToDouble(PartitionLoss::loss).distinct().count(),
                 "each partition has its own data");
+    }
+
+    /** Executor loss mid-round: see {@link ExecutorLoss}. */
+    @Test
+    void anExecutorKilledMidRoundIsReplacedAndTheRunEndsBitIdentical() throws Exception {
+        awaitExecutors(sc, 2, 60_000);
+        ExecutorLoss.killMidRoundAndCompare(sc);
     }
 
     /** Waits until {@code n} executors have registered, so that the tasks are spread over both JVMs. */
