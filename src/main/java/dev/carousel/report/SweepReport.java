@@ -80,7 +80,13 @@ public final class SweepReport {
 
     record StatInfo(String cell, long round, int lag, String probe, Double p10, Double p50, Double p90) {}
 
-    record Group(String task, int length) {
+    /** The cells of one task and length; {@code report} is the report's title, which every chart repeats. */
+    record Group(String report, String task, int length) {
+        /** What a chart's title says: the report (e.g. the sweep), the task and T. */
+        String chartLabel() {
+            return report + " — " + label();
+        }
+
         String slug() {
             return task.replaceAll("[^A-Za-z0-9]+", "_") + "-T" + length;
         }
@@ -117,7 +123,7 @@ public final class SweepReport {
 
         TreeMap<Group, List<RunInfo>> groups = new TreeMap<>(Comparator.comparing(Group::task).thenComparingInt(Group::length));
         for (RunInfo r : runs) {
-            groups.computeIfAbsent(new Group(r.task(), r.length()), g -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(new Group(title, r.task(), r.length()), g -> new ArrayList<>()).add(r);
         }
         Map<String, List<StatInfo>> statsByCell = stats.stream().collect(Collectors.groupingBy(StatInfo::cell));
         Map<String, List<CurveInfo>> curvesByCell = curves.stream().collect(Collectors.groupingBy(CurveInfo::cell));
@@ -456,7 +462,7 @@ public final class SweepReport {
             }
         }
         HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("log10 ‖∂ℓ/∂h‖ (median), " + g.label() + (when.equals("init") ? ", initialisation" : ", end"))
+                .title("log10 ‖∂ℓ/∂h‖ (median), " + g.chartLabel() + (when.equals("init") ? ", initialisation" : ", end"))
                 .xAxisTitle("lag (steps before the last loss step)").yAxisTitle("forget-gate setting").build();
         style(chart.getStyler());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -472,7 +478,7 @@ public final class SweepReport {
 
     private static XYChart lagProfileChart(Profile p, String probe, Map<String, Color> colours, Group g) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("log10 ‖∂ℓ/∂" + (probe.equals("dh") ? "h" : "c") + "‖ by lag at initialisation, " + g.label())
+                .title("log10 ‖∂ℓ/∂" + (probe.equals("dh") ? "h" : "c") + "‖ by lag at initialisation, " + g.chartLabel())
                 .xAxisTitle("lag (steps before the last loss step)").yAxisTitle("log10 norm (p50; dashed p10, p90)").build();
         style(chart.getStyler());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
@@ -538,7 +544,7 @@ public final class SweepReport {
         String metricName = cells.stream().map(RunInfo::metricName).filter(Objects::nonNull).distinct().count() == 1
                 ? cells.get(0).metricName() : "metric";
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("final " + metricName + " by forget-gate setting, " + g.label())
+                .title("final " + metricName + " by forget-gate setting, " + g.chartLabel())
                 .xAxisTitle("forget-gate setting (n = seeds with a metric)").yAxisTitle("final validation " + metricName).build();
         style(chart.getStyler());
         chart.getStyler().setLegendVisible(false);
@@ -562,7 +568,7 @@ public final class SweepReport {
         if (withCurve.size() < cells.size()) {
             notes.add((cells.size() - withCurve.size()) + " cell(s) without a validation-loss curve left out of figure (d).");
         }
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("validation loss, " + g.label())
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("validation loss, " + g.chartLabel())
                 .xAxisTitle("update").yAxisTitle("validation loss").build();
         style(chart.getStyler());
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
