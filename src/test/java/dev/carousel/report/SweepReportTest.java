@@ -226,7 +226,7 @@ public class SweepReportTest {
             m.put(0, new double[] {Double.NaN, Math.nextDown(-1.0), Double.NaN});
             bySetting.put(setting, m);
         }
-        var chart = SweepReport.heatmapChart(new SweepReport.Group("adding", 100), new SweepReport.Profile(bySetting),
+        var chart = SweepReport.heatmapChart(new SweepReport.Group("sweep test", "adding", 100), new SweepReport.Profile(bySetting),
                 -5.6, -1.0, "init");
         Path png = dir.resolve("long.png");
         org.knowm.xchart.BitmapEncoder.saveBitmap(chart, png.toString(), org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
