@@ -11,8 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * microseconds, and an LSTM step needs about twenty pointwise ops on a [B, H] block whose arithmetic
  * takes less than that; one JIT-compiled loop replaces them all. Loops copy a step's block into a
  * Java array ({@link #read}), compute, and copy it back ({@link #write}): bulk copies are memcpy-fast and
- * array loops compile far better than per-element buffer calls. Matrix products stay with ND4J's BLAS.
- * Values are computed as double and stored in the array's own precision.
+ * array loops compile far better than per-element buffer calls. Matrix products go to OpenBLAS directly
+ * ({@link Blas}). {@link #read}/{@link #write} convert to double; the float32 engine uses
+ * {@link #readFloats}/{@link #writeFloats}, which do not.
  *
  * <p>Not thread-safe (a float32 tensor reuses one conversion buffer).
  */
@@ -26,6 +27,16 @@ abstract class RawTensor {
 
     /** Copies {@code src[0..len)} into elements [offset, offset + len). */
     abstract void write(int offset, double[] src, int len);
+
+    /** Float32 tensors only: copies elements [offset, offset + len) into {@code dst[0..len)} unconverted. */
+    void readFloats(int offset, float[] dst, int len) {
+        throw new UnsupportedOperationException("not a float32 tensor");
+    }
+
+    /** Float32 tensors only: copies {@code src[0..len)} into elements [offset, offset + len) unconverted. */
+    void writeFloats(int offset, float[] src, int len) {
+        throw new UnsupportedOperationException("not a float32 tensor");
+    }
 
     static RawTensor of(INDArray array) {
         if (array.isView() || array.offset() != 0 || array.ordering() != 'c') {
@@ -74,6 +85,16 @@ abstract class RawTensor {
                 f[k] = (float) src[k];
             }
             b.put(offset, f, 0, len);
+        }
+
+        @Override
+        void readFloats(int offset, float[] dst, int len) {
+            b.get(offset, dst, 0, len);
+        }
+
+        @Override
+        void writeFloats(int offset, float[] src, int len) {
+            b.put(offset, src, 0, len);
         }
 
         private float[] scratch(int len) {

@@ -23,8 +23,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *
  * <p>The input projection x·W_x of all T steps is one [T·B, I]×[I, G] GEMM, and after the time loop
  * dW_x, dW_h and db are one GEMM each over all steps; only the recurrent products h_{t−1}·W_h and
- * δz_{t+1}·W_hᵀ are per step. Every buffer and every per-step view is allocated once per (T, B) in a
- * {@link Workspace}, and the time loops use in-place ND4J ops into those views.
+ * δz_{t+1}·W_hᵀ are per step. Every product goes straight to OpenBLAS ({@link Blas}: no ND4J op dispatch in
+ * the loop). Every buffer is allocated once per (T, B, loss steps) in a {@link Workspace}; the pointwise gate
+ * math of a step is one fused pass over Java arrays (float64: exp-based; float32: float arithmetic that
+ * compiles to SIMD code, {@link FloatMath}). Probes other than dwh_step are gathered inside the backward
+ * loop; dwh_step uses the Gram identity with two symmetric rank-k updates per step.
  *
  * <p>Gradients of state (δh, δc, δz) are taken against the per-sequence loss ℓ_b, not divided by B,
  * so probes do not depend on the batch size; parameter gradients are of the batch loss L = mean_b ℓ_b.
@@ -79,7 +82,7 @@ public final class RecurrentNetwork {
         Workspace w = workspace(batch);
         Parameters p = new Parameters(layout, theta);
         double[] seqLosses = forward(w, p, batch);
-        backward(w, p, new Parameters(layout, grad), batch);
+        backward(w, p, new Parameters(layout, grad), batch, recordProbes);
         w.backwardValid = true;
         ProbeValues probes = recordProbes ? probes(w, batch.supervision()) : null;
         return new Result(mean(seqLosses), seqLosses, probes);
@@ -155,12 +158,34 @@ public final class RecurrentNetwork {
         final int h = spec.hidden();
         final int g = spec.gateWidth();
         double[] inputs = batch.inputs();
-        for (int k = 0; k < inputs.length; k++) {
-            w.rx.set(k, inputs[k]);
+        w.rx.write(0, inputs, inputs.length);
+        // z = x·W_x for all steps at once; the recurrent term is added per step below and b with the activations.
+        final int tbn = tn * bn;
+        Blas.Matrix wh = new Blas.Matrix(p.wh);
+        Blas.gemm(w.mx, 0, false, new Blas.Matrix(p.wx), 0, false, w.mz, 0, tbn, g, spec.inputSize(), 1.0, 0.0);
+        w.loadBias(p.b);
+        final long bg = (long) bn * g;
+        final long bh = (long) bn * h;
+        java.util.Arrays.fill(w.cPrevBlock, 0.0);
+        java.util.Arrays.fill(w.cPrevF, 0f);
+        for (int t = 0; t < tn; t++) {
+            if (t > 0) { // z_t += h_{t−1}·W_h   ([B, H]×[H, G]; h_{−1} = 0: no recurrent term at t = 0)
+                Blas.gemm(w.mhs, t * bh, false, wh, 0, false, w.mz, t * bg, bn, g, h, 1.0, 1.0);
+            }
+            if (w.single) {
+                forwardStepFloat(w, t);
+            } else {
+                forwardStepDouble(w, t);
+            }
         }
-        // z = x·W_x + b for all steps at once; the recurrent term is added per step below.
-        Nd4j.gemm(w.x, p.wx, w.z, false, false, 1.0, 0.0);
-        w.z.addiRowVector(p.b);
+        return head(w, p, batch);
+    }
+
+    /** The pointwise part of step t in float64: gates, c_t, h_t from z_t (exp-based, exact to a few ulp). */
+    private void forwardStepDouble(Workspace w, int t) {
+        final int bn = w.b;
+        final int h = spec.hidden();
+        final int g = spec.gateWidth();
         final int bg = bn * g;
         final int bh = bn * h;
         final double[] zb = w.zBlock;       // [B, G] z_t, then its activations
@@ -168,55 +193,111 @@ public final class RecurrentNetwork {
         final double[] cb = w.cBlock;       // [B, H] c_t
         final double[] cPrev = w.cPrevBlock; // [B, H] c_{t−1}
         final double[] tcb = w.tcBlock;     // [B, H] tanh(c_t)
-        java.util.Arrays.fill(cPrev, 0.0);
-        for (int t = 0; t < tn; t++) {
-            if (t > 0) { // h_{−1} = 0: no recurrent term at t = 0
-                Nd4j.gemm(w.hPrev[t], p.wh, w.zT[t], false, false, 1.0, 1.0);
+        final double[] bias = w.biasD;      // [G] b
+        w.rz.read(t * bg, zb, bg);
+        for (int s = 0; s < bn; s++) {
+            int zr = s * g;
+            for (int u = 0; u < g; u++) {
+                zb[zr + u] += bias[u];
             }
-            w.rz.read(t * bg, zb, bg);
-            if (lstm) {
-                for (int s = 0; s < bn; s++) {
-                    int zr = s * g;
-                    int hr = s * h;
-                    for (int u = 0; u < h; u++) {
-                        double i = sigmoid(zb[zr + u]);
-                        double f = Double.isNaN(constantForget) ? sigmoid(zb[zr + h + u]) : constantForget;
-                        double gg = tanh(zb[zr + 2 * h + u]);
-                        zb[zr + u] = i;
-                        zb[zr + h + u] = f;
-                        zb[zr + 2 * h + u] = gg;
-                        zb[zr + 3 * h + u] = sigmoid(zb[zr + 3 * h + u]);
-                        // c_t = f ⊙ c_{t−1} + i ⊙ g   (the carousel)
-                        cb[hr + u] = f * cPrev[hr + u] + i * gg;
-                    }
-                }
-                perturb(cb, true, t);
-                // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass.
-                for (int s = 0; s < bn; s++) {
-                    int zr = s * g;
-                    int hr = s * h;
-                    for (int u = 0; u < h; u++) {
-                        double tc = tanh(cb[hr + u]);
-                        tcb[hr + u] = tc;
-                        hb[hr + u] = zb[zr + 3 * h + u] * tc;
-                    }
-                }
-                w.rcs.write((t + 1) * bh, cb, bh);
-                w.rtc.write(t * bh, tcb, bh);
-                // The next step continues from c_t as stored (rounded to the engine precision), which is
-                // also what the backward pass reads.
-                w.rcs.read((t + 1) * bh, cPrev, bh);
-            } else {
-                for (int k = 0; k < bh; k++) {
-                    zb[k] = tanh(zb[k]);
-                    hb[k] = zb[k];
-                }
-            }
-            perturb(hb, false, t);
-            w.rz.write(t * bg, zb, bg);
-            w.rhs.write((t + 1) * bh, hb, bh);
         }
-        return head(w, p, batch);
+        if (lstm) {
+            for (int s = 0; s < bn; s++) {
+                int zr = s * g;
+                int hr = s * h;
+                for (int u = 0; u < h; u++) {
+                    double i = sigmoid(zb[zr + u]);
+                    double f = Double.isNaN(constantForget) ? sigmoid(zb[zr + h + u]) : constantForget;
+                    double gg = tanh(zb[zr + 2 * h + u]);
+                    zb[zr + u] = i;
+                    zb[zr + h + u] = f;
+                    zb[zr + 2 * h + u] = gg;
+                    zb[zr + 3 * h + u] = sigmoid(zb[zr + 3 * h + u]);
+                    // c_t = f ⊙ c_{t−1} + i ⊙ g   (the carousel)
+                    cb[hr + u] = f * cPrev[hr + u] + i * gg;
+                }
+            }
+            perturb(cb, true, t);
+            // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass.
+            for (int s = 0; s < bn; s++) {
+                int zr = s * g;
+                int hr = s * h;
+                for (int u = 0; u < h; u++) {
+                    double tc = tanh(cb[hr + u]);
+                    tcb[hr + u] = tc;
+                    hb[hr + u] = zb[zr + 3 * h + u] * tc;
+                }
+            }
+            w.rcs.write((t + 1) * bh, cb, bh);
+            w.rtc.write(t * bh, tcb, bh);
+            // The next step continues from c_t as stored, which is also what the backward pass reads.
+            System.arraycopy(cb, 0, cPrev, 0, bh);
+        } else {
+            for (int k = 0; k < bh; k++) {
+                zb[k] = tanh(zb[k]);
+                hb[k] = zb[k];
+            }
+        }
+        perturb(hb, false, t);
+        w.rz.write(t * bg, zb, bg);
+        w.rhs.write((t + 1) * bh, hb, bh);
+    }
+
+    /**
+     * The pointwise part of step t in float32: the same math in float arithmetic. The [B, G] block is first
+     * split into one [B·H] array per gate, so that every loop below runs over plain arrays at one common
+     * index with at most four streams: the shape HotSpot's C2 turns into SIMD code ({@link FloatMath}).
+     */
+    private void forwardStepFloat(Workspace w, int t) {
+        final int bn = w.b;
+        final int h = spec.hidden();
+        final int g = spec.gateWidth();
+        final int bg = bn * g;
+        final int bh = bn * h;
+        final float[] zb = w.zF;        // [B, G] z_t, then its activations
+        final float[] hb = w.hF;        // [B·H] h_t
+        final float[] cb = w.cF;        // [B·H] c_t
+        final float[] cPrev = w.cPrevF; // [B·H] c_{t−1}
+        final float[] tcb = w.tcF;      // [B·H] tanh(c_t)
+        w.rz.readFloats(t * bg, zb, bg);
+        if (lstm) {
+            final float[] gi = w.gateF[0];
+            final float[] gf = w.gateF[1];
+            final float[] gg = w.gateF[2];
+            final float[] go = w.gateF[3];
+            w.splitGates(zb);
+            FloatMath.sigmoidBiased(gi, w.biasF[0], bh);
+            if (Double.isNaN(constantForget)) {
+                FloatMath.sigmoidBiased(gf, w.biasF[1], bh);
+            } else {
+                java.util.Arrays.fill(gf, (float) constantForget);
+            }
+            FloatMath.tanhBiased(gg, w.biasF[2], bh);
+            FloatMath.sigmoidBiased(go, w.biasF[3], bh);
+            for (int k = 0; k < bh; k++) { // c_t = f ⊙ c_{t−1} + i ⊙ g   (the carousel)
+                cb[k] = gf[k] * cPrev[k];
+            }
+            for (int k = 0; k < bh; k++) {
+                cb[k] += gi[k] * gg[k];
+            }
+            perturb(cb, true, t);
+            for (int k = 0; k < bh; k++) { // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass
+                tcb[k] = FloatMath.tanh(cb[k]);
+            }
+            for (int k = 0; k < bh; k++) {
+                hb[k] = go[k] * tcb[k];
+            }
+            w.joinGates(zb);
+            w.rcs.writeFloats((t + 1) * bh, cb, bh);
+            w.rtc.writeFloats(t * bh, tcb, bh);
+            System.arraycopy(cb, 0, cPrev, 0, bh);
+        } else {
+            FloatMath.tanhBiased(zb, w.biasF[0], bh);
+            System.arraycopy(zb, 0, hb, 0, bh);
+        }
+        perturb(hb, false, t);
+        w.rz.writeFloats(t * bg, zb, bg);
+        w.rhs.writeFloats((t + 1) * bh, hb, bh);
     }
 
     private static double sigmoid(double x) {
@@ -245,6 +326,13 @@ public final class RecurrentNetwork {
         StatePerturbation p = perturbation;
         if (p != null && p.cell() == cell && p.step() == t) {
             block[p.sequence() * spec.hidden() + p.unit()] += p.epsilon();
+        }
+    }
+
+    private void perturb(float[] block, boolean cell, int t) {
+        StatePerturbation p = perturbation;
+        if (p != null && p.cell() == cell && p.step() == t) {
+            block[p.sequence() * spec.hidden() + p.unit()] += (float) p.epsilon();
         }
     }
 
@@ -337,7 +425,7 @@ public final class RecurrentNetwork {
     // ---------------------------------------------------------------------------------------------
     // backward
 
-    private void backward(Workspace w, Parameters p, Parameters grad, SequenceBatch batch) {
+    private void backward(Workspace w, Parameters p, Parameters grad, SequenceBatch batch, boolean recordProbes) {
         final int tn = w.t;
         final int bn = w.b;
         final int h = spec.hidden();
@@ -356,6 +444,33 @@ public final class RecurrentNetwork {
                 w.dhT[steps[k]].assign(w.dhpK[k]);
             }
         }
+        StepProbes probes = recordProbes ? w.probes.reset() : null;
+        Blas.Matrix wh = new Blas.Matrix(p.wh);
+        final long bg = (long) bn * g;
+        final long bh = (long) bn * h;
+        for (int t = tn - 1; t >= 0; t--) {
+            if (t < tn - 1) { // δh_t += δz_{t+1}·W_hᵀ   ([B, G]×[G, H])
+                Blas.gemm(w.mdz, (t + 1) * bg, false, wh, 0, true, w.mdh, t * bh, bn, h, g, 1.0, 1.0);
+            }
+            if (w.single) {
+                backwardStepFloat(w, t, probes);
+            } else {
+                backwardStepDouble(w, t, probes);
+            }
+        }
+        // One GEMM each over all steps: dW_x = xᵀ·δz, dW_h = h_{t−1}ᵀ·δz, db = 1ᵀ·δz (all / B).
+        final int tbn = tn * bn;
+        Blas.gemm(w.mx, 0, true, w.mdz, 0, false, new Blas.Matrix(grad.wx), 0, spec.inputSize(), g, tbn, invB, 0.0);
+        Blas.gemm(w.mhs, 0, true, w.mdz, 0, false, new Blas.Matrix(grad.wh), 0, h, g, tbn, invB, 0.0);
+        Blas.gemm(w.mones, 0, true, w.mdz, 0, false, new Blas.Matrix(grad.b), 0, 1, g, tbn, invB, 0.0);
+    }
+
+    /** δc_t, δz_t of step t in float64 from δh_t (already complete in w.dh), gates, c_{t−1}, tanh(c_t). */
+    private void backwardStepDouble(Workspace w, int t, StepProbes probes) {
+        final int tn = w.t;
+        final int bn = w.b;
+        final int h = spec.hidden();
+        final int g = spec.gateWidth();
         final boolean learnedForget = Double.isNaN(constantForget);
         final int bg = bn * g;
         final int bh = bn * h;
@@ -367,149 +482,277 @@ public final class RecurrentNetwork {
         final double[] dcNext = w.dcNextBlock; // [B, H] δc_{t+1}
         final double[] fNext = w.fNextBlock; // [B, H] f_{t+1}
         final double[] dzb = w.dzBlock;      // [B, G] δz_t
-        for (int t = tn - 1; t >= 0; t--) {
-            if (t < tn - 1) { // δh_t += δz_{t+1}·W_hᵀ
-                Nd4j.gemm(w.dzT[t + 1], p.wh, w.dhT[t], false, true, 1.0, 1.0);
-            }
-            w.rdh.read(t * bh, dhb, bh);
-            w.rz.read(t * bg, zb, bg);
-            if (lstm) {
-                w.rtc.read(t * bh, tcb, bh);
-                w.rcs.read(t * bh, cPrev, bh);
-                boolean last = t == tn - 1;
-                for (int s = 0; s < bn; s++) {
-                    int zr = s * g;
-                    int hr = s * h;
-                    for (int u = 0; u < h; u++) {
-                        double dhv = dhb[hr + u];
-                        double tc = tcb[hr + u];
-                        double i = zb[zr + u];
-                        double f = zb[zr + h + u];
-                        double gg = zb[zr + 2 * h + u];
-                        double o = zb[zr + 3 * h + u];
-                        // δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + δc_{t+1} ⊙ f_{t+1}: the second term is the
-                        // carousel, the only path back in time with no squashing derivative.
-                        double dcv = dhv * o * (1 - tc * tc);
-                        if (!last) {
-                            dcv += dcNext[hr + u] * fNext[hr + u];
-                        }
-                        dcb[hr + u] = dcv;
-                        dzb[zr + u] = dcv * gg * i * (1 - i);                            // δi
-                        dzb[zr + h + u] = learnedForget                                  // δf (a constant gate has
-                                ? dcv * cPrev[hr + u] * f * (1 - f) : 0.0;                //   no parameters to train)
-                        dzb[zr + 2 * h + u] = dcv * i * (1 - gg * gg);                    // δg
-                        dzb[zr + 3 * h + u] = dhv * tc * o * (1 - o);                     // δo
-                        fNext[hr + u] = f;
+        w.rdh.read(t * bh, dhb, bh);
+        w.rz.read(t * bg, zb, bg);
+        if (lstm) {
+            w.rtc.read(t * bh, tcb, bh);
+            w.rcs.read(t * bh, cPrev, bh);
+            boolean last = t == tn - 1;
+            for (int s = 0; s < bn; s++) {
+                int zr = s * g;
+                int hr = s * h;
+                for (int u = 0; u < h; u++) {
+                    double dhv = dhb[hr + u];
+                    double tc = tcb[hr + u];
+                    double i = zb[zr + u];
+                    double f = zb[zr + h + u];
+                    double gg = zb[zr + 2 * h + u];
+                    double o = zb[zr + 3 * h + u];
+                    // δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + δc_{t+1} ⊙ f_{t+1}: the second term is the
+                    // carousel, the only path back in time with no squashing derivative.
+                    double dcv = dhv * o * (1 - tc * tc);
+                    if (!last) {
+                        dcv += dcNext[hr + u] * fNext[hr + u];
                     }
-                }
-                w.rdc.write(t * bh, dcb, bh);
-                System.arraycopy(dcb, 0, dcNext, 0, bh);
-            } else {
-                for (int k = 0; k < bh; k++) {
-                    dzb[k] = dhb[k] * (1 - zb[k] * zb[k]); // δz = δh ⊙ (1 − h²)
+                    dcb[hr + u] = dcv;
+                    dzb[zr + u] = dcv * gg * i * (1 - i);                            // δi
+                    dzb[zr + h + u] = learnedForget                                  // δf (a constant gate has
+                            ? dcv * cPrev[hr + u] * f * (1 - f) : 0.0;                //   no parameters to train)
+                    dzb[zr + 2 * h + u] = dcv * i * (1 - gg * gg);                    // δg
+                    dzb[zr + 3 * h + u] = dhv * tc * o * (1 - o);                     // δo
+                    fNext[hr + u] = f;
                 }
             }
-            w.rdz.write(t * bg, dzb, bg);
+            w.rdc.write(t * bh, dcb, bh);
+            System.arraycopy(dcb, 0, dcNext, 0, bh);
+        } else {
+            for (int k = 0; k < bh; k++) {
+                dzb[k] = dhb[k] * (1 - zb[k] * zb[k]); // δz = δh ⊙ (1 − h²)
+            }
         }
-        // One GEMM each over all steps: dW_x = xᵀ·δz, dW_h = h_{t−1}ᵀ·δz, db = 1ᵀ·δz (all / B).
-        Nd4j.gemm(w.x, w.dz, grad.wx, true, false, invB, 0.0);
-        Nd4j.gemm(w.hPrevAll, w.dz, grad.wh, true, false, invB, 0.0);
-        Nd4j.gemm(w.ones, w.dz, grad.b, true, false, invB, 0.0);
+        w.rdz.write(t * bg, dzb, bg);
+        if (probes != null) {
+            for (int s = 0; s < bn; s++) {
+                int hr = s * h;
+                double sq = 0;
+                for (int u = 0; u < h; u++) {
+                    sq += dhb[hr + u] * dhb[hr + u];
+                }
+                probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
+                if (lstm) {
+                    double sc = 0;
+                    for (int u = 0; u < h; u++) {
+                        sc += dcb[hr + u] * dcb[hr + u];
+                    }
+                    probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
+                    int fr = s * g + h;
+                    probes.pathGainOutput(s, t);
+                    double fsum = 0;
+                    double[] prod = probes.product;
+                    for (int u = 0; u < h; u++) {
+                        double f = zb[fr + u];
+                        fsum += f;
+                        prod[hr + u] *= f;
+                    }
+                    probes.forget[s * tn + t] = fsum / h;
+                }
+            }
+        }
+    }
+
+    /**
+     * The float32 counterpart of {@link #backwardStepDouble}: per-gate arrays and short loops of at most four
+     * streams, as in {@link #forwardStepFloat}; probes summed in double.
+     */
+    private void backwardStepFloat(Workspace w, int t, StepProbes probes) {
+        final int tn = w.t;
+        final int bn = w.b;
+        final int h = spec.hidden();
+        final int g = spec.gateWidth();
+        final int bg = bn * g;
+        final int bh = bn * h;
+        final float[] zb = w.zF;          // [B, G] activations of step t, then δz_t
+        final float[] dhb = w.hF;         // [B·H] δh_t
+        final float[] tcb = w.tcF;        // [B·H] tanh(c_t)
+        final float[] cPrev = w.cPrevF;   // [B·H] c_{t−1}
+        final float[] dcb = w.cF;         // [B·H] δc_t
+        final float[] dcNext = w.dcNextF; // [B·H] δc_{t+1}
+        final float[] fNext = w.fNextF;   // [B·H] f_{t+1}
+        w.rdh.readFloats(t * bh, dhb, bh);
+        w.rz.readFloats(t * bg, zb, bg);
+        if (lstm) {
+            final float[] gi = w.gateF[0];
+            final float[] gf = w.gateF[1];
+            final float[] gg = w.gateF[2];
+            final float[] go = w.gateF[3];
+            final float[] di = w.dGateF[0];
+            final float[] df = w.dGateF[1];
+            final float[] dg = w.dGateF[2];
+            final float[] dO = w.dGateF[3];
+            w.splitGates(zb);
+            w.rtc.readFloats(t * bh, tcb, bh);
+            w.rcs.readFloats(t * bh, cPrev, bh);
+            // δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + δc_{t+1} ⊙ f_{t+1}: the second term is the carousel.
+            for (int k = 0; k < bh; k++) {
+                dcb[k] = dhb[k] * go[k] * (1 - tcb[k] * tcb[k]);
+            }
+            if (t < tn - 1) {
+                for (int k = 0; k < bh; k++) {
+                    dcb[k] += dcNext[k] * fNext[k];
+                }
+            }
+            for (int k = 0; k < bh; k++) {
+                di[k] = dcb[k] * gg[k] * gi[k] * (1 - gi[k]);           // δi
+            }
+            if (Double.isNaN(constantForget)) {
+                for (int k = 0; k < bh; k++) {
+                    df[k] = dcb[k] * cPrev[k] * gf[k] * (1 - gf[k]);    // δf
+                }
+            } else {
+                java.util.Arrays.fill(df, 0f); // a constant gate has no parameters to train
+            }
+            for (int k = 0; k < bh; k++) {
+                dg[k] = dcb[k] * gi[k] * (1 - gg[k] * gg[k]);           // δg
+            }
+            for (int k = 0; k < bh; k++) {
+                dO[k] = dhb[k] * tcb[k] * go[k] * (1 - go[k]);          // δo
+            }
+            System.arraycopy(gf, 0, fNext, 0, bh);
+            System.arraycopy(dcb, 0, dcNext, 0, bh);
+            w.rdc.writeFloats(t * bh, dcb, bh);
+            w.joinGates(zb, w.dGateF);
+        } else {
+            for (int k = 0; k < bh; k++) {
+                zb[k] = dhb[k] * (1 - zb[k] * zb[k]); // δz = δh ⊙ (1 − h²)
+            }
+        }
+        w.rdz.writeFloats(t * bg, zb, bg);
+        if (probes != null) {
+            for (int s = 0; s < bn; s++) {
+                int hr = s * h;
+                double sq = 0;
+                for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
+                    double v = dhb[hr + u];
+                    sq += v * v;
+                }
+                probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
+                if (lstm) {
+                    double sc = 0;
+                    for (int u = 0; u < h; u++) {
+                        double v = dcb[hr + u];
+                        sc += v * v;
+                    }
+                    probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
+                    probes.pathGainOutput(s, t);
+                    double fsum = 0;
+                    double[] prod = probes.product;
+                    float[] gf = w.gateF[1];
+                    for (int u = 0; u < h; u++) {
+                        double f = gf[hr + u];
+                        fsum += f;
+                        prod[hr + u] *= f;
+                    }
+                    probes.forget[s * tn + t] = fsum / h;
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
     // probes
 
+    /**
+     * Per-sequence probes gathered inside the backward loop, while each step's blocks are in Java arrays:
+     * no second pass over [T·B, ·] tensors. All [B, T] (index b·T + t).
+     */
+    private static final class StepProbes {
+        final int t;
+        final int b;
+        final int h;
+        double[] dh;
+        double[] dc;
+        double[] forget;
+        double[] pathGain;
+        /**
+         * Per (sequence, unit): ∏_{k=t+1..T−1} f_k divided by e^{logScale[b]}. The product runs backwards in
+         * time; whenever a sequence's mean over units falls below 1e-200 its row is rescaled and the factor
+         * moved into logScale, so a gain like 0.5^399 stays exact where the product itself would underflow
+         * (SCIENCE.md, pitfalls). Equivalent to a log-sum of f and a log-mean-exp over units, with one
+         * multiply per element instead of a log and an exp.
+         */
+        final double[] product;
+        final double[] logScale;
+
+        StepProbes(int t, int b, int h) {
+            this.t = t;
+            this.b = b;
+            this.h = h;
+            this.product = new double[b * h];
+            this.logScale = new double[b];
+        }
+
+        StepProbes reset() {
+            dh = new double[b * t];
+            dc = new double[b * t];
+            forget = new double[b * t];
+            pathGain = new double[b * t];
+            java.util.Arrays.fill(product, 1.0);
+            java.util.Arrays.fill(logScale, 0.0);
+            return this;
+        }
+
+        /** path_gain(s, t) = log10 mean_u ∏_{k=t+1..T−1} f_k, from the product so far (before f_t joins it). */
+        void pathGainOutput(int s, int step) {
+            double sum = 0;
+            int r = s * h;
+            for (int u = 0; u < h; u++) {
+                sum += product[r + u];
+            }
+            double mean = sum / h;
+            pathGain[s * t + step] = (logScale[s] + Math.log(mean)) / LN10;
+            if (mean < 1e-200 && mean > 0) {
+                double inv = 1.0 / mean;
+                for (int u = 0; u < h; u++) {
+                    product[r + u] *= inv;
+                }
+                logScale[s] += Math.log(mean);
+            }
+        }
+    }
+
+    private static final double LN10 = Math.log(10);
+
     private ProbeValues probes(Workspace w, Supervision supervision) {
         Map<Probe, double[]> values = new EnumMap<>(Probe.class);
-        int h = spec.hidden();
-        values.put(Probe.DH, rowLog10Norms(w, w.rdh, h, 0, h));
+        StepProbes sp = w.probes;
+        values.put(Probe.DH, sp.dh);
         if (lstm) {
-            values.put(Probe.DC, rowLog10Norms(w, w.rdc, h, 0, h));
-            values.put(Probe.FORGET, forgetMeans(w));
-            values.put(Probe.PATH_GAIN, pathGain(w));
+            values.put(Probe.DC, sp.dc);
+            values.put(Probe.FORGET, sp.forget);
+            values.put(Probe.PATH_GAIN, sp.pathGain);
         }
         values.put(Probe.DWH_STEP, dwhStep(w));
+
         return new ProbeValues(w.b, w.t, supervision.lastStep(), values);
     }
 
-    /** log10 ‖row‖₂ over columns [from, to) of a time-major [T·B, width] tensor, as [B, T]. */
-    private static double[] rowLog10Norms(Workspace w, RawTensor a, int width, int from, int to) {
-        double[] out = new double[w.b * w.t];
-        for (int t = 0; t < w.t; t++) {
-            for (int s = 0; s < w.b; s++) {
-                int base = (t * w.b + s) * width;
-                double sq = 0;
-                for (int u = from; u < to; u++) {
-                    double v = a.get(base + u);
-                    sq += v * v;
-                }
-                out[s * w.t + t] = 0.5 * Math.log10(sq);
-            }
-        }
-        return out;
-    }
-
-    /** Mean over units of f_t, as [B, T]. */
-    private double[] forgetMeans(Workspace w) {
-        int h = spec.hidden();
-        int g = spec.gateWidth();
-        double[] out = new double[w.b * w.t];
-        for (int t = 0; t < w.t; t++) {
-            for (int s = 0; s < w.b; s++) {
-                int base = (t * w.b + s) * g + h;
-                double sum = 0;
-                for (int u = 0; u < h; u++) {
-                    sum += w.rz.get(base + u);
-                }
-                out[s * w.t + t] = sum / h;
-            }
-        }
-        return out;
-    }
-
     /**
-     * log10 of mean_u ∏_{k=t+1..T−1} f_k, as [B, T]: the product is a sum of log f accumulated backwards
-     * in time and the mean over units a log-mean-exp, so a gain like 0.5^200 stays exact where the
-     * product itself would underflow float32 (SCIENCE.md, pitfalls).
+     * log10 ‖h_{t−1}ᵀ δz_t‖_F by the Gram identity ‖AᵀD‖²_F = Σ (AAᵀ ∘ DDᵀ), without forming [H, G]: two
+     * symmetric rank-k updates (upper triangles only) of B² (H + G) multiply-adds per step, against B·H·G to
+     * form the product.
      */
-    private double[] pathGain(Workspace w) {
-        int h = spec.hidden();
-        int g = spec.gateWidth();
-        double[] out = new double[w.b * w.t];
-        double[] logProduct = new double[w.b * h]; // Σ_{k=t+1..T−1} log f_k, per (sequence, unit)
-        double ln10 = Math.log(10);
-        for (int t = w.t - 1; t >= 0; t--) {
-            for (int s = 0; s < w.b; s++) {
-                double max = Double.NEGATIVE_INFINITY;
-                for (int u = 0; u < h; u++) {
-                    max = Math.max(max, logProduct[s * h + u]);
-                }
-                double sum = 0;
-                for (int u = 0; u < h; u++) {
-                    sum += Math.exp(logProduct[s * h + u] - max);
-                }
-                out[s * w.t + t] = (max + Math.log(sum / h)) / ln10;
-                int base = (t * w.b + s) * g + h;
-                for (int u = 0; u < h; u++) {
-                    logProduct[s * h + u] += Math.log(w.rz.get(base + u));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** log10 ‖h_{t−1}ᵀ δz_t‖_F by the Gram identity ‖AᵀD‖²_F = Σ (AAᵀ ∘ DDᵀ), without forming [H, G]. */
     private double[] dwhStep(Workspace w) {
         double[] out = new double[w.t];
-        int n = w.b * w.b;
+        int bn = w.b;
+        int h = spec.hidden();
+        int g = spec.gateWidth();
+        double[] ga = w.gramABlock;
+        double[] gd = w.gramDBlock;
         for (int t = 0; t < w.t; t++) {
-            Nd4j.gemm(w.hPrev[t], w.hPrev[t], w.gramA, false, true, 1.0, 0.0);
-            Nd4j.gemm(w.dzT[t], w.dzT[t], w.gramD, false, true, 1.0, 0.0);
-            double sq = 0;
-            for (int k = 0; k < n; k++) {
-                sq += w.rgramA.get(k) * w.rgramD.get(k);
+            Blas.gramUpper(w.mhs, (long) t * bn * h, w.mgramA, bn, h);
+            Blas.gramUpper(w.mdz, (long) t * bn * g, w.mgramD, bn, g);
+            w.rgramA.read(0, ga, bn * bn);
+            w.rgramD.read(0, gd, bn * bn);
+            double diag = 0;
+            double off = 0;
+            for (int i = 0; i < bn; i++) {
+                int r = i * bn;
+                diag += ga[r + i] * gd[r + i];
+                for (int j = i + 1; j < bn; j++) {
+                    off += ga[r + j] * gd[r + j];
+                }
             }
+            double sq = diag + 2 * off;
             // Rounding can leave a tiny negative sum where the true value is ~0.
             out[t] = 0.5 * Math.log10(Math.max(sq, 0.0));
         }
@@ -568,8 +811,63 @@ public final class RecurrentNetwork {
         final INDArray gramA;    // [B, B]
         final INDArray gramD;    // [B, B]
         final RawTensor rx, rz, rhs, rcs, rtc, ryhat, rdy, rdh, rdc, rdz, rgramA, rgramD;
-        /** One step's blocks as Java arrays for the fused pointwise loops: [B, G] or [B, H]. */
+        /** Raw BLAS views of the tensors the per-step products read and write. */
+        final Blas.Matrix mz, mx, mones, mhs, mdz, mdh, mgramA, mgramD;
+        /** float32 engine: step blocks are float[] (below); float64: double[]. The other set is empty. */
+        final boolean single;
+        /** One step's blocks as Java arrays for the fused pointwise loops: [B, G] or [B, H] (float64). */
         final double[] zBlock, dzBlock, hBlock, cBlock, cPrevBlock, tcBlock, dcNextBlock, fNextBlock;
+        /** The same blocks for float32. */
+        final float[] zF, hF, cF, cPrevF, tcF, dcNextF, fNextF;
+        /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
+        final double[] gramABlock, gramDBlock;
+        final StepProbes probes;
+        /** b [G], copied out of θ once per pass, for the activation loops (float64). */
+        final double[] biasD;
+        /** float32: per gate k (i, f, g, o; the RNN has one), b_k repeated for every sequence: [B·H]. */
+        final float[][] biasF;
+        /** float32: one step's gate activations and their δ, one [B·H] array per gate. */
+        final float[][] gateF, dGateF;
+
+        void loadBias(INDArray b) {
+            if (!single) {
+                System.arraycopy(b.toDoubleVector(), 0, biasD, 0, biasD.length);
+                return;
+            }
+            float[] bv = b.toFloatVector();
+            int h = spec.hidden();
+            for (int k = 0; k < biasF.length; k++) {
+                for (int s = 0; s < this.b; s++) {
+                    System.arraycopy(bv, k * h, biasF[k], s * h, h);
+                }
+            }
+        }
+
+        /** [B, 4H] block (rows i|f|g|o) → the four [B·H] gate arrays. */
+        void splitGates(float[] block) {
+            int h = spec.hidden();
+            int g = 4 * h;
+            for (int s = 0; s < b; s++) {
+                for (int k = 0; k < 4; k++) {
+                    System.arraycopy(block, s * g + k * h, gateF[k], s * h, h);
+                }
+            }
+        }
+
+        /** The four gate arrays back into a [B, 4H] block. */
+        void joinGates(float[] block) {
+            joinGates(block, gateF);
+        }
+
+        void joinGates(float[] block, float[][] gates) {
+            int h = spec.hidden();
+            int g = 4 * h;
+            for (int s = 0; s < b; s++) {
+                for (int k = 0; k < 4; k++) {
+                    System.arraycopy(gates[k], s * h, block, s * g + k * h, h);
+                }
+            }
+        }
 
         final INDArray[] zT, hPrev, hT, dhT, dzT; // per-step [B, ·] views for the per-step GEMMs
         final INDArray[] hpK, dhpK;
@@ -615,14 +913,42 @@ public final class RecurrentNetwork {
             rdz = RawTensor.of(dz);
             rgramA = RawTensor.of(gramA);
             rgramD = RawTensor.of(gramD);
-            zBlock = new double[b * g];
-            dzBlock = new double[b * g];
-            hBlock = new double[b * h];
-            cBlock = new double[b * h];
-            cPrevBlock = new double[b * h];
-            tcBlock = new double[b * h];
-            dcNextBlock = new double[b * h];
-            fNextBlock = new double[b * h];
+            mz = new Blas.Matrix(z);
+            mx = new Blas.Matrix(x);
+            mones = new Blas.Matrix(ones);
+            mhs = new Blas.Matrix(hs);
+            mdz = new Blas.Matrix(dz);
+            mdh = new Blas.Matrix(dh);
+            mgramA = new Blas.Matrix(gramA);
+            mgramD = new Blas.Matrix(gramD);
+            single = dt == DataType.FLOAT;
+            int dbg = single ? 0 : b * g;
+            int dbh = single ? 0 : b * h;
+            zBlock = new double[dbg];
+            dzBlock = new double[dbg];
+            hBlock = new double[dbh];
+            cBlock = new double[dbh];
+            cPrevBlock = new double[dbh];
+            tcBlock = new double[dbh];
+            dcNextBlock = new double[dbh];
+            fNextBlock = new double[dbh];
+            int fbg = single ? b * g : 0;
+            int fbh = single ? b * h : 0;
+            zF = new float[fbg];
+            hF = new float[fbh];
+            cF = new float[fbh];
+            cPrevF = new float[fbh];
+            tcF = new float[fbh];
+            dcNextF = new float[fbh];
+            fNextF = new float[fbh];
+            gramABlock = new double[b * b];
+            gramDBlock = new double[b * b];
+            probes = new StepProbes(t, b, h);
+            biasD = new double[single ? 0 : g];
+            int gates = lstm ? 4 : 1;
+            biasF = new float[single ? gates : 0][b * h];
+            gateF = new float[single && lstm ? 4 : 0][b * h];
+            dGateF = new float[single && lstm ? 4 : 0][b * h];
 
             zT = new INDArray[t];
             hPrev = new INDArray[t];
