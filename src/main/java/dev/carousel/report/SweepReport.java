@@ -59,6 +59,9 @@ public final class SweepReport {
     public static final int WIDTH = 900;
     public static final int HEIGHT = 560;
 
+    /** How many decades of log10 norms a heatmap's colour scale spans at most. */
+    static final int COLOUR_DECADES = 8;
+
     /** The label of tanh-RNN cells in the setting axis. */
     public static final String RNN = "rnn";
 
@@ -172,13 +175,22 @@ public final class SweepReport {
                     }
                     lo = Math.floor(lo * 10) / 10; // round the colour scale so its legend reads -5.6 … -1.0
                     hi = Math.ceil(hi * 10) / 10;
+                    // One setting that vanishes by tens of decades (forget bias -2 does) would stretch the scale
+                    // until every other row is one colour: colours span at most COLOUR_DECADES below the top.
+                    String scale = "";
+                    if (hi - lo > COLOUR_DECADES) {
+                        scale = String.format(Locale.ROOT, " Colours span the %d decades below the largest value: the "
+                                + "darkest blue means %.1f or less (the smallest value is %.1f).", COLOUR_DECADES,
+                                hi - COLOUR_DECADES, lo);
+                        lo = hi - COLOUR_DECADES;
+                    }
                     addHeatmap(groupFigures, groupNotes, reportDir, g, init, lo, hi, "init",
                             prefix + ": median log10 ‖∂ℓ/∂h_t‖ (p50 over sequences, median over seeds) by lag and "
-                                    + "forget-gate setting, at initialisation (round " + range(initRounds) + ").");
+                                    + "forget-gate setting, at initialisation (round " + range(initRounds) + ")." + scale);
                     addHeatmap(groupFigures, groupNotes, reportDir, g, end, lo, hi, "end",
                             prefix + ": median log10 ‖∂ℓ/∂h_t‖ (p50 over sequences, median over seeds) by lag and "
                                     + "forget-gate setting, at the end of training (last probed round of each cell, "
-                                    + "round " + range(endRounds) + "). Same colour scale as at initialisation.");
+                                    + "round " + range(endRounds) + "). Same colour scale as at initialisation." + scale);
                 }
                 // (b) dh and dc against lag with p10-p90 lines, at initialisation.
                 for (String probe : List.of("dh", "dc")) {
@@ -350,7 +362,9 @@ public final class SweepReport {
 
     /** LSTM settings in alphabetical order, then the RNN. */
     static List<String> settingOrder(List<RunInfo> runs) {
-        TreeSet<String> lstm = new TreeSet<>();
+        // By mode, then by its parameter as a number: learned(-2.0) before learned(-1.0), not after learned(0.0).
+        TreeSet<String> lstm = new TreeSet<>(Comparator.comparing((String x) -> x.replaceFirst("\\(.*", ""))
+                .thenComparingDouble(SweepReport::settingParameter).thenComparing(Comparator.naturalOrder()));
         boolean rnn = false;
         for (RunInfo r : runs) {
             if (r.setting().equals(RNN)) {
@@ -364,6 +378,20 @@ public final class SweepReport {
             out.add(RNN);
         }
         return out;
+    }
+
+    /** The number in a setting label such as {@code learned(-1.0)}; NaN-free: 0 when there is none. */
+    private static double settingParameter(String setting) {
+        int open = setting.indexOf('(');
+        int close = setting.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            return 0;
+        }
+        try {
+            return Double.parseDouble(setting.substring(open + 1, close));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     // ---------------------------------------------------------------- aggregation
