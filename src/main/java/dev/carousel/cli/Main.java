@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "carousel", mixinStandardHelpOptions = true, versionProvider = Provenance.Version.class,
         description = "Train recurrent networks and measure how gradients flow back through time.",
-        subcommands = {SweepCommand.class, TrainCommand.class, ProbeCommand.class, ValidateCommand.class, ReportCommand.class})
+        subcommands = {SweepCommand.class, ExperimentCommand.class, TrainCommand.class, ProbeCommand.class, ValidateCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
     public static final int BAD_INPUT = 2;
 
@@ -19,7 +19,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (sweep, train, probe, validate, report)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required (sweep, experiment, train, probe, validate, report)");
     }
 
     public static void main(String[] args) {

@@ -34,8 +34,8 @@ import java.util.stream.Collectors;
  * {@link Cell}s. Immutable; every problem is a one-line {@link ConfigError} naming file:line and the key.
  *
  * <h2>Top-level keys</h2>
- * Only {@code name}, {@code base}, {@code grid}, {@code random}, {@code seeds}, {@code cells} and
- * {@code early-stopping}; any other is an error.
+ * Only {@code name}, {@code base}, {@code grid}, {@code random}, {@code seeds}, {@code cells},
+ * {@code early-stopping} and {@code fast}; any other is an error.
  * <ul>
  *   <li>{@code name}: the sweep's name (letters, digits, '.', '_', '-'); default: the spec file's name without
  *       {@code .conf}. An output folder holds the results of one named sweep.</li>
@@ -56,6 +56,10 @@ import java.util.stream.Collectors;
  *       combinations; crossed with the random points and seeds but not with the grid.</li>
  *   <li>{@code early-stopping { rule = none | median, grace-updates = G, min-cells = M }}: see
  *       {@link EarlyStopping}; off when absent.</li>
+ *   <li>{@code fast { ... }}: a cheaper version of the same sweep (used by {@code carousel experiment NAME --fast},
+ *       see {@code conf/experiments/}): any of the keys above but {@code name} and {@code fast}, laid over the
+ *       spec ({@code load(file, true)}): sections merge key by key, lists and values replace. The fast version
+ *       is named {@code NAME-fast} and validated whenever the spec is; a plain load ignores it.</li>
  * </ul>
  * A key may be an axis once: the same key twice in {@code grid}, in both {@code grid} and {@code random}, or
  * {@code seed} in either while {@code seeds} is given, is an error; so is an explicit cell setting a random
@@ -81,7 +85,10 @@ public final class SweepSpec {
 
     /** The keys of a sweep spec; a file with any of them is a sweep spec, not a run config. */
     public static final List<String> TOP_LEVEL_KEYS =
-            List.of("name", "base", "grid", "random", "seeds", "cells", "early-stopping");
+            List.of("name", "base", "grid", "random", "seeds", "cells", "early-stopping", "fast");
+
+    /** The key of the fast version's overrides, and the suffix of its name. */
+    public static final String FAST = "fast";
 
     /** What a sweep name may hold: it names the output folder's sweep and appears in reports. */
     private static final java.util.regex.Pattern NAME = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
@@ -110,6 +117,22 @@ public final class SweepSpec {
 
     /** Reads and expands the spec in {@code file}; a string {@code base} is relative to its directory. */
     public static SweepSpec load(Path file) {
+        return load(file, false);
+    }
+
+    /**
+     * Reads and expands the spec in {@code file}, or with {@code fast} its {@code fast} version (the spec's
+     * {@code fast} section laid over it, named {@code <name>-fast}).
+     */
+    public static SweepSpec load(Path file, boolean fast) {
+        return load(file, fast, Map.of());
+    }
+
+    /**
+     * As {@link #load(Path, boolean)}, with {@code baseOverrides} (run-config key to a HOCON value, as
+     * {@code --set key=value}) laid over the spec's {@code base} section, e.g. {@code distributed.partitions = 2}.
+     */
+    public static SweepSpec load(Path file, boolean fast, Map<String, String> baseOverrides) {
         Objects.requireNonNull(file, "file");
         if (Files.isDirectory(file)) {
             throw new ConfigError(file + ": is a directory; expected a sweep spec file");
@@ -124,7 +147,51 @@ public final class SweepSpec {
             throw typesafe(e);
         }
         Path dir = file.toAbsolutePath().getParent();
+        for (Map.Entry<String, String> o : baseOverrides.entrySet()) {
+            if (!RUN_KEYS.contains(o.getKey())) {
+                throw new ConfigError("--set " + o.getKey() + ": not a run-config key"
+                        + ConfigLoader.closestKey(o.getKey()).map(k -> " (did you mean " + k + "?)").orElse(""));
+            }
+            if (root.hasPath("base") && root.getValue("base").valueType() != ConfigValueType.OBJECT) {
+                throw new ConfigError(file + ": --set needs base to be a section, not a file path");
+            }
+            ConfigValue v;
+            try {
+                v = ConfigFactory.parseString("v = " + o.getValue(),
+                        ConfigParseOptions.defaults().setOriginDescription("--set " + o.getKey())).getValue("v");
+            } catch (ConfigException e) {
+                throw typesafe(e);
+            }
+            root = root.withValue("base." + o.getKey(), v);
+            if (root.hasPath(FAST + ".base." + o.getKey())) {
+                root = root.withValue(FAST + ".base." + o.getKey(), v);
+            }
+        }
+        if (fast) {
+            if (!root.hasPath(FAST)) {
+                throw new ConfigError(file + ": no fast section; this spec has no fast version");
+            }
+            return build(fastVersion(root, file.toString()), dir, file.toString());
+        }
         return build(root, dir, file.toString());
+    }
+
+    /** The spec with its {@code fast} section laid over it and {@code name} suffixed with {@code -fast}. */
+    private static Config fastVersion(Config root, String origin) {
+        ConfigValue f = root.root().get(FAST);
+        if (!(f instanceof ConfigObject fo)) {
+            throw new ConfigError(where(f) + ": fast = " + show(f) + ": wrong type; expected a section of sweep-spec "
+                    + "keys (base, grid, random, seeds, cells, early-stopping)");
+        }
+        for (String key : sorted(fo.keySet())) {
+            if (key.equals(FAST) || key.equals("name") || !TOP_LEVEL_KEYS.contains(key)) {
+                throw new ConfigError(where(fo.get(key)) + ": fast." + key + ": not allowed in fast; expected base, grid, "
+                        + "random, seeds, cells, early-stopping");
+            }
+        }
+        String name = name(root.root().get("name"), origin) + "-" + FAST;
+        return fo.toConfig().withFallback(root.withoutPath(FAST))
+                .withValue("name", ConfigValueFactory.fromAnyRef(name, "fast version of " + origin));
     }
 
     /**
@@ -222,6 +289,9 @@ public final class SweepSpec {
             }
         }
         String sweepName = name(top.get("name"), origin);
+        if (top.containsKey(FAST)) {
+            build(fastVersion(root, origin), dir, origin); // the fast version is validated with the spec
+        }
         EarlyStopping earlyStopping = top.containsKey("early-stopping")
                 ? earlyStopping(top.get("early-stopping")) : EarlyStopping.OFF;
         Config base = base(top.get("base"), dir);

@@ -64,6 +64,73 @@ class GradientFlowPropertiesTest {
         assertTrue(worst < 1e-10, "max relative deviation " + worst);
     }
 
+    /**
+     * The same identity in float32, compared in log space as the probes record it: log10 ‖∂ℓ/∂c_k‖ −
+     * log10 ‖∂ℓ/∂c_{T−1}‖ = (T−1−k)·log10 σ(b_f) per sequence, to 1e-5 (float32 rounding over T steps is ~1e-6
+     * in log10). T = 150 at bias 3 reaches σ(3)^149 ≈ 7e-4; bias 0 at T = 100 reaches 0.5^99 ≈ 1.6e-30, still a
+     * normal float32, so nothing underflows.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.0, 1.0, 3.0})
+    void cellGradientDecaysAsTheForgetBiasPowerInFloat32LogSpace(double bias) {
+        int steps = bias == 3.0 ? 150 : 100;
+        ModelSpec spec = new ModelSpec(CellType.LSTM, I, H, 1, new ForgetGate.Learned(bias), Precision.FLOAT32);
+        INDArray theta = Initializer.initialize(spec, 1.0, 17);
+        Parameters p = new Parameters(spec.layout(), theta);
+        p.wh.assign(0);
+        p.wx.get(NDArrayIndex.all(), NDArrayIndex.interval(H, 2 * H)).assign(0);
+        ProbeValues probes = new RecurrentNetwork(spec).lossAndGradient(theta, lastStepBatch(steps, 3),
+                Nd4j.create(DataType.FLOAT, theta.length()), true).probes();
+        double perStep = Math.log10(sigmoid(bias));
+        double worst = 0;
+        for (int b = 0; b < B; b++) {
+            double atLoss = probes.get(Probe.DC, b, steps - 1);
+            for (int k = 0; k < steps; k++) {
+                double expected = (steps - 1 - k) * perStep;
+                worst = Math.max(worst, Math.abs(probes.get(Probe.DC, b, k) - atLoss - expected));
+            }
+        }
+        System.out.printf("float32, bias %.1f, T = %d: max |log10 ratio − lag·log10 σ(b_f)| %.2e%n", bias, steps, worst);
+        assertTrue(worst < 1e-5, "max log10 deviation " + worst);
+    }
+
+    /**
+     * A linear RNN with W_h = ρQ: the tanh-RNN at its fixed point. Zero inputs and zero biases keep h_t = 0, where
+     * tanh' = 1, so every backward step multiplies δh by exactly (ρQ)ᵀ, an orthogonal map times ρ, and
+     * ‖∂ℓ/∂h_k‖/‖∂ℓ/∂h_{T−1}‖ = ρ^{T−1−k} (Pascanu et al. 2013's bound, met with equality). Float64, 1e-10 relative.
+     */
+    @ParameterizedTest
+    @ValueSource(doubles = {0.5, 0.9, 1.0, 1.5})
+    void linearRnnGradientScalesExactlyAsTheGainPower(double rho) {
+        int steps = 60;
+        ModelSpec spec = new ModelSpec(CellType.RNN, I, H, 1, null, Precision.FLOAT64);
+        INDArray theta = Initializer.initialize(spec, rho, 5);
+        Parameters p = new Parameters(spec.layout(), theta);
+        p.b.assign(0);
+        p.by.assign(0);
+        SequenceBatch random = lastStepBatch(steps, 8);
+        double[] targets = new double[steps * B];
+        for (int b = 0; b < B; b++) {
+            targets[((steps - 1) * B + b)] = 0.5 + b; // nonzero targets: δh_{T−1} = (0 − y)·W_yᵀ ≠ 0
+        }
+        SequenceBatch zeroInputs = new SequenceBatch(steps, B, I, 1, new double[steps * B * I], targets,
+                random.supervision());
+        RecurrentNetwork net = new RecurrentNetwork(spec);
+        ProbeValues probes = net.lossAndGradient(theta, zeroInputs, Nd4j.create(DataType.DOUBLE, theta.length()), true)
+                .probes();
+        double worst = 0;
+        for (int b = 0; b < B; b++) {
+            double atLoss = Math.pow(10, probes.get(Probe.DH, b, steps - 1));
+            for (int lag = 0; lag < steps; lag++) {
+                double ratio = Math.pow(10, probes.get(Probe.DH, b, steps - 1 - lag)) / atLoss;
+                double expected = Math.pow(rho, lag);
+                worst = Math.max(worst, Math.abs(ratio - expected) / expected);
+            }
+        }
+        System.out.printf("linear RNN ρ = %.2f: max relative deviation from ρ^lag %.2e%n", rho, worst);
+        assertTrue(worst < 1e-10, "max relative deviation " + worst);
+    }
+
     /** ‖∂h_{t}/∂h_{t−1}‖ ≤ ‖W_h‖·max|tanh'| ≤ 0.9, so the backward ratio is at most 0.9^lag. */
     @Test
     void contractiveRnnGradientStaysBelowTheGainPower() {

@@ -301,4 +301,35 @@ class SweepSpecTest {
         assertTrue(gflop > 100 && gflop < 5000, "a small sweep: " + gflop + " GFLOP");
         assertEquals(s.cells(), SweepSpec.load(Path.of("conf/sweeps/forget-gate.conf")).cells(), "deterministic");
     }
+
+    // ---- fast versions (conf/experiments) ---------------------------------------------------------------------
+
+    @Test
+    void fastSectionIsLaidOverTheSpecAndIgnoredOtherwise(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("exp.conf");
+        Files.writeString(file, BASE + "grid { model.hidden = [4, 8] }\nseeds = [1, 2, 3]\n"
+                + "fast { base.training.updates = 2, seeds = [1] }\n");
+        SweepSpec full = SweepSpec.load(file);
+        SweepSpec fast = SweepSpec.load(file, true);
+        assertEquals("exp", full.name());
+        assertEquals("exp-fast", fast.name());
+        assertEquals(6, full.cells().size());
+        assertEquals(2, fast.cells().size(), "seeds replaced, grid kept");
+        assertEquals(List.of(10, 10), full.cells().stream().limit(2).map(c -> c.config().training().updates()).toList());
+        for (Cell c : fast.cells()) {
+            assertEquals(2, c.config().training().updates(), "base merged key by key");
+            assertEquals(12, c.config().task().length(), "the rest of base kept");
+        }
+        SweepSpec twoPartitions = SweepSpec.load(file, true, Map.of("distributed.partitions", "2"));
+        assertTrue(twoPartitions.cells().stream().allMatch(c -> c.config().distributed().partitions() == 2));
+        assertThrows(ConfigError.class, () -> SweepSpec.load(file, false, Map.of("distributed.partitons", "2")));
+    }
+
+    @Test
+    void fastSectionIsValidatedWithTheSpec() {
+        assertTrue(error("fast { name = x }").contains("fast.name"));
+        assertTrue(error("fast { grids = {} }").contains("fast.grids"));
+        assertTrue(error("fast = 3").contains("fast"));
+        assertTrue(error("fast { base.model.hidden = -1 }").contains("model.hidden"), "the fast cells are validated too");
+    }
 }

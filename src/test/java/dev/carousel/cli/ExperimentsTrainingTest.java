@@ -1,0 +1,55 @@
+package dev.carousel.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.experiment.Expectations;
+import dev.carousel.experiment.Results;
+import dev.carousel.spark.SparkSessionExtension;
+import dev.carousel.sweep.ResultsReader;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The training-heavy fast versions: forget-bias-adding (T = 50, 4 cells of 3,000 updates), its 2-partition
+ * data-parallel run, large-bias-without-input-coupling (2 trained cells) and copy-plateau (4 cells of 1,500
+ * updates). Tens of minutes on 2 cores, so
+ * outside the default suite: {@code mvn -B -Pexperiments test} (or {@code -Dtest=ExperimentsTrainingTest
+ * -Dgroups=experiment}).
+ */
+@Tag("experiment")
+class ExperimentsTrainingTest {
+
+    @Test
+    void forgetBiasAddingFastAndTwoPartitionsKeepTheOrdering(@TempDir Path dir) {
+        Path one = dir.resolve("one");
+        Path two = dir.resolve("two");
+        ExperimentCommandTest.assertExpectations(ExperimentCommandTest.experiment("forget-bias-adding", one), 2);
+        CliRunner.Run run = CliRunner.cli("experiment", "forget-bias-adding", "--fast", "--out", two.toString(),
+                "--set", "distributed.partitions=2", "--master", "local[2]", "-q");
+        run.out().lines().forEach(System.out::println);
+        SparkSession spark = SparkSessionExtension.session();
+        Results r1 = ResultsReader.read(spark, one);
+        Results r2 = ResultsReader.read(spark, two);
+        assertTrue(r2.cells().stream().allMatch(c -> c.config().distributed().partitions() == 2));
+        List<String> o1 = Expectations.ordering(r1);
+        List<String> o2 = Expectations.ordering(r2);
+        System.out.println("ordering, 1 partition: " + o1 + "; 2 partitions: " + o2);
+        assertEquals(o1, o2);
+    }
+
+    @Test
+    void copyPlateauFast(@TempDir Path dir) {
+        ExperimentCommandTest.assertExpectations(ExperimentCommandTest.experiment("copy-plateau", dir.resolve("out")), 1);
+    }
+
+    @Test
+    void largeBiasWithoutInputCouplingFast(@TempDir Path dir) {
+        ExperimentCommandTest.assertExpectations(
+                ExperimentCommandTest.experiment("large-bias-without-input-coupling", dir.resolve("out")), 2);
+    }
+}
