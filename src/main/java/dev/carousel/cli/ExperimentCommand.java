@@ -79,12 +79,7 @@ final class ExperimentCommand implements Callable<Integer> {
         boolean fast = version != null && version.fast;
         SweepSpec spec = SweepSpec.load(file, fast, overrides);
         Path dir = out != null ? out : Path.of("runs", "experiments", spec.name());
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        String text = SweepCommand.specText(file);
         try (SparkSession spark = SparkSessions.local(master, "carousel-experiment " + spec.name())) {
             SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, Strategy.AUTO, false,
                     Provenance.of(spark.version()), text, quiet ? null : System.out));

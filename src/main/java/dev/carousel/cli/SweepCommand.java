@@ -54,12 +54,7 @@ final class SweepCommand implements Callable<Integer> {
         Strategy chosen = strategy(strategy);
         SweepSpec spec = SweepSpec.load(file);
         Path dir = out != null ? out : Path.of("runs", spec.name());
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        String text = specText(file);
         try (SparkSession spark = SparkSessions.local(master, "carousel-sweep " + spec.name())) {
             Map<String, Object> provenance = Provenance.of(spark.version());
             SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, chosen, rerunFailed,
@@ -70,6 +65,15 @@ final class SweepCommand implements Callable<Integer> {
                         spec.name(), s.cells(), s.ran(), s.skipped(), s.failed(), s.report());
             }
             return s.failed() > 0 ? 1 : 0;
+        }
+    }
+
+    /** The spec file's text, kept in sweep.json (the spec was already loaded, so the file is readable). */
+    static String specText(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -127,6 +127,16 @@ public final class OptimizerState implements Serializable {
      * @throws IllegalArgumentException if names, shapes or data types differ
      */
     public OptimizerState copyFrom(OptimizerState other) {
+        requireSameBuffers(other);
+        for (Map.Entry<String, INDArray> e : buffers.entrySet()) {
+            e.getValue().assign(other.buffers.get(e.getKey()));
+        }
+        step = other.step;
+        return this;
+    }
+
+    /** @throws IllegalArgumentException unless {@code other} has the same buffer names, shapes and data types */
+    private void requireSameBuffers(OptimizerState other) {
         if (!buffers.keySet().equals(other.buffers.keySet())) {
             throw new IllegalArgumentException("buffer names differ: " + buffers.keySet() + " vs "
                     + other.buffers.keySet());
@@ -138,10 +148,7 @@ public final class OptimizerState implements Serializable {
                 throw new IllegalArgumentException("buffer '" + e.getKey() + "': " + describe(mine) + " vs "
                         + describe(theirs));
             }
-            mine.assign(theirs);
         }
-        step = other.step;
-        return this;
     }
 
     /** Deep copy with every buffer multiplied by {@code w}; the step count is kept. */
@@ -165,10 +172,7 @@ public final class OptimizerState implements Serializable {
      * @throws IllegalArgumentException if names, shapes, data types or step counts differ (see class comment)
      */
     public OptimizerState addScaled(OptimizerState other, double w) {
-        if (!buffers.keySet().equals(other.buffers.keySet())) {
-            throw new IllegalArgumentException("buffer names differ: " + buffers.keySet() + " vs "
-                    + other.buffers.keySet());
-        }
+        requireSameBuffers(other);
         if (step != other.step) {
             throw new IllegalArgumentException("cannot average states with different step counts: " + step
                     + " vs " + other.step);
@@ -176,10 +180,6 @@ public final class OptimizerState implements Serializable {
         for (Map.Entry<String, INDArray> e : buffers.entrySet()) {
             INDArray mine = e.getValue();
             INDArray theirs = other.buffers.get(e.getKey());
-            if (!Arrays.equals(mine.shape(), theirs.shape()) || mine.dataType() != theirs.dataType()) {
-                throw new IllegalArgumentException("buffer '" + e.getKey() + "': " + describe(mine) + " vs "
-                        + describe(theirs));
-            }
             // Averaging happens once per round, not per update, so the temporary from mul() is acceptable.
             mine.addi(theirs.mul(w));
         }

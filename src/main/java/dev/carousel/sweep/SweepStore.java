@@ -110,6 +110,11 @@ public final class SweepStore {
 
     /** Ids of the committed cells: those with a {@code runs} file. */
     public List<String> committed() {
+        return committed(dir);
+    }
+
+    /** Ids of the cells committed in the sweep folder {@code dir}, read without opening (or cleaning) it. */
+    public static List<String> committed(Path dir) {
         return cellFiles(dir.resolve(RUNS));
     }
 

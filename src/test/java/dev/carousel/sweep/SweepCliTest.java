@@ -61,7 +61,7 @@ class SweepCliTest {
         Map<String, String> m = new TreeMap<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path p : files.filter(Files::isRegularFile).toList()) {
-                m.put(dir.relativize(p).toString(), Arrays.toString(Files.readAllBytes(p)).hashCode() + "@"
+                m.put(dir.relativize(p).toString(), Arrays.hashCode(Files.readAllBytes(p)) + "@"
                         + Files.getLastModifiedTime(p).toMillis());
             }
         }

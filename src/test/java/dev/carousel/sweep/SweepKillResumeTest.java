@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.cli.CliRunner;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +33,7 @@ class SweepKillResumeTest {
                 .redirectOutput(log.toFile()).start();
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(300);
-            while (committed(killed).size() < 2) {
+            while (SweepStore.committed(killed).size() < 2) {
                 assertTrue(driver.isAlive(), "the driver ended before it was killed:\n" + Files.readString(log));
                 assertTrue(System.nanoTime() < deadline, "no cell committed in time:\n" + Files.readString(log));
                 Thread.sleep(100);
@@ -44,7 +42,7 @@ class SweepKillResumeTest {
             driver.destroyForcibly(); // SIGKILL: no shutdown hooks, no cleanup
             driver.waitFor(60, TimeUnit.SECONDS);
         }
-        List<String> survivors = committed(killed);
+        List<String> survivors = SweepStore.committed(killed);
         assertTrue(survivors.size() >= 2 && survivors.size() < 10,
                 "killed mid-sweep with " + survivors.size() + " of 10 cells committed");
                 // What a crash leaves is readable: whole files only (a staging folder is hidden from readers).
@@ -71,17 +69,6 @@ class SweepKillResumeTest {
                 "step_stats", ResultTables.STEP_STATS).entrySet()) {
             assertEquals(SweepCliTest.rows(clean.resolve(t.getKey()), t.getValue()),
                     SweepCliTest.rows(killed.resolve(t.getKey()), t.getValue()), t.getKey());
-        }
-    }
-
-    static List<String> committed(Path out) throws IOException {
-        Path runs = out.resolve("runs");
-        if (!Files.isDirectory(runs)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(runs)) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet") && !n.startsWith("."))
-                    .map(n -> n.substring(0, n.length() - ".parquet".length())).sorted().toList();
         }
     }
 }
