@@ -1,5 +1,7 @@
 package dev.carousel.cli;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.sql.SparkSession;
 
 /** Spark sessions for the commands: embedded local mode unless a master is given. */
@@ -12,6 +14,9 @@ final class SparkSessions {
      * property {@code spark.master}), or {@code local[*]} when there is none.
      */
     static SparkSession local(String master, String appName) {
+        // Each running cell gets a FAIR pool of its own, created on first use; Spark warns once per pool that
+        // it "has not been configured", which is the intent here, so that logger only speaks of errors.
+        Configurator.setLevel("org.apache.spark.scheduler.FairSchedulableBuilder", Level.ERROR);
         return SparkSession.builder()
                 .master(master(master))
                 .appName(appName)

@@ -3,6 +3,7 @@ package dev.carousel.config;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Precision;
+import dev.carousel.nn.RecurrentInit;
 
 /**
  * One fully resolved, validated run configuration. Immutable; built only by {@link ConfigLoader}, which
@@ -14,8 +15,13 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
     /** @param name adding | copy | temporal-order; @param length T (for copy: the delay; sequences are T+20 long) */
     public record Task(String name, int length, int validationSequences) {}
 
-    /** @param rnnGain spectral scale of W_h for the tanh-RNN (and of each LSTM recurrent block) */
-    public record Model(CellType cell, int hidden, ForgetGate forgetGate, double rnnGain, Precision precision) {}
+    /**
+     * @param rnnGain       scale of W_h at initialisation (for {@link RecurrentInit#ORTHOGONAL}, exactly the
+     *                      spectral radius of the RNN's W_h and of each LSTM gate block)
+     * @param recurrentInit how W_h is drawn: orthogonal blocks or Glorot-uniform
+     */
+    public record Model(CellType cell, int hidden, ForgetGate forgetGate, double rnnGain, RecurrentInit recurrentInit,
+                        Precision precision) {}
 
     public enum OptimizerKind { SGD, ADAM, RMSPROP }
 

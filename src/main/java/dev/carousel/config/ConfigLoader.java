@@ -16,6 +16,7 @@ import dev.carousel.config.CarouselConfig.OptimizerKind;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Precision;
+import dev.carousel.nn.RecurrentInit;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -68,6 +69,7 @@ public final class ConfigLoader {
                     v -> v == 0 || (v >= 2 && v <= 1_000_000), List.of()),
             Key.real("model.forget-gate.value", "a number in (0, 1]", v -> v > 0 && v <= 1),
             Key.real("model.rnn-gain", "a number in (0, 100]", v -> v > 0 && v <= 100),
+            Key.choice("model.recurrent-init", names(RecurrentInit.values())),
             Key.choice("model.precision", names(Precision.values())),
             Key.choice("optimizer.name", names(OptimizerKind.values())),
             Key.real("optimizer.learning-rate", "a number in (0, 10]", v -> v > 0 && v <= 10),
@@ -190,6 +192,7 @@ public final class ConfigLoader {
         v.put("model.forget-gate.value",
                 gate instanceof ForgetGate.Fixed f ? f.value() : DEFAULTS.getDouble("model.forget-gate.value"));
         v.put("model.rnn-gain", c.model().rnnGain());
+        v.put("model.recurrent-init", c.model().recurrentInit().configName());
         v.put("model.precision", lower(c.model().precision()));
         v.put("optimizer.name", lower(c.optimizer().kind()));
         v.put("optimizer.learning-rate", c.optimizer().learningRate());
@@ -267,7 +270,8 @@ public final class ConfigLoader {
                 v.int64("seed"),
                 new CarouselConfig.Task(task, length, v.integer("task.validation-sequences")),
                 new CarouselConfig.Model(CellType.valueOf(upper(v.str("model.cell"))), v.integer("model.hidden"),
-                        gate, v.real("model.rnn-gain"), Precision.valueOf(upper(v.str("model.precision")))),
+                        gate, v.real("model.rnn-gain"),
+                        RecurrentInit.valueOf(upper(v.str("model.recurrent-init"))), Precision.valueOf(upper(v.str("model.precision")))),
                 new CarouselConfig.Optimizer(OptimizerKind.valueOf(upper(v.str("optimizer.name"))),
                         v.real("optimizer.learning-rate"), v.real("optimizer.momentum"), v.real("optimizer.beta1"),
                         v.real("optimizer.beta2"), v.real("optimizer.epsilon"), v.real("optimizer.rho"),

@@ -6,15 +6,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Initial parameters θ for a {@link ModelSpec}. The scheme, named {@value #SCHEME} in every report
- * because gradient profiles depend on it (SCIENCE.md):
+ * Initial parameters θ for a {@link ModelSpec}. The scheme ({@link RecurrentInit#scheme()}) is named in every
+ * report because gradient profiles depend on it (SCIENCE.md):
  *
  * <ul>
  *   <li>W_x, W_y ~ U(−1/√H, 1/√H), as PyTorch's LSTM default, so input scale does not depend on I;</li>
- *   <li>W_h: for the LSTM each of the four H×H gate blocks is gain·Q, for the RNN the whole matrix is
- *       gain·Q, with Q a Haar-random orthogonal matrix (Saxe et al. 2014; Le et al. 2015 for RNNs):
- *       the spectral radius is then exactly the gain, the quantity that decides vanishing (&lt; 1) or
- *       exploding (&gt; 1) in a tanh-RNN (Pascanu et al. 2013);</li>
+ *   <li>W_h: [H, G], by {@link RecurrentInit}: for {@code orthogonal}, each of the LSTM's four H×H gate blocks
+ *       (the RNN's whole matrix) is gain·Q, with Q a Haar-random orthogonal matrix (Saxe et al. 2014; Le et
+ *       al. 2015 for RNNs), so the spectral radius is exactly the gain, the quantity that decides vanishing
+ *       (&lt; 1) or exploding (&gt; 1) in a tanh-RNN (Pascanu et al. 2013); for {@code glorot}, every entry is
+ *       gain·U(±√(6/(H+G))) (Glorot &amp; Bengio 2010);</li>
  *   <li>b = 0, b_y = 0, except the forget-gate bias (and, for chrono, the input-gate bias) as set by
  *       the {@link ForgetGate} mode.</li>
  * </ul>
@@ -24,12 +25,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * bit-identical across machines, BLAS builds and thread counts, which a LAPACK QR does not promise.
  */
 public final class Initializer {
-    public static final String SCHEME = "uniform(1/sqrt(H)) inputs and head, gain*orthogonal recurrent blocks, zero biases";
-
     private Initializer() {}
 
-    /** A fresh θ: [P] in the spec's precision. */
+    /** A fresh θ: [P] in the spec's precision, with orthogonal recurrent blocks of the given gain. */
     public static INDArray initialize(ModelSpec spec, double recurrentGain, long seed) {
+        return initialize(spec, recurrentGain, RecurrentInit.ORTHOGONAL, seed);
+    }
+
+    /** A fresh θ: [P] in the spec's precision. */
+    public static INDArray initialize(ModelSpec spec, double recurrentGain, RecurrentInit recurrentInit, long seed) {
         ParameterLayout layout = spec.layout();
         double[] theta = new double[Math.toIntExact(layout.count())];
         int i = spec.inputSize();
@@ -41,14 +45,20 @@ public final class Initializer {
         SplittableRandom inputs = new SplittableRandom(Seeds.derive(seed, Seeds.label("init"), Seeds.label("W_x")));
         fillUniform(theta, layout.block("W_x"), -scale, scale, inputs);
 
-        int whOffset = (int) layout.block("W_h").offset();
-        int blocks = g / h;
-        for (int k = 0; k < blocks; k++) {
-            SplittableRandom r = new SplittableRandom(Seeds.derive(seed, Seeds.label("init"), Seeds.label("W_h"), k));
-            double[][] q = orthogonal(h, r);
-            for (int row = 0; row < h; row++) {
-                for (int col = 0; col < h; col++) {
-                    theta[whOffset + row * g + k * h + col] = recurrentGain * q[row][col];
+        if (recurrentInit == RecurrentInit.GLOROT) {
+            double limit = recurrentGain * Math.sqrt(6.0 / (h + g));
+            SplittableRandom r = new SplittableRandom(Seeds.derive(seed, Seeds.label("init"), Seeds.label("W_h glorot")));
+            fillUniform(theta, layout.block("W_h"), -limit, limit, r);
+        } else {
+            int whOffset = (int) layout.block("W_h").offset();
+            int blocks = g / h;
+            for (int k = 0; k < blocks; k++) {
+                SplittableRandom r = new SplittableRandom(Seeds.derive(seed, Seeds.label("init"), Seeds.label("W_h"), k));
+                double[][] q = orthogonal(h, r);
+                for (int row = 0; row < h; row++) {
+                    for (int col = 0; col < h; col++) {
+                        theta[whOffset + row * g + k * h + col] = recurrentGain * q[row][col];
+                    }
                 }
             }
         }

@@ -24,7 +24,7 @@ public final class RunSummary {
         StringBuilder md = new StringBuilder();
         md.append("# Carousel run ").append(ConfigLoader.hash(r.config())).append("\n\n");
         md.append("- model: ").append(setup.describe()).append('\n');
-        md.append("- weight init: ").append(Initializer.SCHEME).append('\n');
+        md.append("- weight init: ").append(r.config().model().recurrentInit().scheme()).append('\n');
         if (setup.task() != null) {
             md.append("- task baseline: ").append(String.format(Locale.ROOT, "%.4f", setup.task().trivialBaseline()))
                     .append(" (").append(setup.task().trivialBaselineDescription()).append(")\n");

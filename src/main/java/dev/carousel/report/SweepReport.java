@@ -1,10 +1,11 @@
 package dev.carousel.report;
 
-import dev.carousel.sweep.ResultTables;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 
+import dev.carousel.nn.RecurrentInit;
+import dev.carousel.sweep.ResultTables;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -77,7 +78,7 @@ public final class SweepReport {
 
     record RunInfo(String cell, String task, int length, String modelCell, String setting, int hidden, long seed,
                    String status, long updates, Double trainLoss, Double validationLoss, Double metric,
-                   String metricName, double wallSeconds, String error) {}
+                   String metricName, double wallSeconds, String error, String init) {}
 
     record CurveInfo(String cell, long update, double validationLoss) {}
 
@@ -258,6 +259,10 @@ public final class SweepReport {
                 .append("</h1>\n<p class=\"meta\">").append(runs.size()).append(" cell(s) in ").append(groups.size())
                 .append(" (task, T) group(s); ").append(statusCounts(runs)).append(". Results: <code>")
                 .append(esc(resultsDir.toAbsolutePath().toString())).append("</code></p>\n");
+        List<String> inits = runs.stream().map(RunInfo::init).distinct().sorted().toList();
+        if (!inits.isEmpty()) {
+            html.append("<p class=\"meta\">Weight init: ").append(esc(String.join("; ", inits))).append(".</p>\n");
+        }
         List<String> globalNotes = notes.stream().filter(n -> groups.keySet().stream().noneMatch(g -> n.startsWith(g.label() + ": "))).toList();
         if (!globalNotes.isEmpty()) {
             html.append("<div class=\"notes\"><b>Notes:</b><ul>\n");
@@ -290,6 +295,14 @@ public final class SweepReport {
         return spark.read().schema(schema).parquet(dir.toString());
     }
 
+    /** "lstm: <scheme>, gain 1.0": the weight init, which gradient profiles depend on (SCIENCE.md). */
+    private static String initScheme(Row r) {
+        String name = r.getAs("recurrent_init");
+        // Tables written before model.recurrent-init existed hold orthogonal recurrent blocks.
+        RecurrentInit init = name == null ? RecurrentInit.ORTHOGONAL : RecurrentInit.valueOf(name.toUpperCase(Locale.ROOT));
+        return r.getAs("model_cell") + ": " + init.scheme() + ", gain " + r.<Double>getAs("rnn_gain");
+    }
+
     static List<RunInfo> readRuns(SparkSession spark, Path dir, List<String> notes) {
         Dataset<Row> df = table(spark, dir, ResultTables.RUNS, "runs", notes);
         if (df == null) {
@@ -304,7 +317,7 @@ public final class SweepReport {
             out.add(new RunInfo(r.getAs("cell"), r.getAs("task"), r.<Integer>getAs("task_length"), model, setting,
                     r.<Integer>getAs("hidden"), r.<Long>getAs("seed"), r.getAs("status"), r.<Long>getAs("updates"),
                     r.getAs("final_train_loss"), r.getAs("final_validation_loss"), r.getAs("final_metric"),
-                    r.getAs("metric"), r.<Double>getAs("wall_seconds"), note(r)));
+                    r.getAs("metric"), r.<Double>getAs("wall_seconds"), note(r), initScheme(r)));
         }
         if (out.isEmpty()) {
             notes.add("Table runs/ is empty.");

@@ -43,6 +43,7 @@ public final class ResultTables {
             .add("forget_setting", DataTypes.StringType, true)
             .add("hidden", DataTypes.IntegerType, false)
             .add("rnn_gain", DataTypes.DoubleType, false)
+            .add("recurrent_init", DataTypes.StringType, false)
             .add("optimizer", DataTypes.StringType, false)
             .add("learning_rate", DataTypes.DoubleType, false)
             .add("batch_size", DataTypes.IntegerType, false)
@@ -104,7 +105,7 @@ public final class ResultTables {
         String data = c.data().isGenerated() ? c.task().name() : c.data().format() + ":" + c.data().path();
         return RowFactory.create(ConfigLoader.hash(c), data, c.task().length(),
                 c.model().cell().name().toLowerCase(), lstm ? gate.mode() : null, lstm ? gate.label() : null,
-                c.model().hidden(), c.model().rnnGain(), c.optimizer().kind().name().toLowerCase(),
+                c.model().hidden(), c.model().rnnGain(), c.model().recurrentInit().configName(), c.optimizer().kind().name().toLowerCase(),
                 c.optimizer().learningRate(), c.training().batchSize(), c.seed(), status,
                 updates, divergedAt >= 0 ? divergedAt : null,
                 last == null ? null : nullIfNaN(last.trainLoss()), last == null ? null : nullIfNaN(last.validationLoss()),

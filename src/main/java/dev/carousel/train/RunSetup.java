@@ -56,7 +56,7 @@ public record RunSetup(CarouselConfig config, SequenceTask task, FileData files,
 
     /** θ at initialisation: [P]. */
     public INDArray initialParameters() {
-        return Initializer.initialize(spec, config.model().rnnGain(), Seeds.derive(config.seed(), Seeds.label("init")));
+        return Initializer.initialize(spec, config.model().rnnGain(), config.model().recurrentInit(), Seeds.derive(config.seed(), Seeds.label("init")));
     }
 
     /** Training minibatch number {@code index} of a partition of the generated task. */

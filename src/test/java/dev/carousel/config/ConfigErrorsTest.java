@@ -58,7 +58,7 @@ class ConfigErrorsTest {
             "sed = 3                         | sed                           | did you mean seed?",
             "model.batch-size = 3            | model.batch-size              | did you mean training.batch-size?",
             "model.forget-gate.biass = 1     | model.forget-gate.biass       | did you mean model.forget-gate.bias?",
-            "model.zzzzzzzz = 1              | model.zzzzzzzz                | valid keys of model: cell, hidden, forget-gate, rnn-gain, precision",
+            "model.zzzzzzzz = 1              | model.zzzzzzzz                | valid keys of model: cell, hidden, forget-gate, rnn-gain, recurrent-init, precision",
             "model.hidden.units = 1          | model.hidden                  | wrong type; expected an integer in [1, 65536]",
             "zzzzzzzz { a = 1 }              | zzzzzzzz                      | valid top-level keys: seed, task, model, optimizer, training, probes"})
     void unknownKeyIsRejectedWithASuggestion(String line, String key, String hint) {

@@ -7,6 +7,7 @@ import dev.carousel.config.CarouselConfig.OptimizerKind;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Precision;
+import dev.carousel.nn.RecurrentInit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,7 +35,7 @@ class ConfigLoaderTest {
     /** The values documented in carousel-defaults.conf (and in the brief), written out by hand. */
     private static final CarouselConfig DOCUMENTED = new CarouselConfig(42,
             new CarouselConfig.Task("adding", 50, 1000),
-            new CarouselConfig.Model(CellType.LSTM, 64, new ForgetGate.Learned(1.0), 1.0, Precision.FLOAT32),
+            new CarouselConfig.Model(CellType.LSTM, 64, new ForgetGate.Learned(1.0), 1.0, RecurrentInit.ORTHOGONAL, Precision.FLOAT32),
             new CarouselConfig.Optimizer(OptimizerKind.ADAM, 0.001, 0.9, 0.9, 0.999, 1e-8, 0.9, 0.0),
             new CarouselConfig.Training(32, 4000, 100),
             new CarouselConfig.Probes(true, 100),
@@ -55,7 +56,7 @@ class ConfigLoaderTest {
     void defaultsFileDocumentsExactlyTheKeysThatAreWrittenBack() {
         Config defaults = ConfigFactory.parseResources("carousel-defaults.conf");
         assertEquals(leafKeys(defaults), leafKeys(ConfigLoader.toConfig(DOCUMENTED)));
-        assertEquals(33, leafKeys(defaults).size());
+        assertEquals(34, leafKeys(defaults).size());
     }
 
     @Test
@@ -148,7 +149,7 @@ class ConfigLoaderTest {
                         + "\"distributed\":{\"aggregation-depth\":2,\"checkpoint-every\":0,\"local-steps\":10,"
                         + "\"optimizer-state\":\"average\",\"partitions\":1},"
                         + "\"model\":{\"cell\":\"lstm\",\"forget-gate\":{\"bias\":1.0,\"mode\":\"learned\",\"tmax\":0,"
-                        + "\"value\":1.0},\"hidden\":64,\"precision\":\"float32\",\"rnn-gain\":1.0},"
+                        + "\"value\":1.0},\"hidden\":64,\"precision\":\"float32\",\"recurrent-init\":\"orthogonal\",\"rnn-gain\":1.0},"
                         + "\"optimizer\":{\"beta1\":0.9,\"beta2\":0.999,\"clip-norm\":0.0,\"epsilon\":1.0E-8,"
                         + "\"learning-rate\":0.001,\"momentum\":0.9,\"name\":\"adam\",\"rho\":0.9},"
                         + "\"probes\":{\"enabled\":true,\"every\":100},\"seed\":42,"
@@ -183,6 +184,7 @@ class ConfigLoaderTest {
             "model.forget-gate { mode = chrono, tmax = 51 }",
             "model.forget-gate { mode = fixed, value = 0.999 }",
             "model.rnn-gain = 1.1",
+            "model.recurrent-init = glorot",
             "model.precision = float64",
             "optimizer.name = sgd",
             "optimizer.learning-rate = 0.002",

@@ -246,6 +246,33 @@ class GradientFlowPropertiesTest {
     }
 
     @Test
+    void glorotRecurrentMatrixIsGainTimesUniformOverTheWholeMatrix() {
+        double gain = 0.8;
+        int h = 64;
+        ModelSpec spec = new ModelSpec(CellType.LSTM, I, h, 1, new ForgetGate.Learned(1.0), Precision.FLOAT64);
+        INDArray theta = Initializer.initialize(spec, gain, RecurrentInit.GLOROT, 4);
+        double[] wh = new Parameters(spec.layout(), theta).wh.dup().data().asDouble();
+        double limit = gain * Math.sqrt(6.0 / (h + 4 * h));
+        double sumSq = 0;
+        double max = 0;
+        for (double w : wh) {
+            sumSq += w * w;
+            max = Math.max(max, Math.abs(w));
+        }
+        assertTrue(max <= limit, "max |w| " + max + " above the Glorot limit " + limit);
+        assertTrue(max > 0.99 * limit, "max |w| " + max + " does not reach the limit " + limit + ": not U(±limit)");
+        // Var U(±a) = a²/3; with 16384 draws the sample variance is within 2% of it (≈ 5 standard errors).
+        double variance = sumSq / wh.length;
+        assertEquals(limit * limit / 3, variance, 0.02 * limit * limit / 3);
+        // The rest of θ is drawn from streams of its own: W_x, W_y and b equal the orthogonal scheme's.
+        Parameters orth = new Parameters(spec.layout(), Initializer.initialize(spec, gain, RecurrentInit.ORTHOGONAL, 4));
+        Parameters glorot = new Parameters(spec.layout(), theta);
+        assertEquals(orth.wx, glorot.wx);
+        assertEquals(orth.b, glorot.b);
+        assertEquals(Initializer.initialize(spec, gain, RecurrentInit.GLOROT, 4), theta);
+    }
+
+    @Test
     void initialisationIsAPureFunctionOfTheSeed() {
         ModelSpec spec = new ModelSpec(CellType.LSTM, I, 16, 3, new ForgetGate.Chrono(50), Precision.FLOAT32);
         assertEquals(Initializer.initialize(spec, 1.0, 77), Initializer.initialize(spec, 1.0, 77));

@@ -80,7 +80,7 @@ public class SweepReportTest {
             double quality = c.lstm() ? (c.setting().equals("bias=1") ? 0.9 : 0.7) : 0.4;
             Double metric = ok ? quality + 0.02 * c.seed() : null;
             runs.add(RowFactory.create(c.id(), "adding", c.length(), c.model(), c.lstm() ? "constant" : null,
-                    c.setting(), 8, c.lstm() ? 1.0 : 0.9, "adam", 0.01, 16, c.seed(), c.status(), ok ? 100L : 3L,
+                    c.setting(), 8, c.lstm() ? 1.0 : 0.9, c.lstm() ? "glorot" : "orthogonal", "adam", 0.01, 16, c.seed(), c.status(), ok ? 100L : 3L,
                     null, ok ? 0.1 : null, ok ? 0.12 : null, metric, "accuracy", 1.5, ok ? null : "boom <failed>",
                     null, "{}"));
             if (!ok) {
@@ -125,6 +125,9 @@ public class SweepReportTest {
         assertEquals(report.resolve("index.html"), r.index());
         assertTrue(Files.isRegularFile(r.index()));
         String html = Files.readString(r.index());
+        // The weight init is stated (SCIENCE.md: gradient profiles depend on it), once per distinct scheme.
+        assertTrue(html.contains("Weight init: lstm: " + dev.carousel.nn.RecurrentInit.GLOROT.scheme() + ", gain 1.0; rnn: "
+                + dev.carousel.nn.RecurrentInit.ORTHOGONAL.scheme() + ", gain 0.9."), html);
 
         // (a) two heatmaps, (b) dh and dc profiles, (c) metric, (d) loss: all for adding T=10; nothing drawable at T=20.
         Set<String> expected = Set.of("heatmap-dh-adding-T10-init.png", "heatmap-dh-adding-T10-end.png",
@@ -247,7 +250,7 @@ public class SweepReportTest {
 
     private static SweepReport.RunInfo run(String cell, String setting, long seed) {
         return new SweepReport.RunInfo(cell, "adding", 2, setting.equals("rnn") ? "rnn" : "lstm", setting, 4, seed,
-                "completed", 10, 0.1, 0.1, 0.5, "accuracy", 1.0, null);
+                "completed", 10, 0.1, 0.1, 0.5, "accuracy", 1.0, null, "lstm: test init");
     }
 
     private static SweepReport.StatInfo stat(String cell, int lag, String probe, double p50) {
