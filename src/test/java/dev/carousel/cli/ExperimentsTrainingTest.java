@@ -10,18 +10,15 @@ import dev.carousel.sweep.ResultsReader;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The training-heavy fast versions: forget-bias-adding (T = 50, 4 cells of 3,000 updates), its 2-partition
- * data-parallel run, large-bias-without-input-coupling (2 trained cells) and copy-plateau (4 cells of 1,500
- * updates). Tens of minutes on 2 cores, so
- * outside the default suite: {@code mvn -B -Pexperiments test} (or {@code -Dtest=ExperimentsTrainingTest
- * -Dgroups=experiment}).
+ * The training fast versions, in the default suite: forget-bias-adding (T = 50, 4 cells of 3,000 updates) and
+ * its 2-partition data-parallel run, large-bias-without-input-coupling (2 trained cells besides the at-init
+ * pair) and copy-plateau (4 cells of 1,500 updates); about 8 minutes on a quiet 2-core machine. The full
+ * versions run under {@code mvn -B -Pexperiments verify} ({@link ExperimentsFullTest}).
  */
-@Tag("experiment")
 class ExperimentsTrainingTest {
 
     @Test
