@@ -8,6 +8,7 @@ import dev.carousel.optim.Optimizers;
 import dev.carousel.stats.StepStats;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.LocalTrainer;
+import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.RunStatus;
 import dev.carousel.train.TrainResult;
@@ -142,8 +143,10 @@ public final class DistributedTrainer {
         RunStatus status = RunStatus.COMPLETED;
         long divergedAt = -1;
         long round = update == 0 ? 0 : (update + dc.localSteps() - 1) / dc.localSteps();
+        List<RoundTiming> timings = new ArrayList<>();
         while (go && update < updates) {
             int k = (int) Math.min(dc.localSteps(), updates - update);
+            long roundStart = System.nanoTime();
             RoundSum.Node total = aggregate(shards, theta, state, update, k, false);
             if (total.divergedAt() >= 0) {
                 status = RunStatus.DIVERGED;
@@ -154,6 +157,9 @@ public final class DistributedTrainer {
             state = nextState(state, total, k, dc.optimizerState());
             stats.putAll(total.stats());
             window.add(total.losses(), total.gradNorms());
+            RoundSum.Compute c = total.compute();
+            timings.add(new RoundTiming(update, k, n, System.nanoTime() - roundStart, c.wallMax(), c.wallSum(),
+                    c.cpuMax(), c.cpuSum()));
             long before = update;
             update += k;
             round++;
@@ -179,7 +185,7 @@ public final class DistributedTrainer {
             stats.putAll(aggregate(shards, theta, state, update, 0, true).stats()); // the final parameters
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall);
+        return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall, List.copyOf(timings));
     }
 
     /** One round (or, with steps = 0, a probe-only pass) over all partitions: broadcast, treeAggregate, destroy. */

@@ -26,6 +26,8 @@ final class PartitionWork {
      */
     private static final ThreadLocal<LocalSteps> CACHE = new ThreadLocal<>();
     private static final ThreadLocal<String> CACHE_KEY = new ThreadLocal<>();
+    /** Thread CPU time of the task thread (supported and enabled by default on HotSpot). */
+    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
 
     static LocalSteps steps(RoundInput in) {
         String hash = in.configHash();
@@ -56,12 +58,16 @@ final class PartitionWork {
         }
         OptimizerState state = OptimizerState.of(buffers, in.stateStep());
 
+        // Timed: the training steps themselves (and the final probe), nothing of the task's setup or packing.
+        long cpu0 = CPU.getCurrentThreadCpuTime();
+        long wall0 = System.nanoTime();
         LocalSteps.Outcome o = steps.run(theta, state, source, in.firstUpdate(), in.steps());
         SortedMap<Long, StepStats> stats = new TreeMap<>(o.stats());
         if (in.probeAfter() && o.divergedAt() < 0) {
             long next = in.firstUpdate() + o.steps();
             stats.put(next, steps.probe(theta, source.batch(next)));
         }
+        RoundSum.Compute compute = RoundSum.Compute.of(System.nanoTime() - wall0, CPU.getCurrentThreadCpuTime() - cpu0);
         double w = in.weight();
         double[][] state2 = new double[buffers.size()][];
         int b = 0;
@@ -69,7 +75,7 @@ final class PartitionWork {
             state2[b++] = scaled(FlatArray.of(buf), w);
         }
         return new RoundSum.Node(scaled(FlatArray.of(theta), w), state2, scaled(o.losses(), w), scaled(o.gradNorms(), w),
-                stats, o.divergedAt(), 1);
+                stats, o.divergedAt(), 1, compute);
     }
 
     /** {partition, loss sum, metric sum, sequences} over this partition's contiguous range of held-out sequences. */

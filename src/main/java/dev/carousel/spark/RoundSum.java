@@ -40,9 +40,12 @@ public final class RoundSum implements Serializable {
      * @param gradNorms  Σ w_p ‖g_{p,k}‖ for local step k: [steps]
      * @param stats      per-step statistics merged over the range, by update
      * @param divergedAt smallest update at which a partition in the range diverged, or −1
+     * @param compute    time the range's tasks spent in their training steps: diagnostics only, never read by
+     *                   anything numeric
      */
     public record Node(double[] theta, double[][] state, double[] losses, double[] gradNorms,
-                       SortedMap<Long, StepStats> stats, long divergedAt, int count) implements Serializable {
+                       SortedMap<Long, StepStats> stats, long divergedAt, int count, Compute compute)
+            implements Serializable {
 
         /** Adds {@code right} (the higher partitions) into this node's arrays; returns this. */
         Node plus(Node right) {
@@ -61,7 +64,7 @@ public final class RoundSum implements Serializable {
                 }
             }
             long d = divergedAt < 0 ? right.divergedAt : right.divergedAt < 0 ? divergedAt : Math.min(divergedAt, right.divergedAt);
-            return new Node(theta, state, losses, gradNorms, stats, d, count + right.count);
+            return new Node(theta, state, losses, gradNorms, stats, d, count + right.count, compute.plus(right.compute));
         }
 
         private static void add(double[] into, double[] from) {
@@ -72,6 +75,23 @@ public final class RoundSum implements Serializable {
             for (int i = 0; i < into.length; i++) {
                 into[i] += from[i];
             }
+        }
+    }
+
+    /**
+     * Nanoseconds the tasks of a range of partitions spent in their training steps (local steps and probes), wall
+     * and thread CPU time, summed and maximised over the range. Timing only: combined alongside the numeric sums
+     * but never mixed into them, so it cannot change a result (and sum and max of integers do not depend on order).
+     */
+    public record Compute(long wallSum, long wallMax, long cpuSum, long cpuMax) implements Serializable {
+        /** One partition's times. */
+        public static Compute of(long wallNanos, long cpuNanos) {
+            return new Compute(wallNanos, wallNanos, cpuNanos, cpuNanos);
+        }
+
+        Compute plus(Compute o) {
+            return new Compute(wallSum + o.wallSum, Math.max(wallMax, o.wallMax), cpuSum + o.cpuSum,
+                    Math.max(cpuMax, o.cpuMax));
         }
     }
 

@@ -16,10 +16,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param stepStats      per-step gradient statistics keyed by the update at which they were probed
  *                       (0 = at initialisation; the last key is the final parameters)
  * @param divergedAt     the update whose loss or gradient was not finite, or −1
+ * @param roundTimings   per training round of the distributed trainer, where its wall time went (empty for the
+ *                       local trainer); diagnostics only, never part of the results
  */
 public record TrainResult(CarouselConfig config, INDArray parameters, OptimizerState optimizerState,
                           List<CurvePoint> curve, SortedMap<Long, StepStats> stepStats, RunStatus status,
-                          long updates, long divergedAt, double wallSeconds) {
+                          long updates, long divergedAt, double wallSeconds, List<RoundTiming> roundTimings) {
+
+    /** A result without round timings (the local trainer has no rounds). */
+    public TrainResult(CarouselConfig config, INDArray parameters, OptimizerState optimizerState, List<CurvePoint> curve,
+                       SortedMap<Long, StepStats> stepStats, RunStatus status, long updates, long divergedAt,
+                       double wallSeconds) {
+        this(config, parameters, optimizerState, curve, stepStats, status, updates, divergedAt, wallSeconds, List.of());
+    }
 
     /** The last curve point (the final evaluation). */
     public CurvePoint last() {

@@ -11,6 +11,7 @@ import dev.carousel.nn.RecurrentNetwork;
 import dev.carousel.stats.StepStats;
 import dev.carousel.stats.StepSummary;
 import dev.carousel.train.LocalTrainer;
+import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.RunStatus;
 import dev.carousel.train.TrainResult;
@@ -205,6 +206,46 @@ class DistributedTrainerTest {
         TrainResult resumed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, true, -1, 0))
                 .run(TrainingListener.NONE);
         assertBitIdentical(uninterrupted, resumed);
+    }
+
+    /** Every training round reports its driver wall time and its partitions' compute, which fits inside it. */
+    @Test
+    void roundTimingsArePresentPositiveAndComputeFitsInTheRound() {
+        CarouselConfig cfg = config("distributed { partitions = 2, local-steps = 3 }\n");
+        TrainResult r = distributed(cfg, DistributedTrainer.Options.NONE);
+        assertEquals(4, r.roundTimings().size(), "12 updates in rounds of 3");
+        long next = 0;
+        for (RoundTiming t : r.roundTimings()) {
+            String where = t.toString();
+            assertEquals(next, t.firstUpdate(), where);
+            assertEquals(3, t.steps(), where);
+            assertEquals(2, t.partitions(), where);
+            next += t.steps();
+            assertTrue(t.computeWallMax() > 0 && t.computeCpuMax() > 0, where);
+            assertTrue(t.computeWallMax() <= t.computeWallSum() && t.computeWallSum() <= 2 * t.computeWallMax(), where);
+            assertTrue(t.computeCpuMax() <= t.computeCpuSum() && t.computeCpuSum() <= 2 * t.computeCpuMax(), where);
+            assertTrue(t.computeWallMax() <= t.wallNanos(), "slowest partition's compute exceeds the round: " + where);
+            assertTrue(t.computeCpuMax() <= t.wallNanos(), where);
+            assertTrue(t.outsideComputeShare() >= 0 && t.outsideComputeShare() < 1, where);
+        }
+        assertEquals(12, next);
+        assertTrue(LocalTrainer.train(config(""), TrainingListener.NONE).roundTimings().isEmpty(), "the local trainer has no rounds");
+    }
+
+    /** Compute times merge as sums and maxima, whatever order partitions arrive in, and leave the sums alone. */
+    @Test
+    void computeTimesMergeBySumAndMaxInAnyOrder() {
+        long[][] times = {{5, 2}, {9, 1}, {7, 8}};
+        for (int[] order : new int[][] {{0, 1, 2}, {2, 1, 0}, {1, 2, 0}}) {
+            RoundSum sum = RoundSum.empty(3);
+            for (int p : order) {
+                sum.add(p, new RoundSum.Node(new double[] {p}, new double[0][], new double[0], new double[0],
+                        new java.util.TreeMap<>(), -1, 1, RoundSum.Compute.of(times[p][0], times[p][1])));
+            }
+            RoundSum.Node total = sum.total();
+            assertEquals(new RoundSum.Compute(21, 9, 11, 8), total.compute());
+            assertArrayEquals(new double[] {3}, total.theta(), 0.0);
+        }
     }
 
     /** Weights travel by broadcast: the task's function holds a broadcast handle, not θ. */

@@ -1,0 +1,30 @@
+package dev.carousel.train;
+
+/**
+ * Where the time of one round of synchronous parameter averaging went, as the driver saw it. Diagnostics only:
+ * nothing numeric depends on it, and it is never written to the result tables (timings differ from run to run,
+ * the tables must not).
+ *
+ * @param firstUpdate       global index of the round's first local step
+ * @param steps             local steps each partition took
+ * @param partitions        partitions in the round
+ * @param wallNanos         driver wall time of the round: broadcast, treeAggregate (scheduling, every task,
+ *                          the merges) and unpacking the sums into θ, optimiser state and statistics
+ * @param computeWallMax    the largest, over partitions, wall time a task spent in its training steps
+ *                          (the local steps and probes; not deserialising the broadcast, not building the
+ *                          network, not packing its result)
+ * @param computeWallSum    the same summed over partitions
+ * @param computeCpuMax     the largest thread CPU time a task spent in its training steps
+ * @param computeCpuSum     the same summed over partitions
+ */
+public record RoundTiming(long firstUpdate, int steps, int partitions, long wallNanos, long computeWallMax,
+                          long computeWallSum, long computeCpuMax, long computeCpuSum) {
+
+    /**
+     * The share of the round's wall time outside the slowest partition's local compute: broadcast, scheduling,
+     * aggregation, (de)serialisation and waiting. 1 − computeWallMax / wallNanos.
+     */
+    public double outsideComputeShare() {
+        return 1.0 - (double) computeWallMax / wallNanos;
+    }
+}
