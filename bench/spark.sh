@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Spark-level figures (issue 5, item 4; BENCHMARKS.md "Spark-level figures"), one JVM per mode and master:
+#   rounds   local[2]: outside-compute share of a round (default sweep's cell, H = 32, and a large model, H = 256),
+#            round time against T = 25, 50, 100, 200 and against 1, 2, 4 data-parallel cells running at once
+#   scaling  data-parallel (2 partitions) and config-parallel (2 cells) throughput on 1 and 2 executor JVMs
+#            (local-cluster[1,1,2048] vs local-cluster[2,1,2048]) and on local[1] vs local[2]; the 1- and 2-slot
+#            runs of a repeat are back to back, ratios are taken within a repeat, then their median
+#   sweep    cells per hour of an 8-cell subset of conf/sweeps/forget-gate.conf (200 updates per cell) under
+#            config-parallel, data-parallel (partitions 1, as the spec) and data-parallel with partitions = 2,
+#            alternating, twice
+# Every figure is a median (over rounds, jobs or repeats); see bench/summarize_spark.py.
+#
+#   bench/spark.sh                 # full run: 22 min at load 6-9 on 2 cores, est. 12-13 min quiet; OUT=target/bench-spark.txt
+#   QUICK=1 bench/spark.sh         # smoke run: far fewer steps, one repeat (6 min at load 7-9)
+#   REPEATS=5 bench/spark.sh       # more scaling repeats (default 3; 1 in quick mode)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+QUICK=${QUICK:-0}
+if [[ $QUICK == 1 ]]; then REPEATS=${REPEATS:-1}; else REPEATS=${REPEATS:-3}; fi
+OUT=${OUT:-target/bench-spark.txt}
+LOG=${LOG:-target/bench-spark-stderr.log}
+export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+export SPARK_LOCAL_IP=${SPARK_LOCAL_IP:-127.0.0.1}
+
+bench/build.sh
+CP="target/bench-classes:target/classes:$(cat target/bench-classpath.txt)"
+
+# local-cluster executors start from $SPARK_HOME/jars/* (no Spark distribution here: links to the jars Maven
+# resolved, as src/test/java/dev/carousel/spark/LocalSparkHome.java does for the tests); Carousel's and the
+# benchmark's classes reach them as an application jar (spark.jars).
+SPARK_HOME=$ROOT/target/bench-spark-home
+rm -rf "$SPARK_HOME" && mkdir -p "$SPARK_HOME/jars" "$SPARK_HOME/app"
+tr ':' '\n' < target/bench-classpath.txt | while read -r jar; do
+  [[ $jar == *.jar && -f $jar ]] || continue
+  name=$(basename "$jar")
+  [[ -e $SPARK_HOME/jars/$name ]] && name="$(echo "$jar" | md5sum | cut -c1-8)-$name"
+  ln -s "$jar" "$SPARK_HOME/jars/$name"
+done
+APP_JAR=$SPARK_HOME/app/carousel-bench.jar
+jar cf "$APP_JAR" -C target/classes . -C target/bench-classes .
+export SPARK_HOME SPARK_SCALA_VERSION=2.12
+
+OPENS=()
+for o in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  OPENS+=("--add-opens=java.base/$o=ALL-UNNAMED")
+done
+bench() { # MODE MASTER REPEAT
+  java -Xmx4g "${OPENS[@]}" -Dbench.quick=$([[ $QUICK == 1 ]] && echo true || echo false) \
+      -Dbench.appJar="$APP_JAR" -Dbench.spec="$ROOT/conf/sweeps/forget-gate.conf" \
+      -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+      -cp "$CP" dev.carousel.bench.SparkBench "$@" 2>>"$LOG" | grep '^repeat=' | tee -a "$OUT"
+}
+
+: > "$OUT"
+: > "$LOG"
+{ echo "# $(date -u +%FT%TZ) $(uname -m) $(nproc --all) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+  echo "# quick=$QUICK repeats=$REPEATS; OpenJDK $(java -version 2>&1 | head -1 | cut -d'"' -f2)"
+  echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"; } | tee -a "$OUT"
+start=$SECONDS
+echo "# mode rounds" | tee -a "$OUT"
+bench rounds 'local[2]' 1
+for r in $(seq 1 "$REPEATS"); do
+  echo "# mode scaling, repeat $r, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
+  bench scaling 'local-cluster[1,1,2048]' "$r"
+  bench scaling 'local-cluster[2,1,2048]' "$r"
+  bench scaling 'local[1]' "$r"
+  bench scaling 'local[2]' "$r"
+done
+echo "# mode sweep, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
+bench sweep 'local[2]' 1
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg); $((SECONDS - start)) s" | tee -a "$OUT"
+python3 bench/summarize_spark.py "$OUT"
