@@ -46,9 +46,11 @@ import org.apache.spark.sql.SparkSession;
 public final class SweepRunner {
     /**
      * Training throughput assumed per task slot for cost estimates before any cell has finished (FLOP/s, matrix
-     * products as counted by {@link CostEstimate}); measured 1.5–3 GFLOP/s for the default sweep's cells here.
+     * products as counted by {@link CostEstimate}). Measured for the default sweep on a quiet 2-core machine:
+     * 1.4 TFLOP in 2 min 45 s on 2 slots, 4.2 GFLOP/s per slot with validation and Spark included (the
+     * training steps alone run at 8–9 GFLOP/s of CPU, BENCHMARKS.md "Spark-level figures").
      */
-    static final double ASSUMED_FLOPS_PER_SECOND = 1.5e9;
+    static final double ASSUMED_FLOPS_PER_SECOND = 4e9;
     /** Broadcast, aggregation and scheduling time of one round of the round algorithm (measured 0.1–0.2 s locally). */
     static final double ROUND_OVERHEAD_SECONDS = 0.15;
     private static final long HEARTBEAT_SECONDS = 30;
