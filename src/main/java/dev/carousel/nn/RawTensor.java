@@ -38,6 +38,16 @@ abstract class RawTensor {
         throw new UnsupportedOperationException("not a float32 tensor");
     }
 
+    /** Float32 tensors only: copies elements [offset, offset + len) into {@code dst[dstOff..dstOff + len)}. */
+    void readFloats(int offset, float[] dst, int dstOff, int len) {
+        throw new UnsupportedOperationException("not a float32 tensor");
+    }
+
+    /** Float32 tensors only: copies {@code src[srcOff..srcOff + len)} into elements [offset, offset + len). */
+    void writeFloats(int offset, float[] src, int srcOff, int len) {
+        throw new UnsupportedOperationException("not a float32 tensor");
+    }
+
     static RawTensor of(INDArray array) {
         if (array.isView() || array.offset() != 0 || array.ordering() != 'c') {
             throw new IllegalArgumentException("raw access needs a whole row-major array, got a view or 'f' order");
@@ -95,6 +105,16 @@ abstract class RawTensor {
         @Override
         void writeFloats(int offset, float[] src, int len) {
             b.put(offset, src, 0, len);
+        }
+
+        @Override
+        void readFloats(int offset, float[] dst, int dstOff, int len) {
+            b.get(offset, dst, dstOff, len);
+        }
+
+        @Override
+        void writeFloats(int offset, float[] src, int srcOff, int len) {
+            b.put(offset, src, srcOff, len);
         }
 
         private float[] scratch(int len) {

@@ -254,18 +254,16 @@ public final class RecurrentNetwork {
         final int g = spec.gateWidth();
         final int bg = bn * g;
         final int bh = bn * h;
-        final float[] zb = w.zF;        // [B, G] z_t, then its activations
         final float[] hb = w.hF;        // [B·H] h_t
         final float[] cb = w.cF;        // [B·H] c_t
         final float[] cPrev = w.cPrevF; // [B·H] c_{t−1}
         final float[] tcb = w.tcF;      // [B·H] tanh(c_t)
-        w.rz.readFloats(t * bg, zb, bg);
         if (lstm) {
             final float[] gi = w.gateF[0];
             final float[] gf = w.gateF[1];
             final float[] gg = w.gateF[2];
             final float[] go = w.gateF[3];
-            w.splitGates(zb);
+            w.readGates(w.rz, t * bg, w.gateF); // z_t straight into the per-gate arrays
             FloatMath.sigmoidBiased(gi, w.biasF[0], bh);
             if (Double.isNaN(constantForget)) {
                 FloatMath.sigmoidBiased(gf, w.biasF[1], bh);
@@ -287,16 +285,20 @@ public final class RecurrentNetwork {
             for (int k = 0; k < bh; k++) {
                 hb[k] = go[k] * tcb[k];
             }
-            w.joinGates(zb);
+            perturb(hb, false, t);
+            w.writeGates(w.rz, t * bg, w.gateF);
             w.rcs.writeFloats((t + 1) * bh, cb, bh);
             w.rtc.writeFloats(t * bh, tcb, bh);
-            System.arraycopy(cb, 0, cPrev, 0, bh);
+            w.cF = cPrev; // c_t becomes the next step's c_{t−1}: swap the arrays instead of copying
+            w.cPrevF = cb;
         } else {
+            final float[] zb = w.zF; // [B, G] = [B·H] z_t, then its activations
+            w.rz.readFloats(t * bg, zb, bg);
             FloatMath.tanhBiased(zb, w.biasF[0], bh);
             System.arraycopy(zb, 0, hb, 0, bh);
+            perturb(hb, false, t);
+            w.rz.writeFloats(t * bg, zb, bg);
         }
-        perturb(hb, false, t);
-        w.rz.writeFloats(t * bg, zb, bg);
         w.rhs.writeFloats((t + 1) * bh, hb, bh);
     }
 
@@ -561,7 +563,6 @@ public final class RecurrentNetwork {
         final int g = spec.gateWidth();
         final int bg = bn * g;
         final int bh = bn * h;
-        final float[] zb = w.zF;          // [B, G] activations of step t, then δz_t
         final float[] dhb = w.hF;         // [B·H] δh_t
         final float[] tcb = w.tcF;        // [B·H] tanh(c_t)
         final float[] cPrev = w.cPrevF;   // [B·H] c_{t−1}
@@ -569,7 +570,6 @@ public final class RecurrentNetwork {
         final float[] dcNext = w.dcNextF; // [B·H] δc_{t+1}
         final float[] fNext = w.fNextF;   // [B·H] f_{t+1}
         w.rdh.readFloats(t * bh, dhb, bh);
-        w.rz.readFloats(t * bg, zb, bg);
         if (lstm) {
             final float[] gi = w.gateF[0];
             final float[] gf = w.gateF[1];
@@ -579,9 +579,11 @@ public final class RecurrentNetwork {
             final float[] df = w.dGateF[1];
             final float[] dg = w.dGateF[2];
             final float[] dO = w.dGateF[3];
-            w.splitGates(zb);
+            w.readGates(w.rz, t * bg, w.gateF); // activations of step t straight into the per-gate arrays
             w.rtc.readFloats(t * bh, tcb, bh);
-            w.rcs.readFloats(t * bh, cPrev, bh);
+            if (Double.isNaN(constantForget)) { // c_{t−1} is only needed for δf
+                w.rcs.readFloats(t * bh, cPrev, bh);
+            }
             // δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + δc_{t+1} ⊙ f_{t+1}: the second term is the carousel.
             for (int k = 0; k < bh; k++) {
                 dcb[k] = dhb[k] * go[k] * (1 - tcb[k] * tcb[k]);
@@ -607,36 +609,48 @@ public final class RecurrentNetwork {
             for (int k = 0; k < bh; k++) {
                 dO[k] = dhb[k] * tcb[k] * go[k] * (1 - go[k]);          // δo
             }
-            System.arraycopy(gf, 0, fNext, 0, bh);
-            System.arraycopy(dcb, 0, dcNext, 0, bh);
             w.rdc.writeFloats(t * bh, dcb, bh);
-            w.joinGates(zb, w.dGateF);
+            w.writeGates(w.rdz, t * bg, w.dGateF);
         } else {
+            final float[] zb = w.zF; // [B·H] activations of step t, then δz_t
+            w.rz.readFloats(t * bg, zb, bg);
             for (int k = 0; k < bh; k++) {
                 zb[k] = dhb[k] * (1 - zb[k] * zb[k]); // δz = δh ⊙ (1 − h²)
             }
+            w.rdz.writeFloats(t * bg, zb, bg);
         }
-        w.rdz.writeFloats(t * bg, zb, bg);
         if (probes != null) {
-            for (int s = 0; s < bn; s++) {
-                int hr = s * h;
-                double sq = 0;
-                for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
-                    double v = dhb[hr + u];
-                    sq += v * v;
-                }
-                probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
-                if (lstm) {
-                    double sc = 0;
-                    for (int u = 0; u < h; u++) {
-                        double v = dcb[hr + u];
-                        sc += v * v;
+            if (!lstm) {
+                for (int s = 0; s < bn; s++) {
+                    int hr = s * h;
+                    double sq = 0;
+                    for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
+                        double v = dhb[hr + u];
+                        sq += v * v;
                     }
+                    probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
+                }
+            } else {
+                double[] prod = probes.product;
+                float[] gf = w.gateF[1];
+                for (int s = 0; s < bn; s++) {
+                    int hr = s * h;
+                    // Three independent sums in one loop, each in the same order as on its own (so the same
+                    // values): the chains of dependent adds overlap instead of running one after another.
+                    double sq = 0;
+                    double sc = 0;
+                    double psum = 0;
+                    for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
+                        double v = dhb[hr + u];
+                        sq += v * v;
+                        double vc = dcb[hr + u];
+                        sc += vc * vc;
+                        psum += prod[hr + u];
+                    }
+                    probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
                     probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
-                    probes.pathGainOutput(s, t);
+                    probes.pathGainOutput(s, t, psum);
                     double fsum = 0;
-                    double[] prod = probes.product;
-                    float[] gf = w.gateF[1];
                     for (int u = 0; u < h; u++) {
                         double f = gf[hr + u];
                         fsum += f;
@@ -645,6 +659,12 @@ public final class RecurrentNetwork {
                     probes.forget[s * tn + t] = fsum / h;
                 }
             }
+        }
+        if (lstm) { // δc_t and f_t become the next (earlier) step's δc_{t+1} and f_{t+1}: swap, don't copy
+            w.dcNextF = dcb;
+            w.cF = dcNext;
+            w.fNextF = w.gateF[1];
+            w.gateF[1] = fNext;
         }
     }
 
@@ -698,6 +718,12 @@ public final class RecurrentNetwork {
             for (int u = 0; u < h; u++) {
                 sum += product[r + u];
             }
+            pathGainOutput(s, step, sum);
+        }
+
+        /** As {@link #pathGainOutput(int, int)}, given {@code sum} = Σ_u product[s·H + u] summed in u order. */
+        void pathGainOutput(int s, int step, double sum) {
+            int r = s * h;
             double mean = sum / h;
             pathGain[s * t + step] = (logScale[s] + Math.log(mean)) / LN10;
             if (mean < 1e-200 && mean > 0) {
@@ -818,7 +844,9 @@ public final class RecurrentNetwork {
         /** One step's blocks as Java arrays for the fused pointwise loops: [B, G] or [B, H] (float64). */
         final double[] zBlock, dzBlock, hBlock, cBlock, cPrevBlock, tcBlock, dcNextBlock, fNextBlock;
         /** The same blocks for float32. */
-        final float[] zF, hF, cF, cPrevF, tcF, dcNextF, fNextF;
+        final float[] zF, hF, tcF;
+        /** Swapped between steps rather than copied (c_t → c_{t−1}, δc_t → δc_{t+1}, f_t → f_{t+1}). */
+        float[] cF, cPrevF, dcNextF, fNextF;
         /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
         final double[] gramABlock, gramDBlock;
         final StepProbes probes;
@@ -843,28 +871,26 @@ public final class RecurrentNetwork {
             }
         }
 
-        /** [B, 4H] block (rows i|f|g|o) → the four [B·H] gate arrays. */
-        void splitGates(float[] block) {
+        /** The [B, 4H] block (rows i|f|g|o) of {@code src} at {@code offset} → the four [B·H] gate arrays. */
+        void readGates(RawTensor src, int offset, float[][] gates) {
             int h = spec.hidden();
             int g = 4 * h;
             for (int s = 0; s < b; s++) {
+                int row = offset + s * g;
                 for (int k = 0; k < 4; k++) {
-                    System.arraycopy(block, s * g + k * h, gateF[k], s * h, h);
+                    src.readFloats(row + k * h, gates[k], s * h, h);
                 }
             }
         }
 
-        /** The four gate arrays back into a [B, 4H] block. */
-        void joinGates(float[] block) {
-            joinGates(block, gateF);
-        }
-
-        void joinGates(float[] block, float[][] gates) {
+        /** The four gate arrays → the [B, 4H] block (rows i|f|g|o) of {@code dst} at {@code offset}. */
+        void writeGates(RawTensor dst, int offset, float[][] gates) {
             int h = spec.hidden();
             int g = 4 * h;
             for (int s = 0; s < b; s++) {
+                int row = offset + s * g;
                 for (int k = 0; k < 4; k++) {
-                    System.arraycopy(gates[k], s * h, block, s * g + k * h, h);
+                    dst.writeFloats(row + k * h, gates[k], s * h, h);
                 }
             }
         }
