@@ -21,9 +21,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   P = number of loss steps.  Time-major rows: row t·B + b holds sequence b at step t.
  * </pre>
  *
- * <p>The input projection x·W_x of all T steps is one [T·B, I]×[I, G] GEMM, and after the time loop
- * dW_x, dW_h and db are one GEMM each over all steps; only the recurrent products h_{t−1}·W_h and
- * δz_{t+1}·W_hᵀ are per step. Every product goes straight to OpenBLAS ({@link Blas}: no ND4J op dispatch in
+ * <p>The input projection x_t·W_x is one [B, I]×[I, G] GEMM per step, right before the recurrent product
+ * h_{t−1}·W_h into the same z_t block (one [T·B, I] product gave the same values but wrote all of z to memory
+ * before the loop read it back); after the time loop dW_x, dW_h and db are one GEMM each over all steps. Every product goes straight to OpenBLAS ({@link Blas}: no ND4J op dispatch in
  * the loop). Every buffer is allocated once per (T, B, loss steps) in a {@link Workspace}; the pointwise gate
  * math of a step is one fused pass over Java arrays (float64: exp-based; float32: float arithmetic that
  * compiles to SIMD code, {@link FloatMath}). Probes other than dwh_step are gathered inside the backward
@@ -159,16 +159,19 @@ public final class RecurrentNetwork {
         final int g = spec.gateWidth();
         double[] inputs = batch.inputs();
         w.rx.write(0, inputs, inputs.length);
-        // z = x·W_x for all steps at once; the recurrent term is added per step below and b with the activations.
-        final int tbn = tn * bn;
         Blas.Matrix wh = new Blas.Matrix(p.wh);
-        Blas.gemm(w.mx, 0, false, new Blas.Matrix(p.wx), 0, false, w.mz, 0, tbn, g, spec.inputSize(), 1.0, 0.0);
+        Blas.Matrix wx = new Blas.Matrix(p.wx);
+        final int in = spec.inputSize();
+        final long bi = (long) bn * in;
         w.loadBias(p.b);
         final long bg = (long) bn * g;
         final long bh = (long) bn * h;
         java.util.Arrays.fill(w.cPrevBlock, 0.0);
         java.util.Arrays.fill(w.cPrevF, 0f);
         for (int t = 0; t < tn; t++) {
+            // z_t = x_t·W_x, step by step rather than as one [T·B, I]×[I, G] product: the same kernel on the same
+            // K, so the same values, but z_t is still in cache for the recurrent product and the activations.
+            Blas.gemm(w.mx, t * bi, false, wx, 0, false, w.mz, t * bg, bn, g, in, 1.0, 0.0);
             if (t > 0) { // z_t += h_{t−1}·W_h   ([B, H]×[H, G]; h_{−1} = 0: no recurrent term at t = 0)
                 Blas.gemm(w.mhs, t * bh, false, wh, 0, false, w.mz, t * bg, bn, g, h, 1.0, 1.0);
             }
