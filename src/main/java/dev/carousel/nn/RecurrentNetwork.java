@@ -21,9 +21,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   P = number of loss steps.  Time-major rows: row t·B + b holds sequence b at step t.
  * </pre>
  *
- * <p>The input projection x_t·W_x is one [B, I]×[I, G] GEMM per step, right before the recurrent product
- * h_{t−1}·W_h into the same z_t block (one [T·B, I] product gave the same values but wrote all of z to memory
- * before the loop read it back); after the time loop dW_x, dW_h and db are one GEMM each over all steps. Every product goes straight to OpenBLAS ({@link Blas}: no ND4J op dispatch in
+ * <p>For few inputs (I &lt; 32) the input projection x_t·W_x is one [B, I]×[I, G] GEMM per step, right before
+ * the recurrent product h_{t−1}·W_h into the same z_t block (one [T·B, I] product gives the same values but
+ * writes all of z to memory before the loop reads it back); for more inputs it is one [T·B, I]×[I, G] GEMM
+ * before the loop. After the time loop dW_x, dW_h and db are one GEMM each over all steps. Every product goes straight to OpenBLAS ({@link Blas}: no ND4J op dispatch in
  * the loop). Every buffer is allocated once per (T, B, loss steps) in a {@link Workspace}; the pointwise gate
  * math of a step is one fused pass over Java arrays (float64: exp-based; float32: float arithmetic that
  * compiles to SIMD code, {@link FloatMath}). Probes other than dwh_step are gathered inside the backward
@@ -151,6 +152,9 @@ public final class RecurrentNetwork {
     // ---------------------------------------------------------------------------------------------
     // forward
 
+    /** Input sizes below this get the input projection per step (see {@link #forward}). */
+    private static final int PER_STEP_INPUT_BELOW = 32;
+
     /** Runs the forward pass into the workspace; returns ℓ_b per sequence and leaves ∂ℓ_b/∂y in w.dy. */
     private double[] forward(Workspace w, Parameters p, SequenceBatch batch) {
         final int tn = w.t;
@@ -163,6 +167,12 @@ public final class RecurrentNetwork {
         Blas.Matrix wx = new Blas.Matrix(p.wx);
         final int in = spec.inputSize();
         final long bi = (long) bn * in;
+        // Few inputs: x_t·W_x per step (below). Many: one [T·B, I]×[I, G] product here, as a per-step product
+        // would re-pack W_x [I, G] every step. Both give the same values (same kernel, same K).
+        final boolean perStepInput = in < PER_STEP_INPUT_BELOW;
+        if (!perStepInput) {
+            Blas.gemm(w.mx, 0, false, wx, 0, false, w.mz, 0, tn * bn, g, in, 1.0, 0.0);
+        }
         w.loadBias(p.b);
         final long bg = (long) bn * g;
         final long bh = (long) bn * h;
@@ -171,7 +181,9 @@ public final class RecurrentNetwork {
         for (int t = 0; t < tn; t++) {
             // z_t = x_t·W_x, step by step rather than as one [T·B, I]×[I, G] product: the same kernel on the same
             // K, so the same values, but z_t is still in cache for the recurrent product and the activations.
-            Blas.gemm(w.mx, t * bi, false, wx, 0, false, w.mz, t * bg, bn, g, in, 1.0, 0.0);
+            if (perStepInput) {
+                Blas.gemm(w.mx, t * bi, false, wx, 0, false, w.mz, t * bg, bn, g, in, 1.0, 0.0);
+            }
             if (t > 0) { // z_t += h_{t−1}·W_h   ([B, H]×[H, G]; h_{−1} = 0: no recurrent term at t = 0)
                 Blas.gemm(w.mhs, t * bh, false, wh, 0, false, w.mz, t * bg, bn, g, h, 1.0, 1.0);
             }
