@@ -100,8 +100,24 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%s after %d updates in %.1f s: validation loss %.4f, %s %.4f -> %s%n",
                     result.status().name().toLowerCase(), result.updates(), result.wallSeconds(), last.validationLoss(),
                     metric, last.validationMetric(), target.resolve("summary.md"));
+            if (!result.roundTimings().isEmpty()) {
+                System.out.println(roundsLine(result.roundTimings()));
+            }
         }
         return 0;
+    }
+
+    /**
+     * "rounds: 2 of 10 updates each, median 0.31 s, 12.5% of it outside local compute (...)": how much of a round
+     * Spark's broadcast, scheduling and aggregation take, the figure to raise {@code distributed.local-steps} by.
+     */
+    static String roundsLine(java.util.List<dev.carousel.train.RoundTiming> timings) {
+        double[] wall = timings.stream().mapToDouble(t -> t.wallNanos() / 1e9).sorted().toArray();
+        double[] outside = timings.stream().mapToDouble(dev.carousel.train.RoundTiming::outsideComputeShare).sorted().toArray();
+        int steps = timings.get(0).steps();
+        return String.format(Locale.ROOT, "rounds: %d of up to %d local steps, median %.2f s, %.1f%% of it outside local "
+                        + "compute (broadcast, scheduling, aggregation; raise distributed.local-steps if this is large)",
+                timings.size(), steps, wall[wall.length / 2], 100 * outside[outside.length / 2]);
     }
 
     private static FileDataset openDataset(SparkSession spark, CarouselConfig cfg) {

@@ -37,6 +37,9 @@ class CliTest {
         CliRunner.Run run = cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("update      20/20]"), "progress lines expected:\n" + run.out());
+        // 20 updates at distributed.local-steps 10 (the default): 2 rounds, with the share outside local compute.
+        assertTrue(run.out().matches("(?s).*\nrounds: 2 of up to 10 local steps, median \\d+\\.\\d\\d s, \\d+\\.\\d% of it outside local compute.*"),
+                run.out());
         String hash = ConfigLoader.hash(ConfigLoader.load(conf));
         Path result = out.resolve("train-" + hash);
         try (Stream<Path> children = Files.list(out)) {
