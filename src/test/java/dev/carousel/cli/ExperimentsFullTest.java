@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The full versions of the built-in reproductions (conf/experiments/), each through the real CLI on
- * {@code local[2]}, every expectation required to PASS. About 40 minutes on a quiet 2-core machine (the
- * forget-bias one, 12 cells of 4,000 updates at T = 100, is half of it), so only under
+ * {@code local[2]}, every expectation required to PASS. About 50 minutes on a 2-core machine (the forget-bias
+ * one, 12 cells of 8,000 updates at T = 100, took 19 of them), so only under
  * {@code mvn -B -Pexperiments verify}; {@code jobs/carousel experiment NAME} runs one by hand and resumes.
  */
 @Tag("experiment")
