@@ -16,6 +16,7 @@ import dev.carousel.spark.Shard;
 import org.apache.spark.api.java.JavaRDD;
 import dev.carousel.train.FileData;
 import org.apache.spark.api.java.JavaSparkContext;
+import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.TrainResult;
 import java.io.IOException;
@@ -111,9 +112,9 @@ final class TrainCommand implements Callable<Integer> {
      * "rounds: 2 of 10 updates each, median 0.31 s, 12.5% of it outside local compute (...)": how much of a round
      * Spark's broadcast, scheduling and aggregation take, the figure to raise {@code distributed.local-steps} by.
      */
-    static String roundsLine(java.util.List<dev.carousel.train.RoundTiming> timings) {
+    static String roundsLine(List<RoundTiming> timings) {
         double[] wall = timings.stream().mapToDouble(t -> t.wallNanos() / 1e9).sorted().toArray();
-        double[] outside = timings.stream().mapToDouble(dev.carousel.train.RoundTiming::outsideComputeShare).sorted().toArray();
+        double[] outside = timings.stream().mapToDouble(RoundTiming::outsideComputeShare).sorted().toArray();
         int steps = timings.get(0).steps();
         return String.format(Locale.ROOT, "rounds: %d of up to %d local steps, median %.2f s, %.1f%% of it outside local "
                         + "compute (broadcast, scheduling, aggregation; raise distributed.local-steps if this is large)",

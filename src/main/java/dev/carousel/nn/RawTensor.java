@@ -29,13 +29,13 @@ abstract class RawTensor {
     abstract void write(int offset, double[] src, int len);
 
     /** Float32 tensors only: copies elements [offset, offset + len) into {@code dst[0..len)} unconverted. */
-    void readFloats(int offset, float[] dst, int len) {
-        throw new UnsupportedOperationException("not a float32 tensor");
+    final void readFloats(int offset, float[] dst, int len) {
+        readFloats(offset, dst, 0, len);
     }
 
     /** Float32 tensors only: copies {@code src[0..len)} into elements [offset, offset + len) unconverted. */
-    void writeFloats(int offset, float[] src, int len) {
-        throw new UnsupportedOperationException("not a float32 tensor");
+    final void writeFloats(int offset, float[] src, int len) {
+        writeFloats(offset, src, 0, len);
     }
 
     /** Float32 tensors only: copies elements [offset, offset + len) into {@code dst[dstOff..dstOff + len)}. */
@@ -95,16 +95,6 @@ abstract class RawTensor {
                 f[k] = (float) src[k];
             }
             b.put(offset, f, 0, len);
-        }
-
-        @Override
-        void readFloats(int offset, float[] dst, int len) {
-            b.get(offset, dst, 0, len);
-        }
-
-        @Override
-        void writeFloats(int offset, float[] src, int len) {
-            b.put(offset, src, 0, len);
         }
 
         @Override

@@ -7,6 +7,8 @@ import dev.carousel.stats.StepStats;
 import dev.carousel.train.BatchSource;
 import dev.carousel.train.LocalSteps;
 import dev.carousel.train.RunSetup;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SortedMap;
@@ -27,7 +29,7 @@ final class PartitionWork {
     private static final ThreadLocal<LocalSteps> CACHE = new ThreadLocal<>();
     private static final ThreadLocal<String> CACHE_KEY = new ThreadLocal<>();
     /** Thread CPU time of the task thread (supported and enabled by default on HotSpot). */
-    private static final java.lang.management.ThreadMXBean CPU = java.lang.management.ManagementFactory.getThreadMXBean();
+    private static final ThreadMXBean CPU = ManagementFactory.getThreadMXBean();
 
     static LocalSteps steps(RoundInput in) {
         String hash = in.configHash();

@@ -72,7 +72,7 @@ public final class LocalTrainer {
             stats.put(update, steps.probe(theta, source.batch(update))); // the final parameters, not updated
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall);
+        return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall, List.of()); // no rounds
     }
 
     /** Loss and metric on the configured number of held-out sequences; closes the training window. */

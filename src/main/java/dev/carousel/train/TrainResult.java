@@ -23,13 +23,6 @@ public record TrainResult(CarouselConfig config, INDArray parameters, OptimizerS
                           List<CurvePoint> curve, SortedMap<Long, StepStats> stepStats, RunStatus status,
                           long updates, long divergedAt, double wallSeconds, List<RoundTiming> roundTimings) {
 
-    /** A result without round timings (the local trainer has no rounds). */
-    public TrainResult(CarouselConfig config, INDArray parameters, OptimizerState optimizerState, List<CurvePoint> curve,
-                       SortedMap<Long, StepStats> stepStats, RunStatus status, long updates, long divergedAt,
-                       double wallSeconds) {
-        this(config, parameters, optimizerState, curve, stepStats, status, updates, divergedAt, wallSeconds, List.of());
-    }
-
     /** The last curve point (the final evaluation). */
     public CurvePoint last() {
         return curve.get(curve.size() - 1);
