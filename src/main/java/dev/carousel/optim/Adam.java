@@ -1,7 +1,6 @@
 package dev.carousel.optim;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Adam (Kingma &amp; Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015, Algorithm 1), with t the
@@ -50,25 +49,22 @@ public final class Adam implements Optimizer {
     @Override
     public void update(INDArray params, INDArray grad, OptimizerState state) {
         Args.checkUpdate(params, grad, state);
-        INDArray m = state.get(M);
-        INDArray v = state.get(V);
-        INDArray tmp = state.scratch(params);
+        FlatVector theta = FlatVector.of(params);
+        FlatVector g = FlatVector.of(grad);
+        FlatVector m = FlatVector.of(state.get(M));
+        FlatVector v = FlatVector.of(state.get(V));
         long t = state.incrementStep();
-
-        // m ← β1·m + (1−β1)·g
-        tmp.assign(grad).muli(1 - beta1);
-        m.muli(beta1).addi(tmp);
-        // v ← β2·v + (1−β2)·g²
-        tmp.assign(grad).muli(grad).muli(1 - beta2);
-        v.muli(beta2).addi(tmp);
-
         double bc1 = 1 - Math.pow(beta1, t);
         double bc2 = 1 - Math.pow(beta2, t);
-        // tmp ← √(v/bc2) + ε, then tmp ← m / tmp (rdivi: other / this), then θ −= (lr/bc1)·tmp
-        tmp.assign(v).divi(bc2);
-        Transforms.sqrt(tmp, false).addi(epsilon);
-        tmp.rdivi(m).muli(learningRate / bc1);
-        params.subi(tmp);
+        double step = learningRate / bc1;
+        // One pass, in double: m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²; θ ← θ − (lr/bc1)·m / (√(v/bc2) + ε),
+        // with m and v as stored (rounded to the array's type), so the update uses exactly the state it leaves.
+        for (int i = 0; i < theta.length(); i++) {
+            double gi = g.get(i);
+            m.set(i, beta1 * m.get(i) + (1 - beta1) * gi);
+            v.set(i, beta2 * v.get(i) + (1 - beta2) * gi * gi);
+            theta.set(i, theta.get(i) - step * m.get(i) / (Math.sqrt(v.get(i) / bc2) + epsilon));
+        }
     }
 
     @Override

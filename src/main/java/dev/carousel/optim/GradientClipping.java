@@ -13,7 +13,8 @@ public final class GradientClipping {
 
     /**
      * Clips {@code grad} [P] in place and returns its L2 norm <em>before</em> clipping, which the caller logs
-     * and uses to detect divergence. The norm is computed by ND4J in the array's data type.
+     * and uses to detect divergence. The norm is accumulated in double
+     * ({@link FlatVector#norm2}) and the scaling done in one loop over the array's memory.
      *
      * @param tau threshold τ ≥ 0; τ = 0 disables clipping (the norm is still returned)
      * @return the pre-clip global norm; if it is NaN or infinite, {@code grad} is left untouched (scaling by
@@ -23,9 +24,9 @@ public final class GradientClipping {
         if (!(tau >= 0) || Double.isInfinite(tau)) {
             throw new IllegalArgumentException("tau must be finite and >= 0, got " + tau);
         }
-        double norm = grad.norm2Number().doubleValue();
+        double norm = FlatVector.norm2(grad);
         if (tau > 0 && Double.isFinite(norm) && norm > tau) {
-            grad.muli(tau / norm);
+            FlatVector.scale(grad, tau / norm);
         }
         return norm;
     }

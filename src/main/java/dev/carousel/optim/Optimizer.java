@@ -16,10 +16,11 @@ public interface Optimizer {
 
     /**
      * Applies one update, modifying {@code params} [P] and {@code state} in place and incrementing
-     * {@link OptimizerState#step()}. {@code grad} [P] is only read. Allocates no [P] arrays after the first
-     * call (a scratch buffer is kept in the state).
+     * {@link OptimizerState#step()}. {@code grad} [P] is only read. Allocates no arrays: one loop over the
+     * arrays' memory ({@link FlatVector}), in double, each result rounded once to the arrays' type.
      *
-     * @throws IllegalArgumentException if params, grad and the state's buffers differ in shape or data type
+     * @throws IllegalArgumentException if params, grad and the state's buffers differ in shape or data type, or
+     *                                  one is a view into a larger array
      */
     void update(INDArray params, INDArray grad, OptimizerState state);
 }

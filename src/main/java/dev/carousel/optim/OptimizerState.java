@@ -27,10 +27,6 @@ import org.nd4j.linalg.factory.Nd4j;
  * starts from the same broadcast state and applies the same number of local updates, so equal counts are an
  * invariant and a mismatch is a bug: {@link #addScaled} throws {@link IllegalArgumentException}.
  *
- * <p>Besides the named buffers the state may hold one scratch buffer [P] that optimisers reuse so that an
- * update allocates no arrays. It is not part of the state's value: it is not averaged, copied, serialised or
- * checkpointed.
- *
  * <p>Not thread-safe; an instance belongs to one training loop.
  */
 public final class OptimizerState implements Serializable {
@@ -39,8 +35,6 @@ public final class OptimizerState implements Serializable {
 
     private final LinkedHashMap<String, INDArray> buffers;
     private long step;
-    /** Reused work space, allocated on first use; transient because it carries no information. */
-    private transient INDArray scratch;
 
     private OptimizerState(LinkedHashMap<String, INDArray> buffers, long step) {
         this.buffers = buffers;
@@ -104,15 +98,6 @@ public final class OptimizerState implements Serializable {
         return ++step;
     }
 
-    /** A scratch array [P] like {@code params}, reused across calls; reallocated only if the shape/type changes. */
-    INDArray scratch(INDArray params) {
-        if (scratch == null || scratch.dataType() != params.dataType()
-                || !Arrays.equals(scratch.shape(), params.shape())) {
-            scratch = params.ulike();
-        }
-        return scratch;
-    }
-
     /** Deep copy: every buffer is {@code dup()}ed; the step count is kept. */
     public OptimizerState copy() {
         LinkedHashMap<String, INDArray> b = new LinkedHashMap<>();
@@ -129,7 +114,7 @@ public final class OptimizerState implements Serializable {
     public OptimizerState copyFrom(OptimizerState other) {
         requireSameBuffers(other);
         for (Map.Entry<String, INDArray> e : buffers.entrySet()) {
-            e.getValue().assign(other.buffers.get(e.getKey()));
+            FlatVector.copy(other.buffers.get(e.getKey()), e.getValue());
         }
         step = other.step;
         return this;

@@ -1,7 +1,6 @@
 package dev.carousel.optim;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * RMSProp (Tieleman &amp; Hinton, COURSERA "Neural Networks for Machine Learning", Lecture 6.5, 2012), in the
@@ -42,17 +41,15 @@ public final class RmsProp implements Optimizer {
     @Override
     public void update(INDArray params, INDArray grad, OptimizerState state) {
         Args.checkUpdate(params, grad, state);
-        INDArray s = state.get(MS);
-        INDArray tmp = state.scratch(params);
-
-        // s ← ρ·s + (1−ρ)·g²
-        tmp.assign(grad).muli(grad).muli(1 - rho);
-        s.muli(rho).addi(tmp);
-        // tmp ← g / (√s + ε) (rdivi: other / this), then θ −= lr·tmp
-        tmp.assign(s);
-        Transforms.sqrt(tmp, false).addi(epsilon);
-        tmp.rdivi(grad).muli(learningRate);
-        params.subi(tmp);
+        FlatVector theta = FlatVector.of(params);
+        FlatVector g = FlatVector.of(grad);
+        FlatVector ms = FlatVector.of(state.get(MS));
+        // One pass, in double: s ← ρ·s + (1−ρ)·g²; θ ← θ − lr·g / (√s + ε), with s as stored.
+        for (int i = 0; i < theta.length(); i++) {
+            double gi = g.get(i);
+            ms.set(i, rho * ms.get(i) + (1 - rho) * gi * gi);
+            theta.set(i, theta.get(i) - learningRate * gi / (Math.sqrt(ms.get(i)) + epsilon));
+        }
         state.incrementStep();
     }
 

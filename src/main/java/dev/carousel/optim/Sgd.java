@@ -47,15 +47,20 @@ public final class Sgd implements Optimizer {
     @Override
     public void update(INDArray params, INDArray grad, OptimizerState state) {
         Args.checkUpdate(params, grad, state);
-        INDArray step = state.scratch(params);
+        FlatVector theta = FlatVector.of(params);
+        FlatVector g = FlatVector.of(grad);
         if (momentum == 0) {
-            step.assign(grad);
+            for (int i = 0; i < theta.length(); i++) {
+                theta.set(i, theta.get(i) - learningRate * g.get(i));
+            }
         } else {
-            INDArray v = state.get(MOMENTUM);
-            v.muli(momentum).addi(grad);
-            step.assign(v);
+            // v ← μ·v + g; θ ← θ − lr·v, with v as stored.
+            FlatVector v = FlatVector.of(state.get(MOMENTUM));
+            for (int i = 0; i < theta.length(); i++) {
+                v.set(i, momentum * v.get(i) + g.get(i));
+                theta.set(i, theta.get(i) - learningRate * v.get(i));
+            }
         }
-        params.subi(step.muli(learningRate));
         state.incrementStep();
     }
 

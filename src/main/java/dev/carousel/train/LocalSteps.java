@@ -3,6 +3,7 @@ package dev.carousel.train;
 import dev.carousel.data.SequenceBatch;
 import dev.carousel.nn.Probe;
 import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.optim.FlatVector;
 import dev.carousel.optim.GradientClipping;
 import dev.carousel.optim.Optimizer;
 import dev.carousel.optim.OptimizerState;
@@ -15,8 +16,6 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.BooleanIndexing;
-import org.nd4j.linalg.indexing.conditions.Conditions;
 
 /**
  * The inner loop shared by the local trainer and every Spark partition: a run of minibatch steps
@@ -150,7 +149,7 @@ public final class LocalSteps {
         if (thetaBefore == null || thetaBefore.length() != theta.length() || thetaBefore.dataType() != theta.dataType()) {
             thetaBefore = theta.ulike();
         }
-        thetaBefore.assign(theta);
+        FlatVector.copy(theta, thetaBefore);
         if (stateBefore == null || !stateBefore.names().equals(state.names())
                 || (!state.names().isEmpty() && !compatible(stateBefore.get(state.names().get(0)), theta))) {
             stateBefore = state.copy();
@@ -165,11 +164,11 @@ public final class LocalSteps {
 
     /** True if θ and every optimiser buffer hold only finite values. */
     static boolean finite(INDArray theta, OptimizerState state) {
-        if (BooleanIndexing.or(theta, Conditions.notFinite())) {
+        if (!FlatVector.allFinite(theta)) {
             return false;
         }
         for (String name : state.names()) {
-            if (BooleanIndexing.or(state.get(name), Conditions.notFinite())) {
+            if (!FlatVector.allFinite(state.get(name))) {
                 return false;
             }
         }
