@@ -66,6 +66,8 @@ final class Blas {
         private final FloatPointer f;
         private final DoublePointer d;
         private final long length;
+        /** Scratch for {@link #read(long, double[], int)} on a float32 matrix. */
+        private float[] widen = new float[0];
         /** Keeps the array (and so its memory) reachable for as long as the pointer is used. */
         private final INDArray owner;
 
@@ -92,6 +94,37 @@ final class Blas {
 
         INDArray array() {
             return owner;
+        }
+
+        /** dst[0, len) ← elements [offset, offset + len) (float32 matrices only). */
+        void read(long offset, float[] dst, int len) {
+            if (!single) {
+                throw new IllegalArgumentException("not a float32 matrix");
+            }
+            check(offset, len);
+            f.position(offset).get(dst, 0, len);
+        }
+
+        /** dst[0, len) ← elements [offset, offset + len), widened to double for a float32 matrix. */
+        void read(long offset, double[] dst, int len) {
+            check(offset, len);
+            if (single) {
+                if (widen.length < len) {
+                    widen = new float[len];
+                }
+                f.position(offset).get(widen, 0, len);
+                for (int i = 0; i < len; i++) {
+                    dst[i] = widen[i];
+                }
+            } else {
+                d.position(offset).get(dst, 0, len);
+            }
+        }
+
+        private void check(long offset, int len) {
+            if (offset < 0 || len < 0 || offset + len > length) {
+                throw new IndexOutOfBoundsException("[" + offset + ", " + (offset + len) + ") outside [0, " + length + ")");
+            }
         }
 
         private Pointer at(long offset) {

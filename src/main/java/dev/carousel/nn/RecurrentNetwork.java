@@ -81,9 +81,9 @@ public final class RecurrentNetwork {
      */
     public Result lossAndGradient(INDArray theta, SequenceBatch batch, INDArray grad, boolean recordProbes) {
         Workspace w = workspace(batch);
-        Parameters p = new Parameters(layout, theta);
+        Bound p = thetaBound = bind(thetaBound, theta);
         double[] seqLosses = forward(w, p, batch);
-        backward(w, p, new Parameters(layout, grad), batch, recordProbes);
+        backward(w, p, gradBound = bind(gradBound, grad), batch, recordProbes);
         w.backwardValid = true;
         ProbeValues probes = recordProbes ? probes(w, batch.supervision()) : null;
         return new Result(mean(seqLosses), seqLosses, probes);
@@ -92,7 +92,7 @@ public final class RecurrentNetwork {
     /** Forward only: loss and task metric. */
     public Evaluation evaluate(INDArray theta, SequenceBatch batch) {
         Workspace w = workspace(batch);
-        double[] seqLosses = forward(w, new Parameters(layout, theta), batch);
+        double[] seqLosses = forward(w, thetaBound = bind(thetaBound, theta), batch);
         w.backwardValid = false;
         double metric;
         String name;
@@ -156,15 +156,15 @@ public final class RecurrentNetwork {
     private static final int PER_STEP_INPUT_BELOW = 32;
 
     /** Runs the forward pass into the workspace; returns ℓ_b per sequence and leaves ∂ℓ_b/∂y in w.dy. */
-    private double[] forward(Workspace w, Parameters p, SequenceBatch batch) {
+    private double[] forward(Workspace w, Bound p, SequenceBatch batch) {
         final int tn = w.t;
         final int bn = w.b;
         final int h = spec.hidden();
         final int g = spec.gateWidth();
         double[] inputs = batch.inputs();
         w.rx.write(0, inputs, inputs.length);
-        Blas.Matrix wh = new Blas.Matrix(p.wh);
-        Blas.Matrix wx = new Blas.Matrix(p.wx);
+        Blas.Matrix wh = p.wh;
+        Blas.Matrix wx = p.wx;
         final int in = spec.inputSize();
         final long bi = (long) bn * in;
         // Few inputs: x_t·W_x per step (below). Many: one [T·B, I]×[I, G] product here, as a per-step product
@@ -354,19 +354,25 @@ public final class RecurrentNetwork {
     }
 
     /** y = h·W_y + b_y at the loss steps; per-sequence losses; ∂ℓ_b/∂y into w.dy. */
-    private double[] head(Workspace w, Parameters p, SequenceBatch batch) {
+    private double[] head(Workspace w, Bound p, SequenceBatch batch) {
         int[] steps = batch.supervision().steps();
-        if (!w.everyStep) {
-            for (int k = 0; k < steps.length; k++) {
-                w.hpK[k].assign(w.hT[steps[k]]);
-            }
-        }
-        Nd4j.gemm(w.hp, p.wy, w.yhat, false, false, 1.0, 0.0);
-        w.yhat.addiRowVector(p.by);
-
         int b = w.b;
         int o = spec.outputSize();
+        int h = spec.hidden();
+        if (!w.everyStep) {
+            for (int k = 0; k < steps.length; k++) { // h at the loss steps → the rows of h_P
+                w.copy(w.rhs, (steps[k] + 1) * b * h, w.rhp, k * b * h, b * h);
+            }
+        }
+        Blas.gemm(w.mhp, w.hpOffset, false, p.wy, 0, false, w.myhat, 0, steps.length * b, o, h, 1.0, 0.0);
         RawTensor y = w.ryhat;
+        p.by.read(0, w.byBlock, o);
+        for (int r = 0; r < steps.length * b; r++) { // + b_y on every row
+            for (int j = 0; j < o; j++) {
+                y.set(r * o + j, y.get(r * o + j) + w.byBlock[j]);
+            }
+        }
+
         RawTensor dy = w.rdy;
         double[] targets = batch.targets();
         double[] seq = new double[b];
@@ -442,27 +448,29 @@ public final class RecurrentNetwork {
     // ---------------------------------------------------------------------------------------------
     // backward
 
-    private void backward(Workspace w, Parameters p, Parameters grad, SequenceBatch batch, boolean recordProbes) {
+    private void backward(Workspace w, Bound p, Bound grad, SequenceBatch batch, boolean recordProbes) {
         final int tn = w.t;
         final int bn = w.b;
         final int h = spec.hidden();
         final int g = spec.gateWidth();
         final double invB = 1.0 / bn;
         // Head: dW_y = h_Pᵀ·dy / B, db_y = Σ dy / B, and ∂ℓ_b/∂h at the loss steps = dy·W_yᵀ.
-        Nd4j.gemm(w.hp, w.dy, grad.wy, true, false, invB, 0.0);
-        Nd4j.gemm(w.onesP, w.dy, grad.by, true, false, invB, 0.0);
+        final int o = spec.outputSize();
+        final int[] steps = batch.supervision().steps();
+        final int pb = steps.length * bn;
+        Blas.gemm(w.mhp, w.hpOffset, true, w.mdy, 0, false, grad.wy, 0, h, o, pb, invB, 0.0);
+        Blas.gemm(w.monesP, 0, true, w.mdy, 0, false, grad.by, 0, 1, o, pb, invB, 0.0);
         if (w.everyStep) {
-            Nd4j.gemm(w.dy, p.wy, w.dh, false, true, 1.0, 0.0);
+            Blas.gemm(w.mdy, 0, false, p.wy, 0, true, w.mdh, 0, pb, h, o, 1.0, 0.0);
         } else {
-            w.dh.assign(0);
-            Nd4j.gemm(w.dy, p.wy, w.dhp, false, true, 1.0, 0.0);
-            int[] steps = batch.supervision().steps();
-            for (int k = 0; k < steps.length; k++) {
-                w.dhT[steps[k]].assign(w.dhpK[k]);
+            w.clear(w.rdh, tn * bn * h);
+            Blas.gemm(w.mdy, 0, false, p.wy, 0, true, w.mdhp, 0, pb, h, o, 1.0, 0.0);
+            for (int k = 0; k < steps.length; k++) { // ∂ℓ/∂h at the loss steps → their rows of δh
+                w.copy(w.rdhp, k * bn * h, w.rdh, steps[k] * bn * h, bn * h);
             }
         }
         StepProbes probes = recordProbes ? w.probes.reset() : null;
-        Blas.Matrix wh = new Blas.Matrix(p.wh);
+        Blas.Matrix wh = p.wh;
         final long bg = (long) bn * g;
         final long bh = (long) bn * h;
         for (int t = tn - 1; t >= 0; t--) {
@@ -477,9 +485,9 @@ public final class RecurrentNetwork {
         }
         // One GEMM each over all steps: dW_x = xᵀ·δz, dW_h = h_{t−1}ᵀ·δz, db = 1ᵀ·δz (all / B).
         final int tbn = tn * bn;
-        Blas.gemm(w.mx, 0, true, w.mdz, 0, false, new Blas.Matrix(grad.wx), 0, spec.inputSize(), g, tbn, invB, 0.0);
-        Blas.gemm(w.mhs, 0, true, w.mdz, 0, false, new Blas.Matrix(grad.wh), 0, h, g, tbn, invB, 0.0);
-        Blas.gemm(w.mones, 0, true, w.mdz, 0, false, new Blas.Matrix(grad.b), 0, 1, g, tbn, invB, 0.0);
+        Blas.gemm(w.mx, 0, true, w.mdz, 0, false, grad.wx, 0, spec.inputSize(), g, tbn, invB, 0.0);
+        Blas.gemm(w.mhs, 0, true, w.mdz, 0, false, grad.wh, 0, h, g, tbn, invB, 0.0);
+        Blas.gemm(w.mones, 0, true, w.mdz, 0, false, grad.b, 0, 1, g, tbn, invB, 0.0);
     }
 
     /** δc_t, δz_t of step t in float64 from δh_t (already complete in w.dh), gates, c_{t−1}, tanh(c_t). */
@@ -815,6 +823,34 @@ public final class RecurrentNetwork {
     // ---------------------------------------------------------------------------------------------
     // workspace
 
+    /**
+     * θ (or a gradient) [P] with its parameter views and their raw BLAS handles. Made once per array object and
+     * reused while the caller passes the same one (a training run passes the same θ and gradient buffer to every
+     * step): building the views costs a dozen ND4J array creations, each with off-heap shape buffers for the
+     * garbage collector to release.
+     */
+    private final class Bound {
+        final INDArray flat;
+        final Blas.Matrix wx, wh, b, wy, by;
+
+        Bound(INDArray flat) {
+            this.flat = flat;
+            Parameters p = new Parameters(layout, flat);
+            wx = new Blas.Matrix(p.wx);
+            wh = new Blas.Matrix(p.wh);
+            b = new Blas.Matrix(p.b);
+            wy = new Blas.Matrix(p.wy);
+            by = new Blas.Matrix(p.by);
+        }
+    }
+
+    private Bound thetaBound;
+    private Bound gradBound;
+
+    private Bound bind(Bound cached, INDArray flat) {
+        return cached != null && cached.flat == flat ? cached : new Bound(flat);
+    }
+
     private Workspace workspace(SequenceBatch batch) {
         if (batch.inputSize() != spec.inputSize() || batch.outputSize() != spec.outputSize()) {
             throw new IllegalArgumentException("batch has I=" + batch.inputSize() + " O=" + batch.outputSize()
@@ -839,8 +875,7 @@ public final class RecurrentNetwork {
         final INDArray hs;       // [(T+1)·B, H] rows 0..B−1 are h_{−1} = 0, rows (t+1)·B.. are h_t
         final INDArray cs;       // [(T+1)·B, H] likewise for c (LSTM)
         final INDArray tc;       // [T·B, H] tanh(c_t) (LSTM)
-        final INDArray hPrevAll; // [T·B, H] view: h_{t−1} for every t
-        final INDArray hp;       // [P·B, H] h at the loss steps (a view of hs when every step has a loss)
+        final INDArray hp;       // [P·B, H] h at the loss steps (null when every step has a loss: hs's rows B..)
         final INDArray yhat;     // [P·B, O]
         final INDArray dy;       // [P·B, O] ∂ℓ_b/∂y
         final INDArray dhp;      // [P·B, H] ∂ℓ_b/∂h from the head (unused when every step has a loss)
@@ -851,9 +886,18 @@ public final class RecurrentNetwork {
         final INDArray onesP;    // [P·B, 1]
         final INDArray gramA;    // [B, B]
         final INDArray gramD;    // [B, B]
-        final RawTensor rx, rz, rhs, rcs, rtc, ryhat, rdy, rdh, rdc, rdz, rgramA, rgramD;
-        /** Raw BLAS views of the tensors the per-step products read and write. */
-        final Blas.Matrix mz, mx, mones, mhs, mdz, mdh, mgramA, mgramD;
+        final RawTensor rx, rz, rhs, rcs, rtc, ryhat, rdy, rdh, rdc, rdz, rgramA, rgramD, rhp, rdhp;
+        /** Raw BLAS views of the tensors the products read and write. */
+        final Blas.Matrix mz, mx, mones, mhs, mdz, mdh, mgramA, mgramD, myhat, mdy, monesP, mdhp;
+        /** h at the loss steps as a BLAS operand: hs from row B on (every step has a loss) or hp; its offset. */
+        final Blas.Matrix mhp;
+        final long hpOffset;
+        /** b_y and b (float32) read from θ once per pass. */
+        final double[] byBlock;
+        final float[] biasRow;
+        /** Rows copied between tensors of the head (float32 or float64 as the engine). */
+        private final float[] copyF;
+        private final double[] copyD;
         /** float32 engine: step blocks are float[] (below); float64: double[]. The other set is empty. */
         final boolean single;
         /** One step's blocks as Java arrays for the fused pointwise loops: [B, G] or [B, H] (float64). */
@@ -872,12 +916,13 @@ public final class RecurrentNetwork {
         /** float32: one step's gate activations and their δ, one [B·H] array per gate. */
         final float[][] gateF, dGateF;
 
-        void loadBias(INDArray b) {
+        void loadBias(Blas.Matrix b) {
             if (!single) {
-                System.arraycopy(b.toDoubleVector(), 0, biasD, 0, biasD.length);
+                b.read(0, biasD, biasD.length);
                 return;
             }
-            float[] bv = b.toFloatVector();
+            float[] bv = biasRow;
+            b.read(0, bv, bv.length);
             int h = spec.hidden();
             for (int k = 0; k < biasF.length; k++) {
                 for (int s = 0; s < this.b; s++) {
@@ -910,8 +955,6 @@ public final class RecurrentNetwork {
             }
         }
 
-        final INDArray[] zT, hPrev, hT, dhT, dzT; // per-step [B, ·] views for the per-step GEMMs
-        final INDArray[] hpK, dhpK;
 
         Workspace(int t, int b, Supervision supervision) {
             this.t = t;
@@ -930,8 +973,7 @@ public final class RecurrentNetwork {
             hs = Nd4j.create(dt, tb + b, h);
             cs = lstm ? Nd4j.create(dt, tb + b, h) : null;
             tc = lstm ? Nd4j.create(dt, tb, h) : null;
-            hPrevAll = hs.get(rows(0, tb), NDArrayIndex.all());
-            hp = everyStep ? hs.get(rows(b, tb + b), NDArrayIndex.all()) : Nd4j.create(dt, (long) p * b, h);
+            hp = everyStep ? null : Nd4j.create(dt, (long) p * b, h);
             yhat = Nd4j.create(dt, (long) p * b, spec.outputSize());
             dy = Nd4j.create(dt, (long) p * b, spec.outputSize());
             dhp = everyStep ? null : Nd4j.create(dt, (long) p * b, h);
@@ -991,26 +1033,45 @@ public final class RecurrentNetwork {
             gateF = new float[single && lstm ? 4 : 0][b * h];
             dGateF = new float[single && lstm ? 4 : 0][b * h];
 
-            zT = new INDArray[t];
-            hPrev = new INDArray[t];
-            hT = new INDArray[t];
-            dhT = new INDArray[t];
-            dzT = new INDArray[t];
-            for (int s = 0; s < t; s++) {
-                long r0 = (long) s * b;
-                long r1 = r0 + b;
-                zT[s] = z.get(rows(r0, r1), NDArrayIndex.all());
-                hPrev[s] = hs.get(rows(r0, r1), NDArrayIndex.all());
-                hT[s] = hs.get(rows(r1, r1 + b), NDArrayIndex.all());
-                dhT[s] = dh.get(rows(r0, r1), NDArrayIndex.all());
-                dzT[s] = dz.get(rows(r0, r1), NDArrayIndex.all());
+            rhp = everyStep ? null : RawTensor.of(hp);
+            rdhp = everyStep ? null : RawTensor.of(dhp);
+            myhat = new Blas.Matrix(yhat);
+            mdy = new Blas.Matrix(dy);
+            monesP = new Blas.Matrix(onesP);
+            mdhp = everyStep ? null : new Blas.Matrix(dhp);
+            mhp = everyStep ? mhs : new Blas.Matrix(hp);
+            hpOffset = everyStep ? (long) b * h : 0;
+            byBlock = new double[spec.outputSize()];
+            biasRow = new float[single ? g : 0];
+            copyF = new float[single ? b * h : 0];
+            copyD = new double[single ? 0 : b * h];
+        }
+
+        /** dst[dstOff, dstOff + len) ← src[srcOff, srcOff + len). */
+        void copy(RawTensor src, int srcOff, RawTensor dst, int dstOff, int len) {
+            if (single) {
+                src.readFloats(srcOff, copyF, len);
+                dst.writeFloats(dstOff, copyF, len);
+            } else {
+                src.read(srcOff, copyD, len);
+                dst.write(dstOff, copyD, len);
             }
-            hpK = new INDArray[p];
-            dhpK = new INDArray[p];
-            if (!everyStep) {
-                for (int k = 0; k < p; k++) {
-                    hpK[k] = hp.get(rows((long) k * b, (long) (k + 1) * b), NDArrayIndex.all());
-                    dhpK[k] = dhp.get(rows((long) k * b, (long) (k + 1) * b), NDArrayIndex.all());
+        }
+
+        /** dst[0, len) ← 0, in blocks of B·H. */
+        void clear(RawTensor dst, int len) {
+            int block = b * spec.hidden();
+            if (single) {
+                java.util.Arrays.fill(copyF, 0f);
+            } else {
+                java.util.Arrays.fill(copyD, 0.0);
+            }
+            for (int off = 0; off < len; off += block) {
+                int n = Math.min(block, len - off);
+                if (single) {
+                    dst.writeFloats(off, copyF, n);
+                } else {
+                    dst.write(off, copyD, n);
                 }
             }
         }

@@ -163,4 +163,33 @@ class EngineMatchesReferenceTest {
         assertTrue(worst <= TOLERANCE, what + ": max relative difference " + worst);
         return worst;
     }
+
+    /**
+     * The network keeps its parameter views while it is handed the same θ and gradient objects; a new object, or
+     * new values written into the same one, must still be read afresh.
+     */
+    @Test
+    void newParameterObjectsAndInPlaceChangesAreSeen() {
+        for (Precision precision : Precision.values()) {
+            ModelSpec spec = new ModelSpec(CellType.LSTM, I, H, O, new ForgetGate.Learned(1.0), precision);
+            DataType type = precision.dataType();
+            SequenceBatch batch = batch(LossKind.MSE, "last");
+            INDArray a = TestBatches.randomTheta(spec, 5, 0.8).castTo(type);
+            INDArray b = TestBatches.randomTheta(spec, 6, 0.8).castTo(type);
+            RecurrentNetwork net = new RecurrentNetwork(spec);
+            INDArray grad = Nd4j.create(type, a.length());
+            for (INDArray theta : new INDArray[] {a, b, a}) {
+                net.lossAndGradient(theta, batch, grad, false);
+                INDArray fresh = Nd4j.create(type, a.length());
+                double loss = new RecurrentNetwork(spec).lossAndGradient(theta, batch, fresh, false).loss();
+                assertEquals(loss, net.lossAndGradient(theta, batch, grad, false).loss(), 0.0, precision.toString());
+                assertArrayEquals(fresh.toDoubleVector(), grad.toDoubleVector(), 0.0, precision.toString());
+            }
+            a.muli(0.5); // same object, new values
+            INDArray fresh = Nd4j.create(type, a.length());
+            double loss = new RecurrentNetwork(spec).lossAndGradient(a, batch, fresh, false).loss();
+            assertEquals(loss, net.lossAndGradient(a, batch, grad, false).loss(), 0.0);
+            assertArrayEquals(fresh.toDoubleVector(), grad.toDoubleVector(), 0.0);
+        }
+    }
 }
