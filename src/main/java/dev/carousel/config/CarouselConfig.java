@@ -43,8 +43,8 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
 
     /**
      * Synchronous parameter averaging on Spark (DESIGN.md §2): each round broadcasts θ and the optimiser
-     * state, every partition takes {@code localSteps} minibatch steps on its shard, and one treeAggregate
-     * of the given depth averages them. {@code training.updates} counts local steps per partition.
+     * state, every partition takes {@code localSteps} minibatch steps on its shard, and one Spark job averages
+     * them: a treeAggregate of the given depth when that merges on executors, else the driver merges. {@code training.updates} counts local steps per partition.
      *
      * @param checkpointEvery rounds between checkpoints; 0 writes none
      */

@@ -32,7 +32,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <pre>
  *   θ, s ← init(seed)
  *   for round r: broadcast (θ, s); each partition p takes K local steps on its shard (minibatches
- *       r·K … r·K+K−1); one treeAggregate returns Σ w_p θ_p, Σ w_p s_p, losses, statistics; θ, s ← those
+ *       r·K … r·K+K−1); one job returns Σ w_p θ_p, Σ w_p s_p, losses, statistics; θ, s ← those
  *       sums (s reset instead if configured); destroy the broadcast; validate when due; checkpoint when due
  * </pre>
  * With one partition this is the local trainer, bit for bit (both run {@code LocalSteps}; the weight is
@@ -188,7 +188,12 @@ public final class DistributedTrainer {
         return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall, List.copyOf(timings));
     }
 
-    /** One round (or, with steps = 0, a probe-only pass) over all partitions: broadcast, treeAggregate, destroy. */
+    /**
+     * One round (or, with steps = 0, a probe-only pass) over all partitions: broadcast, one job, destroy. The job
+     * is a {@code treeAggregate} when its tree would merge on executors (many partitions), else a plain
+     * {@code runJob} whose partition results the driver merges ({@link Jobs}: a third of the scheduling cost);
+     * either way {@link RoundSum} fixes the order of the sums, so both give the same bits.
+     */
     RoundSum.Node aggregate(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate, int steps,
                             boolean probeAfter) {
         int n = shards.getNumPartitions();
@@ -201,12 +206,28 @@ public final class DistributedTrainer {
                 options.delayPartition(), options.delayMillis());
         Broadcast<RoundInput> b = sc.broadcast(input);
         try {
-            RoundSum sum = shards.treeAggregate(RoundSum.empty(n), new RoundStep(b), RoundSum::merge,
-                    config.distributed().aggregationDepth());
+            int depth = config.distributed().aggregationDepth();
+            if (treeMergesOnExecutors(n, depth)) {
+                return shards.treeAggregate(RoundSum.empty(n), new RoundStep(b), RoundSum::merge, depth).total();
+            }
+            RoundSum sum = RoundSum.empty(n);
+            RoundStep step = new RoundStep(b);
+            Jobs.run(sc, (steps == 0 ? "probe" : "round") + " at update " + firstUpdate, shards,
+                    shard -> step.call(RoundSum.empty(n), shard), (partition, parts) -> parts.forEach(sum::merge));
             return sum.total();
         } finally {
             b.destroy();
         }
+    }
+
+    /**
+     * Whether Spark's {@code treeAggregate} of depth {@code depth} over {@code n} partitions adds a level of merges on
+     * executors (its own test: with scale = max(⌈n^(1/depth)⌉, 2), while n > scale + ⌈n / scale⌉). If not, it only
+     * sends every partition's result to the driver, which {@link Jobs#run} does for less.
+     */
+    static boolean treeMergesOnExecutors(int n, int depth) {
+        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
+        return n > scale + Math.ceil((double) n / scale);
     }
 
     private OptimizerState nextState(OptimizerState old, RoundSum.Node total, int steps, CarouselConfig.OptimizerStateMode mode) {
@@ -240,9 +261,10 @@ public final class DistributedTrainer {
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
                 List.of(), List.of(), 0, update, 0, false, 1.0 / n, files, -1, 0);
         Broadcast<RoundInput> b = sc.broadcast(input);
-        List<double[]> parts;
+        List<double[]> parts = new ArrayList<>();
         try {
-            parts = new ArrayList<>(shards.map(shard -> PartitionWork.validate(b.value(), shard.partition(), n)).collect());
+            Jobs.run(sc, "validation at update " + update, shards,
+                    shard -> PartitionWork.validate(b.value(), shard.partition(), n), (partition, r) -> parts.addAll(r));
         } finally {
             b.destroy();
         }

@@ -8,7 +8,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * The treeAggregate accumulator of one round: example-weighted sums of parameters, optimiser state,
+ * The accumulator of one round (treeAggregate's, or the driver's over partition results): example-weighted sums of parameters, optimiser state,
  * per-update losses and gradient norms, and merged per-step statistics, over partitions.
  *
  * <p>Floating-point addition is not associative, and Spark combines partial results in whatever order

@@ -26,7 +26,7 @@ import java.util.zip.CRC32;
 /**
  * Mergeable per-time-step statistics of the gradient-flow probes: one {@link StepAccumulator} per
  * (probe, t) for t in [0, T) and each probe present. Executors {@link #record} their backward passes and the
- * driver {@link #merge}s the results (Spark {@code treeAggregate} style: merge mutates and returns this).
+ * driver {@link #merge}s the results (Spark aggregation style: merge mutates and returns this).
  *
  * <p>Per cell: exact count, skipped (non-finite) count, mean, population std, min and max, and KLL quantiles
  * whose rank is within ±0.0133 of the requested one at the default k = 200 (99% confidence; exact while a cell

@@ -8,8 +8,8 @@ package dev.carousel.train;
  * @param firstUpdate       global index of the round's first local step
  * @param steps             local steps each partition took
  * @param partitions        partitions in the round
- * @param wallNanos         driver wall time of the round: broadcast, treeAggregate (scheduling, every task,
- *                          the merges) and unpacking the sums into θ, optimiser state and statistics
+ * @param wallNanos         driver wall time of the round: broadcast, the round's Spark job (scheduling,
+ *                          every task, the merges) and unpacking the sums into θ, optimiser state and statistics
  * @param computeWallMax    the largest, over partitions, wall time a task spent in its training steps
  *                          (the local steps and probes; not deserialising the broadcast, not building the
  *                          network, not packing its result)

@@ -2,6 +2,7 @@ package dev.carousel.spark;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.config.CarouselConfig;
@@ -142,6 +143,25 @@ class DistributedTrainerTest {
         TrainResult secondIsLast = distributed(cfg, new DistributedTrainer.Options(null, false, 1, 400));
         assertBitIdentical(plain, firstIsLast);
         assertBitIdentical(plain, secondIsLast);
+    }
+
+    /**
+     * With 9 partitions (6 or more) a depth-2 treeAggregate merges on executors; at depth 1 the driver merges the partition
+     * results of a plain job. The fixed summation tree makes both the same bits.
+     */
+    @Test
+    void mergingOnExecutorsOrOnTheDriverGivesTheSameBits() {
+        assertTrue(DistributedTrainer.treeMergesOnExecutors(9, 2));
+        assertTrue(DistributedTrainer.treeMergesOnExecutors(100, 2));
+        assertTrue(DistributedTrainer.treeMergesOnExecutors(6, 2));
+        for (int n = 1; n <= 5; n++) {
+            assertFalse(DistributedTrainer.treeMergesOnExecutors(n, 2), "n = " + n);
+        }
+        assertFalse(DistributedTrainer.treeMergesOnExecutors(1000, 1));
+        String common = "distributed { partitions = 9, local-steps = 2 }\ntraining { updates = 4, batch-size = 4 }\n";
+        TrainResult tree = distributed(config(common + "distributed.aggregation-depth = 2\n"), DistributedTrainer.Options.NONE);
+        TrainResult driver = distributed(config(common + "distributed.aggregation-depth = 1\n"), DistributedTrainer.Options.NONE);
+        assertBitIdentical(tree, driver);
     }
 
     @Test

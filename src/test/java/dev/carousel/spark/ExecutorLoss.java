@@ -143,8 +143,8 @@ final class ExecutorLoss {
     }
 
     /**
-     * Waits for the victim partition's task of the first training round (a treeAggregate stage; validation
-     * runs as 'collect') to be running for a while — it sleeps {@link #DELAY_MILLIS} before working — then
+     * Waits for the victim partition's task of the first training round (a stage named "round at update 0";
+     * validation runs as "validation at update 0") to be running for a while — it sleeps {@link #DELAY_MILLIS} before working — then
      * kills the executor JVM running it: a child of this JVM, whose command line names the executor id and app.
      */
     static final class Killer extends Thread {
@@ -170,7 +170,7 @@ final class ExecutorLoss {
                 while (System.currentTimeMillis() < deadline) {
                     for (SparkListenerTaskStart s : events.running.values()) {
                         String stage = events.stageNames.getOrDefault(s.stageId(), "");
-                        if (stage.startsWith("treeAggregate") && s.taskInfo().index() == VICTIM
+                        if (stage.startsWith("round at update") && s.taskInfo().index() == VICTIM
                                 && System.currentTimeMillis() - s.taskInfo().launchTime() > 500) {
                             String exec = s.taskInfo().executorId();
                             ProcessHandle jvm = executorJvm(exec).orElseThrow(
