@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Spark-level figures (issue 5, item 4; BENCHMARKS.md "Spark-level figures"), one JVM per mode and master:
+#   jobs     local[2]: how long an empty Spark job takes, submitted as treeAggregate, map().collect() or runJob
 #   rounds   local[2]: outside-compute share of a round (default sweep's cell, H = 32, and a large model, H = 256),
 #            round time against T = 25, 50, 100, 200 and against 1, 2, 4 data-parallel cells running at once
 #   scaling  data-parallel (2 partitions) and config-parallel (2 cells) throughput on 1 and 2 executor JVMs
 #            (local-cluster[1,1,2048] vs local-cluster[2,1,2048]) and on local[1] vs local[2]; the 1- and 2-slot
 #            runs of a repeat are back to back, ratios are taken within a repeat, then their median
+#   threads  no Spark: 1 and 2 threads of one JVM each training the default cell (ThreadBench), after a 3,000-update
+#            warm-up: the scaling the JVM itself allows
 #   sweep    cells per hour of an 8-cell subset of conf/sweeps/forget-gate.conf (200 updates per cell) under
 #            config-parallel, data-parallel (partitions 1, as the spec) and data-parallel with partitions = 2,
 #            alternating, twice
@@ -13,6 +16,8 @@
 #   bench/spark.sh                 # full run: 22 min at load 6-9 on 2 cores, est. 12-13 min quiet; OUT=target/bench-spark.txt
 #   QUICK=1 bench/spark.sh         # smoke run: far fewer steps, one repeat (6 min at load 7-9)
 #   REPEATS=5 bench/spark.sh       # more scaling repeats (default 3; 1 in quick mode)
+#   bench/spark.sh share 'local[2]'   # one mode on one master only (modes: jobs, rounds, share, overhead,
+#                                     # scaling, sweep); BENCH_JAVA_OPTS adds JVM options
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -46,12 +51,19 @@ for o in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio 
          java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
   OPENS+=("--add-opens=java.base/$o=ALL-UNNAMED")
 done
-bench() { # MODE MASTER REPEAT
-  java -Xmx4g "${OPENS[@]}" -Dbench.quick=$([[ $QUICK == 1 ]] && echo true || echo false) \
+bench() { # MODE MASTER REPEAT   (MODE jobs: JobLatency, the cost of an empty Spark job)
+  local main=dev.carousel.bench.SparkBench
+  if [[ $1 == jobs ]]; then main=dev.carousel.bench.JobLatency; set -- "$2" "$([[ $QUICK == 1 ]] && echo 50 || echo 300)"; fi
+  java -Xmx4g "${OPENS[@]}" ${BENCH_JAVA_OPTS:-} -Dbench.quick=$([[ $QUICK == 1 ]] && echo true || echo false) \
       -Dbench.appJar="$APP_JAR" -Dbench.spec="$ROOT/conf/sweeps/forget-gate.conf" \
       -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
-      -cp "$CP" dev.carousel.bench.SparkBench "$@" 2>>"$LOG" | grep '^repeat=' | tee -a "$OUT"
+      -cp "$CP" "$main" "$@" 2>>"$LOG" | grep -E '^(repeat|engine)=' | tee -a "$OUT"
 }
+
+if [[ $# -gt 0 ]]; then # one mode on one master, appended to $OUT
+  bench "$1" "$2" "${3:-1}"
+  exit 0
+fi
 
 : > "$OUT"
 : > "$LOG"
@@ -59,6 +71,8 @@ bench() { # MODE MASTER REPEAT
   echo "# quick=$QUICK repeats=$REPEATS; OpenJDK $(java -version 2>&1 | head -1 | cut -d'"' -f2)"
   echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"; } | tee -a "$OUT"
 start=$SECONDS
+echo "# mode jobs" | tee -a "$OUT"
+bench jobs 'local[2]'
 echo "# mode rounds" | tee -a "$OUT"
 bench rounds 'local[2]' 1
 for r in $(seq 1 "$REPEATS"); do
@@ -67,6 +81,13 @@ for r in $(seq 1 "$REPEATS"); do
   bench scaling 'local-cluster[2,1,2048]' "$r"
   bench scaling 'local[1]' "$r"
   bench scaling 'local[2]' "$r"
+done
+echo "# mode threads (no Spark), load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
+for r in $(seq 1 "$REPEATS"); do
+  for t in 1 2; do
+    java -Xmx4g -Dbench.warmup=$([[ $QUICK == 1 ]] && echo 300 || echo 3000) -cp "$CP" dev.carousel.bench.ThreadBench "$t" \
+        $([[ $QUICK == 1 ]] && echo 200 || echo 2000) 2>>"$LOG" | grep '^threads=' | sed "s/^/repeat=$r engine=threads figure=threads /" | tee -a "$OUT"
+  done
 done
 echo "# mode sweep, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
 bench sweep 'local[2]' 1

@@ -5,9 +5,12 @@ import statistics, sys
 from collections import defaultdict
 
 rows = []
+jobs = []
 for line in open(sys.argv[1]):
     if line.startswith("repeat="):
         rows.append(dict(kv.split("=", 1) for kv in line.split() if "=" in kv))
+    elif line.startswith("engine=spark figure=job-latency"):
+        jobs.append(dict(kv.split("=", 1) for kv in line.split() if "=" in kv))
 
 def med(v):
     v = list(v)
@@ -41,6 +44,25 @@ def round_table(rs, key):
 
 def pct(x):
     return "%.1f%%" % (100 * x)
+
+# ---------------------------------------------------------------- (a0) the cost of an empty job
+if jobs:
+    print("## (a) The floor: an empty Spark job (2 partitions, local[2]; median over jobs, then over passes)\n")
+    print("| submitted as | jobs per pass | median ms | p10 ms | p90 ms |")
+    print("|---|---|---|---|---|")
+    for kind in ("treeAggregate", "collect", "runJob"):
+        g = [j for j in jobs if j["kind"] == kind]
+        if g:
+            print("| %s | %s | %.1f | %.1f | %.1f |" % (kind, g[0]["jobs"], med(f(j, "median_ms") for j in g),
+                                                     med(f(j, "p10_ms") for j in g), med(f(j, "p90_ms") for j in g)))
+    print()
+ov = fig("overhead")
+if ov:
+    s_ = steady(ov)
+    print("Rounds of one local step (default cell, 1 partition, %s): %d rounds, median round %.1f ms of which compute "
+          "%.1f ms, outside %.1f ms\n" % (ov[0]["master"], len(s_), med(f(r, "wall_ms") for r in s_),
+                                        med(f(r, "compute_ms") for r in s_),
+                                        med(f(r, "wall_ms") - f(r, "compute_ms") for r in s_)))
 
 # ---------------------------------------------------------------- (a) outside-compute share
 share = round_table(fig("share"), lambda r: (r["model"], int(r["H"]), int(r["T"]), int(r["K"]), int(r["partitions"]), r["master"]))
@@ -98,6 +120,33 @@ if dp or cp:
                                                      ", ".join("%.2f" % x for x in ratios["dp"]),
                                                      ", ".join("%.2f" % x for x in ratios["cp"])))
     print()
+
+# ---------------------------------------------------------------- (b') threads, no Spark
+th = fig("threads")
+if th:
+    print("## (b') Without Spark: 1 and 2 threads of one JVM training the default cell (ThreadBench, after a "
+          "3,000-update warm-up)\n")
+    print("| threads | updates/s, all threads | ms per update per thread (wall / CPU) | heap kB per update | GC ms | JIT ms "
+          "| process CPUs busy |")
+    print("|---|---|---|---|---|---|---|")
+    by = defaultdict(list)
+    for r in th:
+        by[int(r["threads"])].append(r)
+    for t in sorted(by):
+        g = by[t]
+        print("| %d | %.1f | %.2f / %.2f | %.0f | %.0f | %.0f | %.2f |" % (
+            t, med(f(r, "updates/s") for r in g), med(f(r, "t0_ms_per_update") for r in g),
+            med(f(r, "t0_cpu_ms_per_update") for r in g), med(f(r, "t0_kB_per_update") for r in g),
+            med(f(r, "gc_ms") for r in g), med(f(r, "jit_ms") for r in g), med(f(r, "process_cpus") for r in g)))
+    reps = sorted({r["repeat"] for r in th}, key=int)
+    ratios = []
+    for rp in reps:
+        one = [f(r, "updates/s") for r in by.get(1, []) if r["repeat"] == rp]
+        two = [f(r, "updates/s") for r in by.get(2, []) if r["repeat"] == rp]
+        if one and two:
+            ratios.append(two[0] / one[0])
+    if ratios:
+        print("\n2 threads / 1 thread: %.2fx (per repeat: %s)\n" % (med(ratios), ", ".join("%.2f" % x for x in ratios)))
 
 # ---------------------------------------------------------------- (c) cells per hour
 sw = fig("sweep")

@@ -65,7 +65,7 @@ public final class SparkBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length != 3) {
-            System.err.println("usage: SparkBench rounds|scaling|sweep MASTER REPEAT");
+            System.err.println("usage: SparkBench rounds|share|scaling|sweep MASTER REPEAT");
             System.exit(2);
         }
         String mode = args[0];
@@ -78,6 +78,15 @@ public final class SparkBench {
             switch (mode) {
                 case "rounds" -> rounds(sc, master, repeat);
                 case "scaling" -> scaling(sc, master, repeat);
+                case "overhead" -> {
+                    warmUp(sc, master);
+                    overhead(sc, master, repeat);
+                }
+                case "share" -> {
+                    warmUp(sc, master);
+                    share(sc, master, repeat, "small", 32, 100, 2, 8);
+                    share(sc, master, repeat, "small", 32, 100, 1, 8);
+                }
                 case "sweep" -> sweeps(spark, master, repeat);
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
@@ -95,6 +104,7 @@ public final class SparkBench {
         share(sc, master, repeat, "small", 32, 100, 2, rounds);
         share(sc, master, repeat, "small", 32, 100, 1, rounds);
         share(sc, master, repeat, "large", QUICK ? 128 : 256, 100, 2, QUICK ? 2 : 4);
+        overhead(sc, master, repeat);
         // (d) round time against T: one untimed round (the network is built) and 3 timed ones per T.
         for (int t : QUICK ? new int[] {25, 50} : new int[] {25, 50, 100, 200}) {
             CarouselConfig c = cell(32, t, 2, (long) K * (QUICK ? 2 : 4), 1);
@@ -105,6 +115,22 @@ public final class SparkBench {
         for (int cells : QUICK ? new int[] {1, 2} : new int[] {1, 2, 4}) {
             concurrent(sc, master, repeat, cells, QUICK ? 2 : 4);
         }
+    }
+
+    /**
+     * Rounds of one local step on the default cell (1 partition): a round's time is then nearly all outside local
+     * compute, so its median is the per-round overhead itself.
+     */
+    static void overhead(JavaSparkContext sc, String master, int repeat) {
+        CarouselConfig c = ConfigLoader.parse(String.format(Locale.ROOT, """
+                task { name = adding, length = 100, validation-sequences = 500 }
+                model { hidden = 32 }
+                optimizer { name = adam, learning-rate = 0.003 }
+                training { batch-size = %d, updates = %d, eval-every = 100000 }
+                probes { enabled = true, every = 100 }
+                distributed { partitions = 1, local-steps = 1 }
+                """, B, QUICK ? 50 : 400), "SparkBench overhead");
+        printRounds("overhead", "", repeat, master, 1, c, train(sc, c));
     }
 
     static void share(JavaSparkContext sc, String master, int repeat, String model, int h, int t, int partitions,
@@ -286,7 +312,13 @@ public final class SparkBench {
         return new DistributedTrainer(sc, RunSetup.of(c), DistributedTrainer.Options.NONE).run(TrainingListener.NONE);
     }
 
-    /** Loads ND4J and compiles the hot paths on the driver and on every executor thread, untimed. */
+    /**
+     * Loads ND4J and compiles the hot paths on the driver and on every executor thread, untimed: a tiny run, then
+     * {@code bench.warmRounds} rounds (default 40; 4 in quick mode) of the default cell on every slot. HotSpot's C2
+     * keeps compiling the engine, the optimiser's ND4J calls and Spark's scheduling paths for the first ~2,000
+     * updates of a JVM (ThreadBench: 4.7 s of compiler time in the 2,000 updates after a 300-update warm-up, 0.5 s
+     * after a 3,000-update one), so a shorter warm-up measures the compiler competing for the second core.
+     */
     static void warmUp(JavaSparkContext sc, String master) {
         int slots = slots(master);
         CarouselConfig c = ConfigLoader.parse(String.format(Locale.ROOT, """
@@ -296,6 +328,10 @@ public final class SparkBench {
                 distributed { partitions = %d, local-steps = 10 }
                 """, slots), "SparkBench warm-up");
         train(sc, c);
+        int rounds = Integer.getInteger("bench.warmRounds", QUICK ? 4 : 40);
+        if (rounds > 0) {
+            train(sc, cell(32, 100, slots, (long) K * rounds, 99));
+        }
     }
 
     static SparkSession session(String master) {
