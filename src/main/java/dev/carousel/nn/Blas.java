@@ -154,6 +154,23 @@ final class Blas {
         }
     }
 
+    /**
+     * y[n] = alpha·Aᵀ·x + beta·y for the dense row-major block A[m, n] at {@code aOff}, with x read at stride
+     * {@code incx} from {@code xOff} and y contiguous from {@code yOff}. For column sums and thin products (a
+     * 1- or 2-row op(A)·B) OpenBLAS's gemv streams A once where its gemm kernels pad to 4-row panels: 1.1 ms
+     * against 4.6 ms for the bias gradient at T·B = 6400, G = 512.
+     */
+    static void gemvTrans(Matrix a, long aOff, int m, int n, Matrix x, long xOff, int incx, Matrix y, long yOff,
+                          double alpha, double beta) {
+        if (y.single) {
+            openblas_nolapack.cblas_sgemv(ROW_MAJOR, TRANS, m, n, (float) alpha, (FloatPointer) a.at(aOff), n,
+                    (FloatPointer) x.at(xOff), incx, (float) beta, (FloatPointer) y.at(yOff), 1);
+        } else {
+            openblas_nolapack.cblas_dgemv(ROW_MAJOR, TRANS, m, n, alpha, (DoublePointer) a.at(aOff), n,
+                    (DoublePointer) x.at(xOff), incx, beta, (DoublePointer) y.at(yOff), 1);
+        }
+    }
+
     /** Upper triangle of C[n, n] = A·Aᵀ for the dense block A[n, k] at {@code aOff} (the rest of C is not written). */
     static void gramUpper(Matrix a, long aOff, Matrix c, int n, int k) {
         if (c.single) {

@@ -152,6 +152,9 @@ public final class RecurrentNetwork {
     // ---------------------------------------------------------------------------------------------
     // forward
 
+    /** Input sizes below this get dW_x as one gemv per input (see {@link #backward}). */
+    private static final int THIN_INPUT_BELOW = 4;
+
     /** Input sizes below this get the input projection per step (see {@link #forward}). */
     private static final int PER_STEP_INPUT_BELOW = 32;
 
@@ -483,11 +486,19 @@ public final class RecurrentNetwork {
                 backwardStepDouble(w, t, probes);
             }
         }
-        // One GEMM each over all steps: dW_x = xᵀ·δz, dW_h = h_{t−1}ᵀ·δz, db = 1ᵀ·δz (all / B).
+        // After the loop, over all steps at once: dW_x = xᵀ·δz, dW_h = h_{t−1}ᵀ·δz, db = 1ᵀ·δz (all / B).
         final int tbn = tn * bn;
-        Blas.gemm(w.mx, 0, true, w.mdz, 0, false, grad.wx, 0, spec.inputSize(), g, tbn, invB, 0.0);
+        // With few inputs (I < 4) dW_x is I thin products, one gemv each over δz with x's column i read at stride I.
+        final int in = spec.inputSize();
+        if (in < THIN_INPUT_BELOW) {
+            for (int i = 0; i < in; i++) {
+                Blas.gemvTrans(w.mdz, 0, tbn, g, w.mx, i, in, grad.wx, (long) i * g, invB, 0.0);
+            }
+        } else {
+            Blas.gemm(w.mx, 0, true, w.mdz, 0, false, grad.wx, 0, in, g, tbn, invB, 0.0);
+        }
         Blas.gemm(w.mhs, 0, true, w.mdz, 0, false, grad.wh, 0, h, g, tbn, invB, 0.0);
-        Blas.gemm(w.mones, 0, true, w.mdz, 0, false, grad.b, 0, 1, g, tbn, invB, 0.0);
+        Blas.gemvTrans(w.mdz, 0, tbn, g, w.mones, 0, 1, grad.b, 0, invB, 0.0);
     }
 
     /** δc_t, δz_t of step t in float64 from δh_t (already complete in w.dh), gates, c_{t−1}, tanh(c_t). */

@@ -192,4 +192,18 @@ class EngineMatchesReferenceTest {
             assertArrayEquals(fresh.toDoubleVector(), grad.toDoubleVector(), 0.0);
         }
     }
+
+    /** dW_x is one gemv per input below 4 inputs and one GEMM from 4 on: both against the reference. */
+    @ParameterizedTest(name = "I = {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3, 4, 7})
+    void inputWeightGradientMatchesTheReferenceForThinAndWideInputs(int inputs) {
+        ModelSpec spec = new ModelSpec(CellType.LSTM, inputs, H, O, new ForgetGate.Learned(1.0), Precision.FLOAT64);
+        SequenceBatch batch = TestBatches.random(T, B, inputs, O, TestBatches.supervision(LossKind.MSE, "last", T), 4);
+        INDArray theta = TestBatches.randomTheta(spec, 7, 0.8);
+        INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
+        new RecurrentNetwork(spec).lossAndGradient(theta, batch, grad, false);
+        ReferenceNetwork.Result ref = ReferenceNetwork.run(CellType.LSTM, new ForgetGate.Learned(1.0), H,
+                theta.toDoubleVector(), batch);
+        assertTrue(compare("grad", ref.grad(), grad.toDoubleVector()) < TOLERANCE);
+    }
 }
