@@ -204,7 +204,7 @@ public final class DistributedTrainer {
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
                 state.names(), buffers, state.step(), firstUpdate, steps, probeAfter, 1.0 / n, files,
                 options.delayPartition(), options.delayMillis());
-        Broadcast<RoundInput> b = sc.broadcast(input);
+        Shipped b = ship(sc, input);
         try {
             int depth = config.distributed().aggregationDepth();
             if (treeMergesOnExecutors(n, depth)) {
@@ -216,7 +216,40 @@ public final class DistributedTrainer {
                     shard -> step.call(RoundSum.empty(n), shard), (partition, parts) -> parts.forEach(sum::merge));
             return sum.total();
         } finally {
-            b.destroy();
+            b.release();
+        }
+    }
+
+    /**
+     * Round inputs up to this many bytes (θ, optimiser state, config) travel inside the job's task binary; larger
+     * ones as a broadcast of their own, destroyed when the round ends. Spark broadcasts every stage's task binary
+     * anyway (fetched once per executor, like any broadcast), so for a small model a second broadcast only adds
+     * its creation, fetch and destruction to every round. A large θ stays out of the task binary: Spark frees task
+     * binaries only when the driver's garbage collector gets to them, and warns above 1 MiB. Measured on rounds of
+     * one local step of the default sweep's cell (local[2], 399 rounds, BENCHMARKS.md): 15.7–16.5 ms outside
+     * local compute inline against 18.8–20.7 ms with the broadcast. The system property
+     * {@code carousel.inlineRoundInputBytes} changes the limit (0: always broadcast), for such comparisons.
+     */
+    static final long INLINE_ROUND_INPUT_BYTES = Long.getLong("carousel.inlineRoundInputBytes", 512 * 1024);
+
+    static Shipped ship(JavaSparkContext sc, RoundInput input) {
+        long bytes = 2L * input.config().length() + input.theta().byteSize();
+        for (FlatArray a : input.stateBuffers()) {
+            bytes += a.byteSize();
+        }
+        return bytes <= INLINE_ROUND_INPUT_BYTES ? new Shipped(null, input) : new Shipped(sc.broadcast(input), null);
+    }
+
+    /** A round's input as tasks get it: inside the task binary ({@code inline}) or as a broadcast. */
+    record Shipped(Broadcast<RoundInput> broadcast, RoundInput inline) implements java.io.Serializable {
+        RoundInput value() {
+            return inline != null ? inline : broadcast.value();
+        }
+
+        void release() {
+            if (broadcast != null) {
+                broadcast.destroy();
+            }
         }
     }
 
@@ -247,7 +280,7 @@ public final class DistributedTrainer {
      * The seqOp of a round: runs the partition's local steps and adds its leaf. It holds only the
      * broadcast handle, so the serialized task stays small whatever the model size.
      */
-    record RoundStep(Broadcast<RoundInput> input) implements Function2<RoundSum, Shard, RoundSum> {
+    record RoundStep(Shipped input) implements Function2<RoundSum, Shard, RoundSum> {
         @Override
         public RoundSum call(RoundSum acc, Shard shard) {
             return acc.add(shard.partition(), PartitionWork.round(input.value(), shard));
@@ -260,13 +293,13 @@ public final class DistributedTrainer {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
                 List.of(), List.of(), 0, update, 0, false, 1.0 / n, files, -1, 0);
-        Broadcast<RoundInput> b = sc.broadcast(input);
+        Shipped b = ship(sc, input);
         List<double[]> parts = new ArrayList<>();
         try {
             Jobs.run(sc, "validation at update " + update, shards,
                     shard -> PartitionWork.validate(b.value(), shard.partition(), n), (partition, r) -> parts.addAll(r));
         } finally {
-            b.destroy();
+            b.release();
         }
         parts.sort(Comparator.comparingDouble(a -> a[0]));
         double loss = 0;

@@ -23,6 +23,11 @@ public record FlatArray(float[] floats, double[] doubles) implements Serializabl
         throw new IllegalArgumentException("unsupported data type " + a.dataType());
     }
 
+    /** Bytes of the values (4 or 8 per element). */
+    public long byteSize() {
+        return floats != null ? 4L * floats.length : 8L * doubles.length;
+    }
+
     public int length() {
         return floats != null ? floats.length : doubles.length;
     }

@@ -4,8 +4,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * What every partition needs for one round, sent once per executor as a broadcast (never in the task
- * closure, which stays a few hundred bytes whatever the model size).
+ * What every partition needs for one round. Small (up to {@code DistributedTrainer.INLINE_ROUND_INPUT_BYTES}),
+ * it rides in the job's task binary, which Spark broadcasts once per executor anyway; larger, it is a broadcast of
+ * its own, so the task binary stays small whatever the model size.
  *
  * @param config       the canonical config (CarouselConfig is rebuilt and cached on the executor)
  * @param configHash   its hash, the executor cache key

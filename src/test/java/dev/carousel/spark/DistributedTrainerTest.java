@@ -3,6 +3,8 @@ package dev.carousel.spark;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.config.CarouselConfig;
@@ -24,7 +26,6 @@ import java.io.ObjectOutputStream;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -268,17 +269,19 @@ class DistributedTrainerTest {
         }
     }
 
-    /** Weights travel by broadcast: the task's function holds a broadcast handle, not θ. */
+    /**
+     * A large model's weights travel by broadcast: the task's function holds a broadcast handle, not θ. A small
+     * model's round input rides in the function itself (Spark broadcasts the stage's task binary anyway).
+     */
     @Test
-    void taskClosuresStaySmallWhateverTheModelSize() throws IOException {
+    void largeModelsTravelByBroadcastSmallOnesInline() throws IOException {
         CarouselConfig big = config("model.hidden = 512\n");
         long parameters = RunSetup.of(big).spec().layout().count();
-        RoundInput input = new RoundInput(ConfigLoader.canonical(big), ConfigLoader.hash(big),
-                FlatArray.of(RunSetup.of(big).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1,
-                false, 1.0, null, -1, 0);
-        Broadcast<RoundInput> b = sc.broadcast(input);
+        RoundInput input = roundInput(big);
+        DistributedTrainer.Shipped shipped = DistributedTrainer.ship(sc, input);
         try {
-            int closure = serializedSize(new DistributedTrainer.RoundStep(b));
+            assertNotNull(shipped.broadcast(), "a " + parameters + "-parameter model is broadcast");
+            int closure = serializedSize(new DistributedTrainer.RoundStep(shipped));
             int zero = serializedSize(RoundSum.empty(8));
             int weights = serializedSize(input);
             System.out.printf("%d parameters: broadcast payload %d bytes, task function %d bytes, zero value %d bytes%n",
@@ -287,8 +290,21 @@ class DistributedTrainerTest {
             assertTrue(closure < 2_000, "task function is " + closure + " bytes");
             assertTrue(zero < 2_000, "zero value is " + zero + " bytes");
         } finally {
-            b.destroy();
+            shipped.release();
         }
+
+        CarouselConfig small = config("model.hidden = 32\n");
+        DistributedTrainer.Shipped inline = DistributedTrainer.ship(sc, roundInput(small));
+        assertNull(inline.broadcast());
+        int closure = serializedSize(new DistributedTrainer.RoundStep(inline));
+        assertTrue(closure > 4 * RunSetup.of(small).spec().layout().count(), "the function holds θ");
+        assertTrue(closure < DistributedTrainer.INLINE_ROUND_INPUT_BYTES + 10_000, "task function is " + closure + " bytes");
+    }
+
+    private static RoundInput roundInput(CarouselConfig c) {
+        return new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c),
+                FlatArray.of(RunSetup.of(c).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1,
+                false, 1.0, null, -1, 0);
     }
 
     static int serializedSize(Object o) throws IOException {
