@@ -10,7 +10,8 @@ package dev.carousel.nn;
  *     workspace  s·[ T·B·(I + 2G + 5H + 1) + 2·B·H + P·B·(2O + 2H + 1) + 2·B² ]        LSTM, G = 4H
  *                s·[ T·B·(I + 2G + 2H + 1) + B·H   + P·B·(2O + 2H + 1) + 2·B² ]        RNN,  G = H
  *                (x, z, δz, h, c, tanh c, δh, δc, ones; head buffers; two B×B Gram matrices)
- *     parameters s·5·P_θ,  P_θ = I·G + H·G + G + H·O + O                              (θ, ∂θ, Adam m, v, scratch)
+ *     parameters s·7·P_θ,  P_θ = I·G + H·G + G + H·O + O          (θ, ∂θ, Adam m, v, and the copies of θ, m, v
+ *                                                                  that undo an update that made them non-finite)
  *   heap (Java arrays):
  *     batch      8·T·B·(I + O)                                                         (SequenceBatch, double[])
  *     step math  4·B·(G + 18H) float32 | 8·(B·(2G + 6H) + G) float64,  + 16·B² + 8·B·H  (step blocks, Gram, path gain)
@@ -27,7 +28,7 @@ public final class MemoryEstimate {
         return p == Precision.FLOAT32 ? 4 : 8;
     }
 
-    /** Off-heap bytes of the workspace and of θ, ∂θ and Adam's state (m, v, scratch). */
+    /** Off-heap bytes of the workspace and of θ, ∂θ, Adam's state (m, v) and the undo copies of θ, m and v. */
     public static long offHeapBytes(ModelSpec spec, int b, int t, int lossSteps) {
         long s = size(spec.precision());
         long i = spec.inputSize();
@@ -38,7 +39,7 @@ public final class MemoryEstimate {
         long perRow = i + 2 * g + (lstm ? 5 * h : 2 * h) + 1;
         long workspace = (long) t * b * perRow + (lstm ? 2 : 1) * (long) b * h
                 + (long) lossSteps * b * (2 * o + 2 * h + 1) + 2L * b * b;
-        return s * (workspace + 5 * spec.layout().count());
+        return s * (workspace + 7 * spec.layout().count());
     }
 
     /** Heap bytes of the batch, the step blocks and one probed step's probe arrays (not the StepStats sketches). */

@@ -120,7 +120,7 @@ class OptimizerStateTest {
         for (String n : s.names()) {
             assertArrayEquals(s.get(n).toDoubleVector(), back.get(n).toDoubleVector(), 0.0);
         }
-        // The transient scratch buffer is re-created on demand after deserialisation.
+        // A deserialised state updates like any other.
         Adam adam = new Adam(0.01, 0.9, 0.999, 1e-8);
         adam.update(Nd4j.createFromArray(0.5, -1.0, 2.0), Nd4j.createFromArray(1.0, 1.0, 1.0), back);
         assertEquals(3, back.step());
