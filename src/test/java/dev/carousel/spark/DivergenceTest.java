@@ -99,9 +99,12 @@ class DivergenceTest {
     }
 
     /**
-     * A fault that the loss and the gradient do not show: resuming from a checkpoint whose Adam first moment
-     * holds float32's maximum, the first update's m̂ = m / (1 − β1^t) overflows and θ becomes −∞ there, with
-     * a finite loss and gradient. It is caught in that update, not one round later after being averaged in.
+     * A fault that the loss and the gradient do not show: resuming from a checkpoint whose θ_0 sits at float32's
+     * lowest value and whose Adam first moment there holds float32's maximum, the first update moves θ_0 by
+     * lr·m̂/(√v̂ + ε) ≫ float32's spacing at that magnitude (2^104), past the end of the range: θ_0 becomes −∞,
+     * with a finite loss and gradient. It is caught in that update, not one round later after being averaged in.
+     * (The optimiser computes in double and rounds once, so a moment at the maximum alone no longer overflows in an
+     * intermediate m̂ = m / (1 − β1^t), as it did when the update was a chain of float32 ops.)
      */
     @Test
     void parametersOverflowingInAnUpdateAreCaughtInThatUpdate(JavaSparkContext sc, @TempDir Path dir) {
@@ -114,6 +117,7 @@ class DivergenceTest {
         assertEquals(4, stopped.updates());
 
         DistributedTrainer.Progress p = Checkpoints.newest(good, cfg);
+        p.theta().putScalar(0, -Float.MAX_VALUE);
         double[] theta = p.theta().data().asDouble();
         p.state().get(Adam.M).putScalar(0, Float.MAX_VALUE);
         Path corrupt = dir.resolve("corrupt");
