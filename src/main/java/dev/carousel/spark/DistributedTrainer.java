@@ -31,9 +31,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Synchronous parameter averaging on Spark (DESIGN.md §2):
  * <pre>
  *   θ, s ← init(seed)
- *   for round r: broadcast (θ, s); each partition p takes K local steps on its shard (minibatches
- *       r·K … r·K+K−1); one job returns Σ w_p θ_p, Σ w_p s_p, losses, statistics; θ, s ← those
- *       sums (s reset instead if configured); destroy the broadcast; validate when due; checkpoint when due
+ *   for round r: ship (θ, s) to the executors; each partition p takes K local steps on its shard
+ *       (minibatches r·K … r·K+K−1); one job returns Σ w_p θ_p, Σ w_p s_p, losses, statistics; θ, s ← those
+ *       sums (s reset instead if configured); validate when due; checkpoint when due
  * </pre>
  * With one partition this is the local trainer, bit for bit (both run {@code LocalSteps}; the weight is
  * exactly 1). With N partitions the sums are formed in a fixed tree ({@link RoundSum}), so results do not
@@ -189,7 +189,8 @@ public final class DistributedTrainer {
     }
 
     /**
-     * One round (or, with steps = 0, a probe-only pass) over all partitions: broadcast, one job, destroy. The job
+     * One round (or, with steps = 0, a probe-only pass) over all partitions: ship the input ({@link #ship}), one
+     * job, release the input. The job
      * is a {@code treeAggregate} when its tree would merge on executors (many partitions), else a plain
      * {@code runJob} whose partition results the driver merges ({@link Jobs}: a third of the scheduling cost);
      * either way {@link RoundSum} fixes the order of the sums, so both give the same bits.
@@ -204,19 +205,19 @@ public final class DistributedTrainer {
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
                 state.names(), buffers, state.step(), firstUpdate, steps, probeAfter, 1.0 / n, files,
                 options.delayPartition(), options.delayMillis());
-        Shipped b = ship(sc, input);
+        Shipped shipped = ship(sc, input);
         try {
+            RoundStep step = new RoundStep(shipped);
             int depth = config.distributed().aggregationDepth();
             if (treeMergesOnExecutors(n, depth)) {
-                return shards.treeAggregate(RoundSum.empty(n), new RoundStep(b), RoundSum::merge, depth).total();
+                return shards.treeAggregate(RoundSum.empty(n), step, RoundSum::merge, depth).total();
             }
             RoundSum sum = RoundSum.empty(n);
-            RoundStep step = new RoundStep(b);
             Jobs.run(sc, (steps == 0 ? "probe" : "round") + " at update " + firstUpdate, shards,
                     shard -> step.call(RoundSum.empty(n), shard), (partition, parts) -> parts.forEach(sum::merge));
             return sum.total();
         } finally {
-            b.release();
+            shipped.release();
         }
     }
 
@@ -277,8 +278,8 @@ public final class DistributedTrainer {
     }
 
     /**
-     * The seqOp of a round: runs the partition's local steps and adds its leaf. It holds only the
-     * broadcast handle, so the serialized task stays small whatever the model size.
+     * The seqOp of a round: runs the partition's local steps and adds its leaf. It holds the round input itself
+     * only when that is small; a large model's θ travels as a broadcast and the function holds the handle.
      */
     record RoundStep(Shipped input) implements Function2<RoundSum, Shard, RoundSum> {
         @Override
@@ -293,13 +294,13 @@ public final class DistributedTrainer {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
                 List.of(), List.of(), 0, update, 0, false, 1.0 / n, files, -1, 0);
-        Shipped b = ship(sc, input);
+        Shipped shipped = ship(sc, input);
         List<double[]> parts = new ArrayList<>();
         try {
             Jobs.run(sc, "validation at update " + update, shards,
-                    shard -> PartitionWork.validate(b.value(), shard.partition(), n), (partition, r) -> parts.addAll(r));
+                    shard -> PartitionWork.validate(shipped.value(), shard.partition(), n), (partition, r) -> parts.addAll(r));
         } finally {
-            b.release();
+            shipped.release();
         }
         parts.sort(Comparator.comparingDouble(a -> a[0]));
         double loss = 0;

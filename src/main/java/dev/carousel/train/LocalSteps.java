@@ -101,7 +101,7 @@ public final class LocalSteps {
             save(theta, state);
             optimizer.update(theta, grad, state);
             if (!finite(theta, state)) {
-                theta.assign(thetaBefore);
+                FlatVector.copy(thetaBefore, theta);
                 state.copyFrom(stateBefore);
                 return new Outcome(Arrays.copyOf(losses, k), Arrays.copyOf(norms, k), stats, update);
             }

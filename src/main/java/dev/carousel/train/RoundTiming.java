@@ -8,10 +8,10 @@ package dev.carousel.train;
  * @param firstUpdate       global index of the round's first local step
  * @param steps             local steps each partition took
  * @param partitions        partitions in the round
- * @param wallNanos         driver wall time of the round: broadcast, the round's Spark job (scheduling,
+ * @param wallNanos         driver wall time of the round: shipping its input, the round's Spark job (scheduling,
  *                          every task, the merges) and unpacking the sums into θ, optimiser state and statistics
  * @param computeWallMax    the largest, over partitions, wall time a task spent in its training steps
- *                          (the local steps and probes; not deserialising the broadcast, not building the
+ *                          (the local steps and probes; not deserialising the round input, not building the
  *                          network, not packing its result)
  * @param computeWallSum    the same summed over partitions
  * @param computeCpuMax     the largest thread CPU time a task spent in its training steps
