@@ -9,7 +9,10 @@ package dev.carousel.nn;
  *   off-heap (ND4J arrays):
  *     workspace  s·[ T·B·(I + 2G + 5H + 1) + 2·B·H + P·B·(2O + 2H + 1) + 2·B² ]        LSTM, G = 4H
  *                s·[ T·B·(I + 2G + 2H + 1) + B·H   + P·B·(2O + 2H + 1) + 2·B² ]        RNN,  G = H
- *                (x, z, δz, h, c, tanh c, δh, δc, ones; head buffers; two B×B Gram matrices)
+ *                (x, z, δz, h, c, tanh c, δh, δc, ones; head buffers, 2H of them only when P &lt; T; two B×B
+ *                Gram matrices)
+ *     validation network (forward only; B_eval ≤ 250): the same without δz, δh, δc and ones:
+ *                s·[ T·B·(I + G + 3H) + 2·B·H + P·B·(2O + 2H + 1) + 2·B² ]               LSTM
  *     parameters s·7·P_θ,  P_θ = I·G + H·G + G + H·O + O          (θ, ∂θ, Adam m, v, and the copies of θ, m, v
  *                                                                  that undo an update that made them non-finite)
  *   heap (Java arrays):
@@ -18,8 +21,8 @@ package dev.carousel.nn;
  *     probes     8·4·B·T per probed step, plus the StepStats sketches (measured, BENCHMARKS.md)
  * </pre>
  *
- * The T-dependent off-heap term dominates: for the LSTM, s·T·B·(I + 13H + 1). With P ≪ T the largest T that
- * fits an off-heap budget M is {@link #maxSteps}.
+ * The T-dependent off-heap term dominates: for the LSTM, s·T·(B·(I + 13H + 1) + B_eval·(I + 7H)). The largest T
+ * that fits an off-heap budget M is {@link #maxSteps}.
  */
 public final class MemoryEstimate {
     private MemoryEstimate() {}
@@ -30,16 +33,70 @@ public final class MemoryEstimate {
 
     /** Off-heap bytes of the workspace and of θ, ∂θ, Adam's state (m, v) and the undo copies of θ, m and v. */
     public static long offHeapBytes(ModelSpec spec, int b, int t, int lossSteps) {
+        return workspaceBytes(spec, b, t, lossSteps, true) + size(spec.precision()) * 7L * spec.layout().count();
+    }
+
+    /**
+     * Off-heap bytes of a network that only evaluates (the validation network, {@code LocalSteps}' B ≤ 250): its
+     * workspace without the backward pass's buffers, s·[T·B·(I + G + 3H) + …] for the LSTM (x, z, h, c, tanh c),
+     * s·[T·B·(I + 2H) + …] for the RNN. θ is the training network's.
+     */
+    public static long evaluationOffHeapBytes(ModelSpec spec, int b, int t, int lossSteps) {
+        return workspaceBytes(spec, b, t, lossSteps, false);
+    }
+
+    /**
+     * Bytes of a network's workspace for (B, T, loss steps): the forward pass's buffers, and with {@code backward}
+     * the backward pass's δz, δh, δc and ones column (allocated by the first gradient pass). Exact: the sizes the
+     * workspace allocates (RecurrentNetworkMemoryTest).
+     */
+    public static long workspaceBytes(ModelSpec spec, int b, int t, int lossSteps, boolean backward) {
         long s = size(spec.precision());
         long i = spec.inputSize();
         long h = spec.hidden();
         long o = spec.outputSize();
         long g = spec.gateWidth();
         boolean lstm = spec.cell() == CellType.LSTM;
-        long perRow = i + 2 * g + (lstm ? 5 * h : 2 * h) + 1;
-        long workspace = (long) t * b * perRow + (lstm ? 2 : 1) * (long) b * h
-                + (long) lossSteps * b * (2 * o + 2 * h + 1) + 2L * b * b;
-        return s * (workspace + 7 * spec.layout().count());
+        long tb = (long) t * b;
+        long pb = (long) lossSteps * b;
+        boolean everyStep = lossSteps == t;
+        long forward = tb * (i + g + (lstm ? 3 * h : h)) + (lstm ? 2 : 1) * (long) b * h // x, z, h (and c, tanh c)
+                + (everyStep ? 0 : 2 * pb * h) + 2 * pb * o + pb + 2L * b * b;  // h_P, δh_P, ŷ, δy, ones_P, Grams
+        long back = tb * (g + (lstm ? 2 * h : h) + 1);                            // δz, δh (and δc), ones
+        return s * (forward + back * (backward ? 1 : 0));
+    }
+
+    /**
+     * The largest T at which a training network of batch {@code b} and a validation network of batch {@code bEval}
+     * (0: no validation) fit {@code budgetBytes} together (0 if not even T = 1 fits).
+     */
+    public static int maxSteps(ModelSpec spec, int b, int bEval, int lossSteps, long budgetBytes) {
+        java.util.function.IntToLongFunction bytes = t -> offHeapBytes(spec, b, t, lossSteps)
+                + (bEval > 0 ? evaluationOffHeapBytes(spec, bEval, t, lossSteps) : 0);
+        // Linear in T except where T = lossSteps drops the h_P buffers: search, the bytes grow with T.
+        if (bytes.applyAsLong(1) > budgetBytes) {
+            return 0;
+        }
+        int lo = 1;
+        int hi = 2;
+        while (hi < Integer.MAX_VALUE / 2 && bytes.applyAsLong(hi) <= budgetBytes) {
+            lo = hi;
+            hi *= 2;
+        }
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if (bytes.applyAsLong(mid) <= budgetBytes) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** The largest T whose off-heap bytes of one training network fit {@code budgetBytes} (0 if not even T = 1 fits). */
+    public static int maxSteps(ModelSpec spec, int b, int lossSteps, long budgetBytes) {
+        return maxSteps(spec, b, 0, lossSteps, budgetBytes);
     }
 
     /** Heap bytes of the batch, the step blocks and one probed step's probe arrays (not the StepStats sketches). */
@@ -53,12 +110,6 @@ public final class MemoryEstimate {
         return batch + blocks + 16L * b * b + 8L * b * h + 32L * b * t;
     }
 
-    /** The largest T whose off-heap bytes fit {@code budgetBytes} (0 if not even T = 1 fits). */
-    public static int maxSteps(ModelSpec spec, int b, int lossSteps, long budgetBytes) {
-        long fixed = offHeapBytes(spec, b, 0, lossSteps);
-        long perStep = offHeapBytes(spec, b, 1, lossSteps) - fixed;
-        return budgetBytes <= fixed ? 0 : (int) Math.min(Integer.MAX_VALUE, (budgetBytes - fixed) / perStep);
-    }
 
     /** Convenience for the benchmark's model: LSTM, O = 1, one loss step. */
     public static long offHeapBytes(int b, int t, int i, int h, int o, Precision p) {

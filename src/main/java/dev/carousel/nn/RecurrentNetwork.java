@@ -81,6 +81,7 @@ public final class RecurrentNetwork {
      */
     public Result lossAndGradient(INDArray theta, SequenceBatch batch, INDArray grad, boolean recordProbes) {
         Workspace w = workspace(batch);
+        w.allocateBackward();
         Bound p = thetaBound = bind(thetaBound, theta);
         double[] seqLosses = forward(w, p, batch);
         backward(w, p, gradBound = bind(gradBound, grad), batch, recordProbes);
@@ -855,6 +856,22 @@ public final class RecurrentNetwork {
         }
     }
 
+    /**
+     * Bytes of off-heap memory this network's workspace holds now (0 before its first pass): what
+     * {@link MemoryEstimate#workspaceBytes} predicts, checked by the tests.
+     */
+    long workspaceBytes() {
+        if (ws == null) {
+            return 0;
+        }
+        long elements = 0;
+        for (INDArray a : new INDArray[] {ws.x, ws.z, ws.hs, ws.cs, ws.tc, ws.hp, ws.yhat, ws.dy, ws.dhp, ws.dh, ws.dc,
+                ws.dz, ws.ones, ws.onesP, ws.gramA, ws.gramD}) {
+            elements += a == null ? 0 : a.length();
+        }
+        return elements * spec.precision().dataType().width();
+    }
+
     private Bound thetaBound;
     private Bound gradBound;
 
@@ -890,16 +907,21 @@ public final class RecurrentNetwork {
         final INDArray yhat;     // [P·B, O]
         final INDArray dy;       // [P·B, O] ∂ℓ_b/∂y
         final INDArray dhp;      // [P·B, H] ∂ℓ_b/∂h from the head (unused when every step has a loss)
-        final INDArray dh;       // [T·B, H]
-        final INDArray dc;       // [T·B, H] (LSTM)
-        final INDArray dz;       // [T·B, G]
-        final INDArray ones;     // [T·B, 1]
+        // The backward pass's [T·B, ·] buffers, allocated by the first pass that needs them (allocateBackward): a
+        // network that only evaluates (the validation network, B up to 250) never holds them, 6H + 1 of the
+        // 13H + I + 1 values per row of an LSTM's workspace.
+        INDArray dh;             // [T·B, H]
+        INDArray dc;             // [T·B, H] (LSTM)
+        INDArray dz;             // [T·B, G]
+        INDArray ones;           // [T·B, 1]
         final INDArray onesP;    // [P·B, 1]
         final INDArray gramA;    // [B, B]
         final INDArray gramD;    // [B, B]
-        final RawTensor rx, rz, rhs, rcs, rtc, ryhat, rdy, rdh, rdc, rdz, rgramA, rgramD, rhp, rdhp;
+        final RawTensor rx, rz, rhs, rcs, rtc, ryhat, rdy, rgramA, rgramD, rhp, rdhp;
+        RawTensor rdh, rdc, rdz;
         /** Raw BLAS views of the tensors the products read and write. */
-        final Blas.Matrix mz, mx, mones, mhs, mdz, mdh, mgramA, mgramD, myhat, mdy, monesP, mdhp;
+        final Blas.Matrix mz, mx, mhs, mgramA, mgramD, myhat, mdy, monesP, mdhp;
+        Blas.Matrix mones, mdz, mdh;
         /** h at the loss steps as a BLAS operand: hs from row B on (every step has a loss) or hp; its offset. */
         final Blas.Matrix mhp;
         final long hpOffset;
@@ -988,10 +1010,6 @@ public final class RecurrentNetwork {
             yhat = Nd4j.create(dt, (long) p * b, spec.outputSize());
             dy = Nd4j.create(dt, (long) p * b, spec.outputSize());
             dhp = everyStep ? null : Nd4j.create(dt, (long) p * b, h);
-            dh = Nd4j.create(dt, tb, h);
-            dc = lstm ? Nd4j.create(dt, tb, h) : null;
-            dz = Nd4j.create(dt, tb, g);
-            ones = Nd4j.ones(dt, tb, 1);
             onesP = Nd4j.ones(dt, (long) p * b, 1);
             gramA = Nd4j.create(dt, b, b);
             gramD = Nd4j.create(dt, b, b);
@@ -1002,17 +1020,11 @@ public final class RecurrentNetwork {
             rtc = lstm ? RawTensor.of(tc) : null;
             ryhat = RawTensor.of(yhat);
             rdy = RawTensor.of(dy);
-            rdh = RawTensor.of(dh);
-            rdc = lstm ? RawTensor.of(dc) : null;
-            rdz = RawTensor.of(dz);
             rgramA = RawTensor.of(gramA);
             rgramD = RawTensor.of(gramD);
             mz = new Blas.Matrix(z);
             mx = new Blas.Matrix(x);
-            mones = new Blas.Matrix(ones);
             mhs = new Blas.Matrix(hs);
-            mdz = new Blas.Matrix(dz);
-            mdh = new Blas.Matrix(dh);
             mgramA = new Blas.Matrix(gramA);
             mgramD = new Blas.Matrix(gramD);
             single = dt == DataType.FLOAT;
@@ -1085,6 +1097,25 @@ public final class RecurrentNetwork {
                     dst.write(off, copyD, n);
                 }
             }
+        }
+
+        /** Allocates the backward pass's [T·B, ·] buffers, once. */
+        void allocateBackward() {
+            if (dz != null) {
+                return;
+            }
+            DataType dt = spec.precision().dataType();
+            long tb = (long) t * b;
+            dh = Nd4j.create(dt, tb, spec.hidden());
+            dc = lstm ? Nd4j.create(dt, tb, spec.hidden()) : null;
+            dz = Nd4j.create(dt, tb, spec.gateWidth());
+            ones = Nd4j.ones(dt, tb, 1);
+            rdh = RawTensor.of(dh);
+            rdc = lstm ? RawTensor.of(dc) : null;
+            rdz = RawTensor.of(dz);
+            mones = new Blas.Matrix(ones);
+            mdz = new Blas.Matrix(dz);
+            mdh = new Blas.Matrix(dh);
         }
 
         boolean fits(SequenceBatch batch) {
