@@ -40,9 +40,11 @@ import org.apache.spark.sql.SparkSession;
  * key=value pairs per measurement; bench/spark.sh runs the modes and bench/summarize_spark.py makes the tables.
  *
  * <p>The cell shape is the default sweep's (conf/sweeps/forget-gate.conf): adding problem, LSTM H = 32, batch 32,
- * Adam 0.003, probes every 100 updates, 500 validation sequences, {@code local-steps} K = 50. A round's time
- * comes from {@link TrainResult#roundTimings()}: the driver's wall time of the round (broadcast, treeAggregate,
- * unpacking) and the slowest partition's time in its training steps; "outside" is 1 − slowest compute / round.
+ * Adam 0.003, probes and evaluation every 100 updates, 500 validation sequences, {@code local-steps} K = 50. A
+ * round's time comes from {@link TrainResult#roundTimings()}: the driver's wall time of the Spark job (shipping θ,
+ * scheduling, the tasks, the merge, unpacking) and the slowest partition's time in its training steps; "outside"
+ * is 1 − slowest compute / round. With one partition a "round" is the job that runs the rounds between two
+ * evaluations back to back (100 updates).
  *
  * <pre>
  * modes (every mode: MASTER REPEAT; -Dbench.quick=true for a smoke run with far fewer steps):
@@ -53,6 +55,8 @@ import org.apache.spark.sql.SparkSession;
  *   sweep   MASTER R   cells per hour of a subset of the default sweep under config-parallel, data-parallel
  *                      (partitions 1, as the spec) and data-parallel with partitions = 2, alternating; needs
  *                      -Dbench.spec=conf/sweeps/forget-gate.conf
+ *   share, overhead    the rounds mode's outside-compute share of the default cell, and rounds of one local step
+ *   breakdown MASTER R where the default cell's outside time goes, from Spark's task metrics (RoundBreakdown)
  * </pre>
  */
 public final class SparkBench {
@@ -88,6 +92,10 @@ public final class SparkBench {
                     share(sc, master, repeat, "small", 32, 100, 1, 8);
                 }
                 case "sweep" -> sweeps(spark, master, repeat);
+                case "breakdown" -> {
+                    warmUp(sc, master);
+                    breakdown(sc, master, repeat);
+                }
                 default -> throw new IllegalArgumentException("unknown mode " + mode);
             }
         } finally {
@@ -118,8 +126,9 @@ public final class SparkBench {
     }
 
     /**
-     * Rounds of one local step on the default cell (1 partition): a round's time is then nearly all outside local
-     * compute, so its median is the per-round overhead itself.
+     * Rounds of one local step on the default cell with 2 partitions (with one, the rounds between evaluations run
+     * as one job and there is no per-round cost to measure): a round's time is then nearly all outside local compute,
+     * so its median is the per-round overhead itself.
      */
     static void overhead(JavaSparkContext sc, String master, int repeat) {
         CarouselConfig c = ConfigLoader.parse(String.format(Locale.ROOT, """
@@ -128,7 +137,7 @@ public final class SparkBench {
                 optimizer { name = adam, learning-rate = 0.003 }
                 training { batch-size = %d, updates = %d, eval-every = 100000 }
                 probes { enabled = true, every = 100 }
-                distributed { partitions = 1, local-steps = 1 }
+                distributed { partitions = 2, local-steps = 1 }
                 """, B, QUICK ? 50 : 400), "SparkBench overhead");
         printRounds("overhead", "", repeat, master, 1, c, train(sc, c));
     }
@@ -137,6 +146,56 @@ public final class SparkBench {
                       int rounds) {
         CarouselConfig c = cell(h, t, partitions, (long) K * rounds, 1);
         printRounds("share", "model=" + model, repeat, master, 1, c, train(sc, c));
+    }
+
+    /**
+     * Where the outside time of the default cell's Spark jobs goes (1 partition, K = 50, 400 updates evaluated every
+     * 100: 4 jobs of 2 rounds each), with probes every 100
+     * updates and without probes, alternating twice: per round, the driver's wall time and the slowest task's
+     * compute as in {@code share}, and from Spark's task metrics ({@link RoundBreakdown}) the job's span, the
+     * delay to the task's launch, the task's deserialisation, run and result-serialisation times, its GC time and
+     * result size. Spark's clocks have millisecond resolution.
+     */
+    static void breakdown(JavaSparkContext sc, String master, int repeat) {
+        RoundBreakdown listener = new RoundBreakdown();
+        sc.sc().addSparkListener(listener);
+        for (int pass = 0; pass < 2; pass++) {
+            for (boolean probes : new boolean[] {true, false}) {
+                CarouselConfig c = ConfigLoader.parse(String.format(Locale.ROOT, """
+                        seed = %d
+                        task { name = adding, length = 100, validation-sequences = 500 }
+                        model { hidden = 32 }
+                        optimizer { name = adam, learning-rate = 0.003 }
+                        training { batch-size = %d, updates = %d, eval-every = 100 }
+                        probes { enabled = %b, every = 100 }
+                        distributed { partitions = 1, local-steps = %d }
+                        """, 1 + pass, B, K * 8L, probes, K), "SparkBench breakdown");
+                TrainResult r = train(sc, c);
+                try {
+                    Thread.sleep(500); // let the listener bus deliver the last job's events
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                List<RoundTiming> ts = r.roundTimings();
+                for (int i = 0; i < ts.size(); i++) {
+                    RoundTiming t = ts.get(i);
+                    RoundBreakdown.Job j = listener.job(t.steps() > K ? "rounds at updates " + t.firstUpdate() + "-"
+                            + (t.firstUpdate() + t.steps() - 1) : "round at update " + t.firstUpdate());
+                    if (j == null) {
+                        continue;
+                    }
+                    System.out.printf(Locale.ROOT, "repeat=%d engine=spark figure=breakdown probes=%b master=%s round=%d "
+                                    + "wall_ms=%.3f compute_ms=%.3f outside_ms=%.3f job_ms=%d launch_delay_ms=%d "
+                                    + "deserialize_ms=%d deserialize_cpu_ms=%.3f run_ms=%d run_cpu_ms=%.3f result_ser_ms=%d "
+                                    + "result_bytes=%d gc_ms=%d after_task_ms=%d%n",
+                            repeat, probes, master, i, t.wallNanos() / 1e6, t.computeWallMax() / 1e6,
+                            (t.wallNanos() - t.computeWallMax()) / 1e6, j.ended - j.submitted,
+                            j.firstLaunch - j.submitted, j.deserialize, j.deserializeCpuNs / 1e6, j.run, j.runCpuNs / 1e6,
+                            j.resultSerialize, j.resultBytes, j.gc, j.ended - j.lastFinish);
+                }
+            }
+        }
+        System.out.flush();
     }
 
     static void concurrent(JavaSparkContext sc, String master, int repeat, int cells, int rounds) throws Exception {
@@ -294,7 +353,11 @@ public final class SparkBench {
 
     // ---------------------------------------------------------------- helpers
 
-    /** The default sweep's cell (conf/sweeps/forget-gate.conf base: LSTM, forget gate learned bias 1) at H, T. */
+    /**
+     * The default sweep's cell (conf/sweeps/forget-gate.conf base: LSTM, forget gate learned bias 1, evaluated every
+     * 100 updates) at H, T. With one partition the rounds between evaluations run as one Spark job, so a "round" in
+     * the printed lines is then 100 updates.
+     */
     static CarouselConfig cell(int hidden, int length, int partitions, long updates, long seed) {
         String hocon = String.format(Locale.ROOT, """
                 seed = %d
@@ -304,7 +367,7 @@ public final class SparkBench {
                 training { batch-size = %d, updates = %d, eval-every = %d }
                 probes { enabled = true, every = 100 }
                 distributed { partitions = %d, local-steps = %d }
-                """, seed, length, hidden, B, updates, updates, partitions, K);
+                """, seed, length, hidden, B, updates, Math.min(100, updates), partitions, K);
         return ConfigLoader.parse(hocon, "SparkBench");
     }
 

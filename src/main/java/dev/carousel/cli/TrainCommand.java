@@ -109,16 +109,22 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /**
-     * "rounds: 2 of 10 updates each, median 0.31 s, 12.5% of it outside local compute (...)": how much of a round
-     * Spark's broadcast, scheduling and aggregation take, the figure to raise {@code distributed.local-steps} by.
+     * "rounds: 2 of up to 10 local steps, median 0.31 s, 12.5% of it outside local compute (...)": how much of a
+     * Spark job Spark's scheduling, shipping and aggregation take, and what to raise when that is large. With one
+     * partition a job runs all the rounds up to the next evaluation or checkpoint, so there it is eval-every.
      */
     static String roundsLine(List<RoundTiming> timings) {
         double[] wall = timings.stream().mapToDouble(t -> t.wallNanos() / 1e9).sorted().toArray();
         double[] outside = timings.stream().mapToDouble(RoundTiming::outsideComputeShare).sorted().toArray();
-        int steps = timings.get(0).steps();
-        return String.format(Locale.ROOT, "rounds: %d of up to %d local steps, median %.2f s, %.1f%% of it outside local "
-                        + "compute (broadcast, scheduling, aggregation; raise distributed.local-steps if this is large)",
-                timings.size(), steps, wall[wall.length / 2], 100 * outside[outside.length / 2]);
+        int steps = timings.stream().mapToInt(RoundTiming::steps).max().orElseThrow();
+        boolean onePartition = timings.get(0).partitions() == 1;
+        return String.format(Locale.ROOT, "%s: %d of up to %d local steps, median %.2f s, %.1f%% of it outside local "
+                        + "compute (%s; raise %s if this is large)",
+                onePartition ? "jobs" : "rounds", timings.size(), steps, wall[wall.length / 2],
+                100 * outside[outside.length / 2],
+                onePartition ? "scheduling, shipping θ; one partition runs the rounds between evaluations as one job"
+                        : "broadcast, scheduling, aggregation",
+                onePartition ? "training.eval-every" : "distributed.local-steps");
     }
 
     private static FileDataset openDataset(SparkSession spark, CarouselConfig cfg) {

@@ -45,6 +45,8 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
      * Synchronous parameter averaging on Spark (DESIGN.md §2): each round broadcasts θ and the optimiser
      * state, every partition takes {@code localSteps} minibatch steps on its shard, and one Spark job averages
      * them: a treeAggregate of the given depth when that merges on executors, else the driver merges. {@code training.updates} counts local steps per partition.
+     * With one partition (and the state averaged, not reset) the rounds up to the next evaluation or checkpoint run
+     * as one job, with the same results.
      *
      * @param checkpointEvery rounds between checkpoints; 0 writes none
      */

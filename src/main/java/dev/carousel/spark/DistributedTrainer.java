@@ -36,7 +36,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       sums (s reset instead if configured); validate when due; checkpoint when due
  * </pre>
  * With one partition this is the local trainer, bit for bit (both run {@code LocalSteps}; the weight is
- * exactly 1). With N partitions the sums are formed in a fixed tree ({@link RoundSum}), so results do not
+ * exactly 1), and the rounds up to the next evaluation or checkpoint run back to back as one job
+ * ({@link #roundsOfNextJob}). With N partitions the sums are formed in a fixed tree ({@link RoundSum}), so results do not
  * depend on the order tasks finish or are retried in.
  */
 public final class DistributedTrainer {
@@ -145,25 +146,45 @@ public final class DistributedTrainer {
         long round = update == 0 ? 0 : (update + dc.localSteps() - 1) / dc.localSteps();
         List<RoundTiming> timings = new ArrayList<>();
         while (go && update < updates) {
-            int k = (int) Math.min(dc.localSteps(), updates - update);
+            long first = update;
             long roundStart = System.nanoTime();
-            RoundSum.Node total = aggregate(shards, theta, state, update, k, false);
-            if (total.divergedAt() >= 0) {
-                status = RunStatus.DIVERGED;
-                divergedAt = total.divergedAt();
-                break; // θ keeps the last finite average; nothing diverged is averaged in
+            int[] plan = roundsOfNextJob(update, round);
+            List<RoundSum.Node> results = plan.length == 1
+                    ? List.of(aggregate(shards, theta, state, update, plan[0], false))
+                    : roundsBackToBack(shards, theta, state, update, plan);
+            // One result per round, applied in order as separate jobs' would be. Only the last finished round of a
+            // job carries θ and the optimiser state; the optimiser's step count catches up there.
+            int unapplied = 0;
+            RoundSum.Compute compute = null;
+            for (int i = 0; i < results.size(); i++) {
+                RoundSum.Node total = results.get(i);
+                if (total.divergedAt() >= 0) {
+                    status = RunStatus.DIVERGED;
+                    divergedAt = total.divergedAt();
+                    break; // θ keeps the last finite average; nothing diverged is averaged in
+                }
+                int k = plan[i];
+                unapplied += k;
+                if (total.theta() != null) {
+                    theta = FlatArray.of(theta).like(total.theta()).toINDArray();
+                    state = nextState(state, total, unapplied, dc.optimizerState());
+                    unapplied = 0;
+                }
+                stats.putAll(total.stats());
+                window.add(total.losses(), total.gradNorms());
+                compute = compute == null ? total.compute() : compute.plusInSequence(total.compute());
+                update += k;
+                round++;
             }
-            theta = FlatArray.of(theta).like(total.theta()).toINDArray();
-            state = nextState(state, total, k, dc.optimizerState());
-            stats.putAll(total.stats());
-            window.add(total.losses(), total.gradNorms());
-            RoundSum.Compute c = total.compute();
-            timings.add(new RoundTiming(update, k, n, System.nanoTime() - roundStart, c.wallMax(), c.wallSum(),
-                    c.cpuMax(), c.cpuSum()));
-            long before = update;
-            update += k;
-            round++;
-            if (update / evalEvery > before / evalEvery || update == updates) {
+            if (unapplied != 0) {
+                throw new IllegalStateException("rounds from update " + first + ": no result carries θ after update " + update);
+            }
+            if (status == RunStatus.DIVERGED) {
+                break;
+            }
+            timings.add(new RoundTiming(first, (int) (update - first), n, System.nanoTime() - roundStart,
+                    compute.wallMax(), compute.wallSum(), compute.cpuMax(), compute.cpuSum()));
+            if (update / evalEvery > first / evalEvery || update == updates) {
                 CurvePoint point = validate(shards, theta, update, window, sequencesPerUpdate);
                 curve.add(point);
                 if (!Double.isFinite(point.validationLoss())) {
@@ -189,6 +210,69 @@ public final class DistributedTrainer {
     }
 
     /**
+     * The local steps of each round the next Spark job runs, from update {@code update} (round {@code round}), in
+     * order: usually one round, of K steps or what is left. With one partition
+     * averaging is the identity (weight exactly 1; θ and the state pass through double unchanged), so the rounds
+     * up to the next one after which the driver has work to do (validate, checkpoint, or stop) run back to back in
+     * one task: the same steps, results and bits as one job per round, for a fraction of the scheduling. With
+     * {@code optimizer-state = reset} the driver changes the state between rounds, and with several partitions it
+     * averages them, so there every round is its own job.
+     */
+    int[] roundsOfNextJob(long update, long round) {
+        CarouselConfig.Distributed dc = config.distributed();
+        long updates = config.training().updates();
+        int evalEvery = config.training().evalEvery();
+        boolean checkpoints = options.checkpointDir() != null && dc.checkpointEvery() > 0;
+        List<Integer> steps = new ArrayList<>();
+        long u = update;
+        long r = round;
+        do {
+            int k = (int) Math.min(dc.localSteps(), updates - u);
+            steps.add(k);
+            long before = u;
+            u += k;
+            r++;
+            boolean driverWork = u / evalEvery > before / evalEvery || u == updates
+                    || checkpoints && r % dc.checkpointEvery() == 0;
+            if (driverWork || dc.partitions() != 1 || dc.optimizerState() == CarouselConfig.OptimizerStateMode.RESET) {
+                break;
+            }
+        } while (u < updates);
+        return steps.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * The rounds of {@code steps} (one entry per round) of a one-partition run as one Spark job
+     * ({@link PartitionWork#rounds}): one result per round, in order, the last finished one carrying θ and the state.
+     */
+    List<RoundSum.Node> roundsBackToBack(JavaRDD<Shard> shards, INDArray theta, OptimizerState state,
+                                         long firstUpdate, int[] steps) {
+        if (shards.getNumPartitions() != 1) {
+            throw new IllegalStateException("rounds run back to back only with one partition");
+        }
+        int total = java.util.Arrays.stream(steps).sum();
+        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(), false, 1));
+        try {
+            List<List<RoundSum.Node>> out = new ArrayList<>(1);
+            Jobs.run(sc, "rounds at updates " + firstUpdate + "-" + (firstUpdate + total - 1), shards,
+                    shard -> PartitionWork.rounds(shipped.value(), shard), (partition, parts) -> out.addAll(parts));
+            return out.get(0);
+        } finally {
+            shipped.release();
+        }
+    }
+
+    private RoundInput roundInput(INDArray theta, OptimizerState state, long firstUpdate, int steps, int roundSteps,
+                                  boolean probeAfter, int n) {
+        List<FlatArray> buffers = new ArrayList<>();
+        for (String name : state.names()) {
+            buffers.add(FlatArray.of(state.get(name)));
+        }
+        return new RoundInput(canonicalConfig, configHash, FlatArray.of(theta), state.names(), buffers, state.step(),
+                firstUpdate, steps, roundSteps, probeAfter, 1.0 / n, files, options.delayPartition(), options.delayMillis());
+    }
+
+    /**
      * One round (or, with steps = 0, a probe-only pass) over all partitions: ship the input ({@link #ship}), one
      * job, release the input. The job
      * is a {@code treeAggregate} when its tree would merge on executors (many partitions), else a plain
@@ -198,14 +282,7 @@ public final class DistributedTrainer {
     RoundSum.Node aggregate(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate, int steps,
                             boolean probeAfter) {
         int n = shards.getNumPartitions();
-        List<FlatArray> buffers = new ArrayList<>();
-        for (String name : state.names()) {
-            buffers.add(FlatArray.of(state.get(name)));
-        }
-        RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
-                state.names(), buffers, state.step(), firstUpdate, steps, probeAfter, 1.0 / n, files,
-                options.delayPartition(), options.delayMillis());
-        Shipped shipped = ship(sc, input);
+        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, steps, steps, probeAfter, n));
         try {
             RoundStep step = new RoundStep(shipped);
             int depth = config.distributed().aggregationDepth();
@@ -293,7 +370,7 @@ public final class DistributedTrainer {
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
-                List.of(), List.of(), 0, update, 0, false, 1.0 / n, files, -1, 0);
+                List.of(), List.of(), 0, update, 0, 0, false, 1.0 / n, files, -1, 0);
         Shipped shipped = ship(sc, input);
         List<double[]> parts = new ArrayList<>();
         try {

@@ -9,7 +9,9 @@ import dev.carousel.train.LocalSteps;
 import dev.carousel.train.RunSetup;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -43,6 +45,39 @@ final class PartitionWork {
 
     /** K local steps from the broadcast state on this shard, returned as a weighted leaf of the round tree. */
     static RoundSum.Node round(RoundInput in, Shard shard) {
+        Local local = local(in, shard);
+        return local.run(in.firstUpdate(), in.steps(), in.probeAfter());
+    }
+
+    /**
+     * Several rounds back to back in one task, for a one-partition run, where averaging is the identity (the
+     * weight is exactly 1): {@code in.steps()} local steps in rounds of {@code in.roundSteps()}, one leaf per round,
+     * each what {@link #round} returns for that round alone, so the driver applies them one by one exactly as it
+     * would separate jobs' results. Only the last finished round's leaf carries θ and the optimiser state (earlier
+     * ones hold null there: the next round started from them). The rounds stop at the first that diverges; its
+     * leaf comes last, and the one before it, if any, carries the state of the last finite round.
+     */
+    static List<RoundSum.Node> rounds(RoundInput in, Shard shard) {
+        Local local = local(in, shard);
+        List<RoundSum.Node> out = new ArrayList<>();
+        long end = in.firstUpdate() + in.steps();
+        for (long first = in.firstUpdate(); first < end; first += in.roundSteps()) {
+            RoundSum.Node leaf = local.run(first, (int) Math.min(in.roundSteps(), end - first), false);
+            if (leaf.divergedAt() < 0 && !out.isEmpty()) {
+                RoundSum.Node previous = out.remove(out.size() - 1);
+                out.add(new RoundSum.Node(null, null, previous.losses(), previous.gradNorms(), previous.stats(),
+                        previous.divergedAt(), previous.count(), previous.compute()));
+            }
+            out.add(leaf);
+            if (leaf.divergedAt() >= 0) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    /** A partition's working set for one task: its network and optimiser, θ and the optimiser state unpacked. */
+    private static Local local(RoundInput in, Shard shard) {
         if (shard.partition() == in.delayPartition()) {
             try {
                 Thread.sleep(in.delayMillis());
@@ -58,26 +93,32 @@ final class PartitionWork {
         for (int b = 0; b < in.stateNames().size(); b++) {
             buffers.put(in.stateNames().get(b), in.stateBuffers().get(b).toINDArray());
         }
-        OptimizerState state = OptimizerState.of(buffers, in.stateStep());
+        return new Local(steps, source, theta, buffers, OptimizerState.of(buffers, in.stateStep()), in.weight());
+    }
 
-        // Timed: the training steps themselves (and the final probe), nothing of the task's setup or packing.
-        long cpu0 = CPU.getCurrentThreadCpuTime();
-        long wall0 = System.nanoTime();
-        LocalSteps.Outcome o = steps.run(theta, state, source, in.firstUpdate(), in.steps());
-        SortedMap<Long, StepStats> stats = new TreeMap<>(o.stats());
-        if (in.probeAfter() && o.divergedAt() < 0) {
-            long next = in.firstUpdate() + o.steps();
-            stats.put(next, steps.probe(theta, source.batch(next)));
+    private record Local(LocalSteps steps, BatchSource source, INDArray theta, Map<String, INDArray> buffers,
+                         OptimizerState state, double weight) {
+        /** {@code count} local steps from update {@code first}, in place on θ and the state; their weighted leaf. */
+        RoundSum.Node run(long first, int count, boolean probeAfter) {
+            // Timed: the training steps themselves (and the final probe), nothing of the task's setup or packing.
+            long cpu0 = CPU.getCurrentThreadCpuTime();
+            long wall0 = System.nanoTime();
+            LocalSteps.Outcome o = steps.run(theta, state, source, first, count);
+            SortedMap<Long, StepStats> stats = new TreeMap<>(o.stats());
+            if (probeAfter && o.divergedAt() < 0) {
+                long next = first + o.steps();
+                stats.put(next, steps.probe(theta, source.batch(next)));
+            }
+            RoundSum.Compute compute = RoundSum.Compute.of(System.nanoTime() - wall0,
+                    CPU.getCurrentThreadCpuTime() - cpu0);
+            double[][] state2 = new double[buffers.size()][];
+            int b = 0;
+            for (INDArray buf : buffers.values()) {
+                state2[b++] = scaled(FlatArray.of(buf), weight);
+            }
+            return new RoundSum.Node(scaled(FlatArray.of(theta), weight), state2, scaled(o.losses(), weight),
+                    scaled(o.gradNorms(), weight), stats, o.divergedAt(), 1, compute);
         }
-        RoundSum.Compute compute = RoundSum.Compute.of(System.nanoTime() - wall0, CPU.getCurrentThreadCpuTime() - cpu0);
-        double w = in.weight();
-        double[][] state2 = new double[buffers.size()][];
-        int b = 0;
-        for (INDArray buf : buffers.values()) {
-            state2[b++] = scaled(FlatArray.of(buf), w);
-        }
-        return new RoundSum.Node(scaled(FlatArray.of(theta), w), state2, scaled(o.losses(), w), scaled(o.gradNorms(), w),
-                stats, o.divergedAt(), 1, compute);
     }
 
     /** {partition, loss sum, metric sum, sequences} over this partition's contiguous range of held-out sequences. */

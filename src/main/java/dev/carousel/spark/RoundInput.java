@@ -16,6 +16,9 @@ import java.util.List;
  * @param stateStep    optimiser step count at the start of the round
  * @param firstUpdate  global index of the round's first local step (its minibatch index on every shard)
  * @param steps        local steps each partition takes (0 for a probe-only pass)
+ * @param roundSteps   local steps per round, K: a one-partition job may run several rounds back to back
+ *                     ({@code steps} a multiple of K, or what is left at the end of training); equal to steps
+ *                     for a single round
  * @param probeAfter   probe the resulting parameters on the next minibatch (the final statistics)
  * @param weight       each partition's share n_p / Σ n: every partition takes the same number of steps
  *                     of the same batch size, so this is 1/N
@@ -24,6 +27,6 @@ import java.util.List;
  */
 public record RoundInput(String config, String configHash, FlatArray theta, List<String> stateNames,
                          List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
-                         boolean probeAfter, double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
+                         int roundSteps, boolean probeAfter, double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
                          int delayPartition, long delayMillis)
         implements Serializable {}

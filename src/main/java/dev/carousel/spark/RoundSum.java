@@ -34,8 +34,9 @@ public final class RoundSum implements Serializable {
     /**
      * Partial sums over a contiguous range of partitions.
      *
-     * @param theta      Σ w_p θ_p: [P]
-     * @param state      Σ w_p s_p per optimiser buffer: [buffers][P]
+     * @param theta      Σ w_p θ_p: [P]; null on a round of a one-partition job that another round of the same job
+     *                   followed ({@link PartitionWork#rounds}: the later round carries the state)
+     * @param state      Σ w_p s_p per optimiser buffer: [buffers][P]; null where theta is
      * @param losses     Σ w_p loss_{p,k} for local step k: [steps]
      * @param gradNorms  Σ w_p ‖g_{p,k}‖ for local step k: [steps]
      * @param stats      per-step statistics merged over the range, by update
@@ -87,6 +88,11 @@ public final class RoundSum implements Serializable {
         /** One partition's times. */
         public static Compute of(long wallNanos, long cpuNanos) {
             return new Compute(wallNanos, wallNanos, cpuNanos, cpuNanos);
+        }
+
+        /** The times of ranges run one after another in the same task (rounds back to back): everything adds. */
+        public Compute plusInSequence(Compute o) {
+            return new Compute(wallSum + o.wallSum, wallMax + o.wallMax, cpuSum + o.cpuSum, cpuMax + o.cpuMax);
         }
 
         Compute plus(Compute o) {

@@ -1,12 +1,14 @@
 package dev.carousel.train;
 
 /**
- * Where the time of one round of synchronous parameter averaging went, as the driver saw it. Diagnostics only:
+ * Where the time of one Spark job of training went, as the driver saw it: one round of synchronous parameter
+ * averaging, or, with one partition (where averaging is the identity), the rounds up to the next evaluation or
+ * checkpoint, run back to back in one task. Diagnostics only:
  * nothing numeric depends on it, and it is never written to the result tables (timings differ from run to run,
  * the tables must not).
  *
- * @param firstUpdate       global index of the round's first local step
- * @param steps             local steps each partition took
+ * @param firstUpdate       global index of the job's first local step
+ * @param steps             local steps each partition took in the job
  * @param partitions        partitions in the round
  * @param wallNanos         driver wall time of the round: shipping its input, the round's Spark job (scheduling,
  *                          every task, the merges) and unpacking the sums into θ, optimiser state and statistics

@@ -29,6 +29,22 @@ class CliTest {
         return CliRunner.cli(args);
     }
 
+    /** The closing line names what to raise when Spark's share is large: eval-every with one partition, else K. */
+    @Test
+    void roundsLineAdvisesByPartitionCount() {
+        java.util.List<dev.carousel.train.RoundTiming> two = java.util.List.of(
+                new dev.carousel.train.RoundTiming(0, 5, 2, 200_000_000L, 150_000_000L, 290_000_000L, 1, 1),
+                new dev.carousel.train.RoundTiming(5, 5, 2, 100_000_000L, 90_000_000L, 170_000_000L, 1, 1));
+        assertEquals("rounds: 2 of up to 5 local steps, median 0.20 s, 25.0% of it outside local compute (broadcast, "
+                + "scheduling, aggregation; raise distributed.local-steps if this is large)", TrainCommand.roundsLine(two));
+        java.util.List<dev.carousel.train.RoundTiming> one = java.util.List.of(
+                new dev.carousel.train.RoundTiming(0, 100, 1, 400_000_000L, 380_000_000L, 380_000_000L, 1, 1),
+                new dev.carousel.train.RoundTiming(100, 60, 1, 300_000_000L, 270_000_000L, 270_000_000L, 1, 1));
+        String line = TrainCommand.roundsLine(one);
+        assertTrue(line.startsWith("jobs: 2 of up to 100 local steps, median 0.40 s, 10.0% of it outside"), line);
+        assertTrue(line.endsWith("raise training.eval-every if this is large)"), line);
+    }
+
     @Test
     void trainWritesTablesCheckpointAndSummaryAtomically(@TempDir Path dir) throws IOException {
         Path conf = dir.resolve("tiny.conf");
@@ -37,8 +53,9 @@ class CliTest {
         CliRunner.Run run = cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(0, run.exit(), run.err());
         assertTrue(run.out().contains("update      20/20]"), "progress lines expected:\n" + run.out());
-        // 20 updates at distributed.local-steps 10 (the default): 2 rounds, with the share outside local compute.
-        assertTrue(run.out().matches("(?s).*\nrounds: 2 of up to 10 local steps, median \\d+\\.\\d\\d s, \\d+\\.\\d% of it outside local compute.*"),
+        // 20 updates, evaluated every 10, one partition: 2 Spark jobs, with the share outside local compute.
+        assertTrue(run.out().matches("(?s).*\njobs: 2 of up to 10 local steps, median \\d+\\.\\d\\d s, \\d+\\.\\d% of it outside local compute"
+                        + " \\(.*raise training.eval-every if this is large\\).*"),
                 run.out());
         String hash = ConfigLoader.hash(ConfigLoader.load(conf));
         Path result = out.resolve("train-" + hash);

@@ -99,6 +99,47 @@ class DivergenceTest {
     }
 
     /**
+     * With one partition, the rounds between evaluations run back to back in one task (K = 1 here, evaluations every
+     * 4 updates: rounds 4, 5, 6, 7 form one job). A fault in any of them must still end the run exactly as one job
+     * per round would: the rounds before the faulty one count, θ and the optimiser state are those after the last
+     * of them, bit for bit those of a clean run that ended there.
+     */
+    @ParameterizedTest(name = "bad batch at update {0}")
+    @ValueSource(ints = {4, 5, 7})
+    void aFaultInsideRoundsRunBackToBackKeepsTheRoundsBeforeIt(int badIndex, JavaSparkContext sc) {
+        String dist = "distributed { partitions = 1, local-steps = 1 }\n";
+        CarouselConfig cfg = ConfigLoader.parse(BASE + dist, "test");
+        DistributedTrainer trainer = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE);
+        assertArrayEquals(new int[] {1, 1, 1, 1}, trainer.roundsOfNextJob(4, 4), "rounds 4-7 are one job");
+        GeneratedShard shard = (GeneratedShard) trainer.generatedShards().collect().get(0);
+        JavaRDD<Shard> rdd = sc.parallelize(List.of(new PoisonedShard(shard, badIndex)), 1);
+        TrainResult diverged = trainer.run(rdd, TrainingListener.NONE);
+
+        assertEquals(RunStatus.DIVERGED, diverged.status());
+        assertEquals(badIndex, diverged.divergedAt());
+        assertEquals(badIndex, diverged.updates(), "every round before the faulty one counts");
+
+        CarouselConfig upTo = ConfigLoader.parse(BASE + dist + "training.updates = " + badIndex + "\n", "test");
+        TrainResult clean = new DistributedTrainer(sc, RunSetup.of(upTo), DistributedTrainer.Options.NONE)
+                .run(TrainingListener.NONE);
+        assertArrayEquals(clean.parameters().data().asDouble(), diverged.parameters().data().asDouble(), 0.0, "θ");
+        for (String name : clean.optimizerState().names()) {
+            assertArrayEquals(clean.optimizerState().get(name).data().asDouble(),
+                    diverged.optimizerState().get(name).data().asDouble(), 0.0, "optimiser " + name);
+        }
+        assertEquals(clean.optimizerState().step(), diverged.optimizerState().step());
+        // The clean run evaluates at its last update too (and probes its final θ); the diverged one stops before.
+        assertEquals(clean.curve().stream().filter(p -> p.update() <= 4).toList(), diverged.curve(), "curve");
+        List<Long> probed = badIndex > 4 ? List.of(0L, 4L) : List.of(0L);
+        assertEquals(probed, List.copyOf(diverged.stepStats().keySet()));
+        for (long u : probed) {
+            assertArrayEquals(clean.stepStats().get(u).toByteArray(), diverged.stepStats().get(u).toByteArray(),
+                    "statistics at update " + u);
+        }
+        assertAllFinite(diverged);
+    }
+
+    /**
      * A fault that the loss and the gradient do not show: resuming from a checkpoint whose θ_0 sits at float32's
      * lowest value and whose Adam first moment there holds float32's maximum, the first update moves θ_0 by
      * lr·m̂/(√v̂ + ε) ≫ float32's spacing at that magnitude (2^104), past the end of the range: θ_0 becomes −∞,
