@@ -145,13 +145,19 @@ public final class DistributedTrainer {
         long divergedAt = -1;
         long round = update == 0 ? 0 : (update + dc.localSteps() - 1) / dc.localSteps();
         List<RoundTiming> timings = new ArrayList<>();
+        boolean probes = setup.config().probes().enabled();
+        StepStats finalProbe = null; // of the last job's θ, when that job ran it (one partition, at the end)
         while (go && update < updates) {
             long first = update;
             long roundStart = System.nanoTime();
             int[] plan = roundsOfNextJob(update, round);
-            List<RoundSum.Node> results = plan.length == 1
-                    ? List.of(aggregate(shards, theta, state, update, plan[0], false))
-                    : roundsBackToBack(shards, theta, state, update, plan);
+            long end = update + java.util.Arrays.stream(plan).sum();
+            boolean evaluationDue = end / evalEvery > update / evalEvery || end == updates;
+            PartitionWork.Rounds job = backToBack()
+                    ? roundsBackToBack(shards, theta, state, update, plan, end == updates && probes, evaluationDue)
+                    : new PartitionWork.Rounds(List.of(aggregate(shards, theta, state, update, plan[0], false)), null,
+                            null, RoundSum.Compute.of(0, 0));
+            List<RoundSum.Node> results = job.rounds();
             // One result per round, applied in order as separate jobs' would be. Only the last finished round of a
             // job carries θ and the optimiser state; the optimiser's step count catches up there.
             int unapplied = 0;
@@ -182,10 +188,14 @@ public final class DistributedTrainer {
             if (status == RunStatus.DIVERGED) {
                 break;
             }
+            finalProbe = job.finalProbe();
+            compute = compute.plusInSequence(job.after());
             timings.add(new RoundTiming(first, (int) (update - first), n, System.nanoTime() - roundStart,
                     compute.wallMax(), compute.wallSum(), compute.cpuMax(), compute.cpuSum()));
             if (update / evalEvery > first / evalEvery || update == updates) {
-                CurvePoint point = validate(shards, theta, update, window, sequencesPerUpdate);
+                CurvePoint point = job.validation() != null
+                        ? curvePoint(List.of(job.validation()), update, window, sequencesPerUpdate)
+                        : validate(shards, theta, update, window, sequencesPerUpdate);
                 curve.add(point);
                 if (!Double.isFinite(point.validationLoss())) {
                     status = RunStatus.DIVERGED;
@@ -202,8 +212,12 @@ public final class DistributedTrainer {
                         new Progress(theta, state, update, curve, stats, window.sums()));
             }
         }
-        if (status != RunStatus.DIVERGED && !stats.containsKey(update) && setup.config().probes().enabled()) {
-            stats.putAll(aggregate(shards, theta, state, update, 0, true).stats()); // the final parameters
+        if (status != RunStatus.DIVERGED && !stats.containsKey(update) && probes) { // the final parameters
+            if (finalProbe != null && update == updates) {
+                stats.put(update, finalProbe);
+            } else {
+                stats.putAll(aggregate(shards, theta, state, update, 0, true).stats());
+            }
         }
         double wall = (System.nanoTime() - start) / 1e9;
         return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall, List.copyOf(timings));
@@ -234,27 +248,38 @@ public final class DistributedTrainer {
             r++;
             boolean driverWork = u / evalEvery > before / evalEvery || u == updates
                     || checkpoints && r % dc.checkpointEvery() == 0;
-            if (driverWork || dc.partitions() != 1 || dc.optimizerState() == CarouselConfig.OptimizerStateMode.RESET) {
+            if (driverWork || !backToBack()) {
                 break;
             }
         } while (u < updates);
         return steps.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    /** Whether rounds run back to back in one task ({@link #roundsOfNextJob}): one partition, state averaged. */
+    boolean backToBack() {
+        return config.distributed().partitions() == 1
+                && config.distributed().optimizerState() != CarouselConfig.OptimizerStateMode.RESET;
+    }
+
     /**
      * The rounds of {@code steps} (one entry per round) of a one-partition run as one Spark job
-     * ({@link PartitionWork#rounds}): one result per round, in order, the last finished one carrying θ and the state.
+     * ({@link PartitionWork#rounds}): one result per round, in order, the last finished one carrying θ and the state;
+     * then, in the same task, the final probe and the evaluation due at the job's end, if asked for. That saves the
+     * driver a job for each: with one partition they would run on the same θ in the same kind of task.
      */
-    List<RoundSum.Node> roundsBackToBack(JavaRDD<Shard> shards, INDArray theta, OptimizerState state,
-                                         long firstUpdate, int[] steps) {
+    PartitionWork.Rounds roundsBackToBack(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate,
+                                          int[] steps, boolean probeAfter, boolean validateAfter) {
         if (shards.getNumPartitions() != 1) {
             throw new IllegalStateException("rounds run back to back only with one partition");
         }
         int total = java.util.Arrays.stream(steps).sum();
-        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(), false, 1));
+        RoundInput input = roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(), probeAfter, 1)
+                .withValidateAfter(validateAfter);
+        Shipped shipped = ship(sc, input);
         try {
-            List<List<RoundSum.Node>> out = new ArrayList<>(1);
-            Jobs.run(sc, "rounds at updates " + firstUpdate + "-" + (firstUpdate + total - 1), shards,
+            List<PartitionWork.Rounds> out = new ArrayList<>(1);
+            Jobs.run(sc, (steps.length == 1 ? "round at update " + firstUpdate
+                            : "rounds at updates " + firstUpdate + "-" + (firstUpdate + total - 1)), shards,
                     shard -> PartitionWork.rounds(shipped.value(), shard), (partition, parts) -> out.addAll(parts));
             return out.get(0);
         } finally {
@@ -269,7 +294,8 @@ public final class DistributedTrainer {
             buffers.add(FlatArray.of(state.get(name)));
         }
         return new RoundInput(canonicalConfig, configHash, FlatArray.of(theta), state.names(), buffers, state.step(),
-                firstUpdate, steps, roundSteps, probeAfter, 1.0 / n, files, options.delayPartition(), options.delayMillis());
+                firstUpdate, steps, roundSteps, probeAfter, false, 1.0 / n, files, options.delayPartition(),
+                options.delayMillis());
     }
 
     /**
@@ -370,7 +396,7 @@ public final class DistributedTrainer {
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
-                List.of(), List.of(), 0, update, 0, 0, false, 1.0 / n, files, -1, 0);
+                List.of(), List.of(), 0, update, 0, 0, false, false, 1.0 / n, files, -1, 0);
         Shipped shipped = ship(sc, input);
         List<double[]> parts = new ArrayList<>();
         try {
@@ -379,6 +405,13 @@ public final class DistributedTrainer {
         } finally {
             shipped.release();
         }
+        return curvePoint(parts, update, window, sequencesPerUpdate);
+    }
+
+    /** The curve point of validation results {partition, loss sum, metric sum, sequences}, summed in partition order. */
+    private static CurvePoint curvePoint(List<double[]> results, long update, LocalTrainer.Window window,
+                                         int sequencesPerUpdate) {
+        List<double[]> parts = new ArrayList<>(results);
         parts.sort(Comparator.comparingDouble(a -> a[0]));
         double loss = 0;
         double metric = 0;

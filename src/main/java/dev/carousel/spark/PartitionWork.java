@@ -50,14 +50,28 @@ final class PartitionWork {
     }
 
     /**
+     * What a one-partition job returns ({@link #rounds}).
+     *
+     * @param rounds      one leaf per round, in order; only the last finished one carries θ and the optimiser state
+     * @param finalProbe  the statistics of the resulting parameters on the next minibatch (probeAfter), or null
+     * @param validation  {partition, loss sum, metric sum, sequences} of the resulting parameters on all held-out
+     *                    sequences (validateAfter), or null; as {@link #validate} returns for the one partition
+     * @param after       the task's time in the final probe and the validation: they are local compute too
+     */
+    record Rounds(List<RoundSum.Node> rounds, StepStats finalProbe, double[] validation, RoundSum.Compute after)
+            implements java.io.Serializable {}
+
+    /**
      * Several rounds back to back in one task, for a one-partition run, where averaging is the identity (the
      * weight is exactly 1): {@code in.steps()} local steps in rounds of {@code in.roundSteps()}, one leaf per round,
      * each what {@link #round} returns for that round alone, so the driver applies them one by one exactly as it
      * would separate jobs' results. Only the last finished round's leaf carries θ and the optimiser state (earlier
      * ones hold null there: the next round started from them). The rounds stop at the first that diverges; its
-     * leaf comes last, and the one before it, if any, carries the state of the last finite round.
+     * leaf comes last, and the one before it, if any, carries the state of the last finite round. If none diverges,
+     * the final probe and the validation the driver would run as jobs of their own on the same θ follow in the
+     * same task when asked for: the same code on the same bits.
      */
-    static List<RoundSum.Node> rounds(RoundInput in, Shard shard) {
+    static Rounds rounds(RoundInput in, Shard shard) {
         Local local = local(in, shard);
         List<RoundSum.Node> out = new ArrayList<>();
         long end = in.firstUpdate() + in.steps();
@@ -70,10 +84,18 @@ final class PartitionWork {
             }
             out.add(leaf);
             if (leaf.divergedAt() >= 0) {
-                break;
+                return new Rounds(out, null, null, RoundSum.Compute.of(0, 0));
             }
         }
-        return out;
+        long cpu0 = CPU.getCurrentThreadCpuTime();
+        long wall0 = System.nanoTime();
+        StepStats probe = in.probeAfter() ? local.steps.probe(local.theta, local.source.batch(end)) : null;
+        double[] validation = null;
+        if (in.validateAfter()) {
+            validation = validate(in, local.theta, 0, 1);
+        }
+        return new Rounds(out, probe, validation, RoundSum.Compute.of(System.nanoTime() - wall0,
+                CPU.getCurrentThreadCpuTime() - cpu0));
     }
 
     /** A partition's working set for one task: its network and optimiser, θ and the optimiser state unpacked. */
@@ -123,11 +145,15 @@ final class PartitionWork {
 
     /** {partition, loss sum, metric sum, sequences} over this partition's contiguous range of held-out sequences. */
     static double[] validate(RoundInput in, int partition, int partitions) {
+        return validate(in, in.theta().toINDArray(), partition, partitions);
+    }
+
+    private static double[] validate(RoundInput in, INDArray theta, int partition, int partitions) {
         LocalSteps steps = steps(in);
         long total = steps.setup().validationSize();
         long lo = total * partition / partitions;
         long hi = total * (partition + 1) / partitions;
-        double[] sums = steps.validate(in.theta().toINDArray(), lo, hi - lo);
+        double[] sums = steps.validate(theta, lo, hi - lo);
         return new double[] {partition, sums[0], sums[1], hi - lo};
     }
 

@@ -20,6 +20,8 @@ import java.util.List;
  *                     ({@code steps} a multiple of K, or what is left at the end of training); equal to steps
  *                     for a single round
  * @param probeAfter   probe the resulting parameters on the next minibatch (the final statistics)
+ * @param validateAfter a one-partition job: score the resulting parameters on the held-out sequences in the same
+ *                     task (the evaluation due at the job's end)
  * @param weight       each partition's share n_p / Σ n: every partition takes the same number of steps
  *                     of the same batch size, so this is 1/N
  * @param files        the file dataset's shape and held-out sequences, broadcast once per run; null for a generated task
@@ -27,6 +29,13 @@ import java.util.List;
  */
 public record RoundInput(String config, String configHash, FlatArray theta, List<String> stateNames,
                          List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
-                         int roundSteps, boolean probeAfter, double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
+                         int roundSteps, boolean probeAfter, boolean validateAfter, double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
                          int delayPartition, long delayMillis)
-        implements Serializable {}
+        implements Serializable {
+
+    /** This input with {@code validateAfter} set as given. */
+    public RoundInput withValidateAfter(boolean validate) {
+        return new RoundInput(config, configHash, theta, stateNames, stateBuffers, stateStep, firstUpdate, steps,
+                roundSteps, probeAfter, validate, weight, files, delayPartition, delayMillis);
+    }
+}

@@ -294,6 +294,28 @@ class DistributedTrainerTest {
                 DistributedTrainer.Options.NONE).roundsOfNextJob(0, 0));
     }
 
+    /**
+     * With one partition a job runs its rounds, the evaluation due at its end and, last, the final probe: 12 updates
+     * evaluated every 4 take 4 Spark jobs (the evaluation at update 0, then one per 4 updates), where one job per
+     * round, validation and probe took 17. The results are the local trainer's, bit for bit.
+     */
+    @Test
+    void onePartitionFoldsEvaluationsAndTheFinalProbeIntoItsJobs() {
+        CarouselConfig cfg = config("");
+        String group = "fold-" + System.nanoTime();
+        sc.setJobGroup(group, "counting jobs", false);
+        TrainResult r;
+        try {
+            r = distributed(cfg, DistributedTrainer.Options.NONE);
+        } finally {
+            sc.clearJobGroup();
+        }
+        assertEquals(4, sc.statusTracker().getJobIdsForGroup(group).length, "jobs of a 12-update run");
+        assertEquals(java.util.List.of(0L, 4L, 8L, 12L), r.curve().stream().map(p -> p.update()).toList());
+        assertEquals(java.util.Set.of(0L, 4L, 8L, 12L), r.stepStats().keySet(), "probed every 4 and at the end");
+        assertBitIdentical(LocalTrainer.train(cfg, TrainingListener.NONE), r);
+    }
+
     /** Compute times merge as sums and maxima, whatever order partitions arrive in, and leave the sums alone. */
     @Test
     void computeTimesMergeBySumAndMaxInAnyOrder() {
@@ -344,7 +366,7 @@ class DistributedTrainerTest {
 
     private static RoundInput roundInput(CarouselConfig c) {
         return new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c),
-                FlatArray.of(RunSetup.of(c).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1, 1,
+                FlatArray.of(RunSetup.of(c).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1, 1, false,
                 false, 1.0, null, -1, 0);
     }
 
