@@ -17,7 +17,9 @@
 #   QUICK=1 bench/spark.sh         # smoke run: far fewer steps, one repeat (6 min at load 7-9)
 #   REPEATS=5 bench/spark.sh       # more scaling repeats (default 3; 1 in quick mode)
 #   bench/spark.sh share 'local[2]'   # one mode on one master only (modes: jobs, rounds, share, overhead,
-#                                     # scaling, sweep); BENCH_JAVA_OPTS adds JVM options
+#                                     # scaling, sweep, breakdown); BENCH_JAVA_OPTS adds JVM options
+#   breakdown (not in the full run) local[2]: where a one-partition job's time outside compute goes, from Spark's
+#            task metrics (launch delay, deserialisation, result transfer; BENCHMARKS.md table (a'))
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD

@@ -59,8 +59,8 @@ if jobs:
 ov = fig("overhead")
 if ov:
     s_ = steady(ov)
-    print("Rounds of one local step (default cell, 1 partition, %s): %d rounds, median round %.1f ms of which compute "
-          "%.1f ms, outside %.1f ms\n" % (ov[0]["master"], len(s_), med(f(r, "wall_ms") for r in s_),
+    print("Rounds of one local step (default cell, %s partition(s), %s): %d rounds, median round %.1f ms of which compute "
+          "%.1f ms, outside %.1f ms\n" % (ov[0]["partitions"], ov[0]["master"], len(s_), med(f(r, "wall_ms") for r in s_),
                                         med(f(r, "compute_ms") for r in s_),
                                         med(f(r, "wall_ms") - f(r, "compute_ms") for r in s_)))
 
@@ -76,6 +76,33 @@ if share:
             model, h, t, k, p, m, v["rounds"], v["wall"], v["compute"], v["cpu"], v["outside_ms"], pct(v["outside"]),
             pct(v["outside_all"])))
     print()
+
+# ---------------------------------------------------------------- (a') where the outside time goes (breakdown mode)
+bd = [r for r in rows if r["figure"] == "breakdown"]
+if bd:
+    def q(v, p):
+        v = sorted(v)
+        return v[min(len(v) - 1, int(p * len(v)))]
+    parts = [("job's wall (driver)", lambda r: f(r, "wall_ms")),
+             ("compute (training steps, probes, validation)", lambda r: f(r, "compute_ms")),
+             ("outside compute", lambda r: f(r, "outside_ms")),
+             ("submission to task launch", lambda r: f(r, "launch_delay_ms")),
+             ("task deserialisation", lambda r: f(r, "deserialize_ms")),
+             ("task run outside compute (unpack θ, pack result)", lambda r: f(r, "run_ms") - f(r, "compute_ms")),
+             ("result serialisation", lambda r: f(r, "result_ser_ms")),
+             ("task end to job end", lambda r: f(r, "after_task_ms")),
+             ("rest of the job (thread hand-offs, result transfer)", lambda r: f(r, "job_ms") - f(r, "launch_delay_ms")
+              - f(r, "deserialize_ms") - f(r, "run_ms") - f(r, "result_ser_ms") - f(r, "after_task_ms")),
+             ("driver outside the job (ship θ, unpack)", lambda r: f(r, "wall_ms") - f(r, "job_ms"))]
+    print("## (a') Where a one-partition job's outside time goes (default cell, %d jobs, %s; Spark's clocks: ms)\n"
+          % (len(bd), bd[0]["master"]))
+    print("| part | median ms | p10 ms | p90 ms |")
+    print("|---|---|---|---|")
+    for name, fn in parts:
+        v = [fn(r) for r in bd]
+        print("| %s | %.1f | %.1f | %.1f |" % (name, med(v), q(v, 0.1), q(v, 0.9)))
+    sh = [f(r, "outside_ms") / f(r, "wall_ms") for r in bd]
+    print("\noutside share per job: median %s, range %s to %s\n" % (pct(med(sh)), pct(min(sh)), pct(max(sh))))
 
 # ---------------------------------------------------------------- (b) scaling
 dp = fig("scaling-dp")
