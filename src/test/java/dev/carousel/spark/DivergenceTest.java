@@ -85,12 +85,7 @@ class DivergenceTest {
         CarouselConfig four = ConfigLoader.parse(BASE + dist + "training.updates = 4\n", "test");
         TrainResult clean = new DistributedTrainer(sc, RunSetup.of(four), DistributedTrainer.Options.NONE)
                 .run(TrainingListener.NONE);
-        assertArrayEquals(clean.parameters().data().asDouble(), diverged.parameters().data().asDouble(), 0.0, "θ");
-        for (String name : clean.optimizerState().names()) {
-            assertArrayEquals(clean.optimizerState().get(name).data().asDouble(),
-                    diverged.optimizerState().get(name).data().asDouble(), 0.0, "optimiser " + name);
-        }
-        assertEquals(clean.optimizerState().step(), diverged.optimizerState().step());
+        assertSameParametersAndState(clean, diverged);
         assertEquals(clean.curve(), diverged.curve(), "curve up to update 4");
         // Statistics of the faulty round (probed at update 4, inside it) are dropped with the round.
         assertEquals(List.of(0L), List.copyOf(diverged.stepStats().keySet()));
@@ -122,12 +117,7 @@ class DivergenceTest {
         CarouselConfig upTo = ConfigLoader.parse(BASE + dist + "training.updates = " + badIndex + "\n", "test");
         TrainResult clean = new DistributedTrainer(sc, RunSetup.of(upTo), DistributedTrainer.Options.NONE)
                 .run(TrainingListener.NONE);
-        assertArrayEquals(clean.parameters().data().asDouble(), diverged.parameters().data().asDouble(), 0.0, "θ");
-        for (String name : clean.optimizerState().names()) {
-            assertArrayEquals(clean.optimizerState().get(name).data().asDouble(),
-                    diverged.optimizerState().get(name).data().asDouble(), 0.0, "optimiser " + name);
-        }
-        assertEquals(clean.optimizerState().step(), diverged.optimizerState().step());
+        assertSameParametersAndState(clean, diverged);
         // The clean run evaluates at its last update too (and probes its final θ); the diverged one stops before.
         assertEquals(clean.curve().stream().filter(p -> p.update() <= 4).toList(), diverged.curve(), "curve");
         List<Long> probed = badIndex > 4 ? List.of(0L, 4L) : List.of(0L);
@@ -183,6 +173,16 @@ class DivergenceTest {
             shards.add(new PoisonedShard((GeneratedShard) s, Long.MAX_VALUE));
         }
         assertBitIdentical(trainer.run(TrainingListener.NONE), trainer.run(sc.parallelize(shards, 2), TrainingListener.NONE));
+    }
+
+    /** θ, every optimiser buffer and the step count, bit for bit. */
+    static void assertSameParametersAndState(TrainResult expected, TrainResult actual) {
+        assertArrayEquals(expected.parameters().data().asDouble(), actual.parameters().data().asDouble(), 0.0, "θ");
+        for (String name : expected.optimizerState().names()) {
+            assertArrayEquals(expected.optimizerState().get(name).data().asDouble(),
+                    actual.optimizerState().get(name).data().asDouble(), 0.0, "optimiser " + name);
+        }
+        assertEquals(expected.optimizerState().step(), actual.optimizerState().step());
     }
 
     static void assertAllFinite(TrainResult r) {
