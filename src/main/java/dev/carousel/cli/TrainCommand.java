@@ -102,7 +102,8 @@ final class TrainCommand implements Callable<Integer> {
                     result.status().name().toLowerCase(), result.updates(), result.wallSeconds(), last.validationLoss(),
                     metric, last.validationMetric(), target.resolve("summary.md"));
             if (!result.roundTimings().isEmpty()) {
-                System.out.println(roundsLine(result.roundTimings()));
+                System.out.println(roundsLine(result.roundTimings(),
+                        DistributedTrainer.roundsBackToBack(result.config().distributed())));
             }
         }
         return 0;
@@ -110,21 +111,21 @@ final class TrainCommand implements Callable<Integer> {
 
     /**
      * "rounds: 2 of up to 10 local steps, median 0.31 s, 12.5% of it outside local compute (...)": how much of a
-     * Spark job Spark's scheduling, shipping and aggregation take, and what to raise when that is large. With one
-     * partition a job runs all the rounds up to the next evaluation or checkpoint, so there it is eval-every.
+     * Spark job Spark's scheduling, shipping and aggregation take, and what to raise when that is large. When
+     * {@code roundsBackToBack} (one partition, state averaged) a job runs all the rounds up to the next evaluation or
+     * checkpoint, so there it is eval-every.
      */
-    static String roundsLine(List<RoundTiming> timings) {
+    static String roundsLine(List<RoundTiming> timings, boolean roundsBackToBack) {
         double[] wall = timings.stream().mapToDouble(t -> t.wallNanos() / 1e9).sorted().toArray();
         double[] outside = timings.stream().mapToDouble(RoundTiming::outsideComputeShare).sorted().toArray();
         int steps = timings.stream().mapToInt(RoundTiming::steps).max().orElseThrow();
-        boolean onePartition = timings.get(0).partitions() == 1;
         return String.format(Locale.ROOT, "%s: %d of up to %d local steps, median %.2f s, %.1f%% of it outside local "
                         + "compute (%s; raise %s if this is large)",
-                onePartition ? "jobs" : "rounds", timings.size(), steps, wall[wall.length / 2],
+                roundsBackToBack ? "jobs" : "rounds", timings.size(), steps, wall[wall.length / 2],
                 100 * outside[outside.length / 2],
-                onePartition ? "scheduling, shipping θ; one partition runs the rounds between evaluations as one job"
+                roundsBackToBack ? "scheduling, shipping θ; one partition runs the rounds between evaluations as one job"
                         : "broadcast, scheduling, aggregation",
-                onePartition ? "training.eval-every" : "distributed.local-steps");
+                roundsBackToBack ? "training.eval-every" : "distributed.local-steps");
     }
 
     private static FileDataset openDataset(SparkSession spark, CarouselConfig cfg) {

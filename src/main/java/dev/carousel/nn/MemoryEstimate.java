@@ -68,17 +68,18 @@ public final class MemoryEstimate {
 
     /**
      * The largest T at which a training network of batch {@code b} and a validation network of batch {@code bEval}
-     * (0: no validation) fit {@code budgetBytes} together (0 if not even T = 1 fits).
+     * (0: no validation) fit {@code budgetBytes} together (0 if not even T = max(1, lossSteps) fits).
      */
     public static int maxSteps(ModelSpec spec, int b, int bEval, int lossSteps, long budgetBytes) {
         java.util.function.IntToLongFunction bytes = t -> offHeapBytes(spec, b, t, lossSteps)
                 + (bEval > 0 ? evaluationOffHeapBytes(spec, bEval, t, lossSteps) : 0);
-        // Linear in T except where T = lossSteps drops the h_P buffers: search, the bytes grow with T.
-        if (bytes.applyAsLong(1) > budgetBytes) {
+        // T below the number of loss steps is no configuration. From T = lossSteps on the bytes grow with T (the
+        // h_P buffers join at T = lossSteps + 1), so a doubling then bisecting search finds the largest T.
+        int lo = Math.max(1, lossSteps);
+        if (bytes.applyAsLong(lo) > budgetBytes) {
             return 0;
         }
-        int lo = 1;
-        int hi = 2;
+        int hi = 2 * lo;
         while (hi < Integer.MAX_VALUE / 2 && bytes.applyAsLong(hi) <= budgetBytes) {
             lo = hi;
             hi *= 2;

@@ -256,9 +256,12 @@ public final class DistributedTrainer {
     }
 
     /** Whether rounds run back to back in one task ({@link #roundsOfNextJob}): one partition, state averaged. */
-    boolean backToBack() {
-        return config.distributed().partitions() == 1
-                && config.distributed().optimizerState() != CarouselConfig.OptimizerStateMode.RESET;
+    public static boolean roundsBackToBack(CarouselConfig.Distributed dc) {
+        return dc.partitions() == 1 && dc.optimizerState() != CarouselConfig.OptimizerStateMode.RESET;
+    }
+
+    private boolean backToBack() {
+        return roundsBackToBack(config.distributed());
     }
 
     /**

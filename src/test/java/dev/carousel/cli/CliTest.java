@@ -36,13 +36,15 @@ class CliTest {
                 new dev.carousel.train.RoundTiming(0, 5, 2, 200_000_000L, 150_000_000L, 290_000_000L, 1, 1),
                 new dev.carousel.train.RoundTiming(5, 5, 2, 100_000_000L, 90_000_000L, 170_000_000L, 1, 1));
         assertEquals("rounds: 2 of up to 5 local steps, median 0.20 s, 25.0% of it outside local compute (broadcast, "
-                + "scheduling, aggregation; raise distributed.local-steps if this is large)", TrainCommand.roundsLine(two));
+                + "scheduling, aggregation; raise distributed.local-steps if this is large)", TrainCommand.roundsLine(two, false));
         java.util.List<dev.carousel.train.RoundTiming> one = java.util.List.of(
                 new dev.carousel.train.RoundTiming(0, 100, 1, 400_000_000L, 380_000_000L, 380_000_000L, 1, 1),
                 new dev.carousel.train.RoundTiming(100, 60, 1, 300_000_000L, 270_000_000L, 270_000_000L, 1, 1));
-        String line = TrainCommand.roundsLine(one);
+        String line = TrainCommand.roundsLine(one, true);
         assertTrue(line.startsWith("jobs: 2 of up to 100 local steps, median 0.40 s, 10.0% of it outside"), line);
         assertTrue(line.endsWith("raise training.eval-every if this is large)"), line);
+        // One partition with optimizer-state = reset: every round is a job, so K is the knob.
+        assertTrue(TrainCommand.roundsLine(one, false).endsWith("raise distributed.local-steps if this is large)"));
     }
 
     @Test

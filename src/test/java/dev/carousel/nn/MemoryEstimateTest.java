@@ -24,6 +24,20 @@ class MemoryEstimateTest {
         assertEquals(4L * (2 * (2 + 12 + 9) + 6 + 9 + 2), MemoryEstimate.evaluationOffHeapBytes(lstm(Precision.FLOAT32), 1, 2, 1));
     }
 
+    /**
+     * With a loss at P steps, T = P needs no h_P buffers and T = P + 1 does: the bytes are not monotone below P, and
+     * T < P is no configuration. The search starts at T = P.
+     */
+    @Test
+    void maxStepsWithManyLossStepsStartsAtThem() {
+        ModelSpec spec = new ModelSpec(CellType.LSTM, 1, 128, 1, new ForgetGate.Learned(1.0), Precision.FLOAT32);
+        long budget = MemoryEstimate.offHeapBytes(spec, 64, 100, 100);
+        assertEquals(100, MemoryEstimate.maxSteps(spec, 64, 100, budget));
+        assertEquals(0, MemoryEstimate.maxSteps(spec, 64, 100, budget - 1));
+        long roomier = MemoryEstimate.offHeapBytes(spec, 64, 150, 100);
+        assertEquals(150, MemoryEstimate.maxSteps(spec, 64, 100, roomier));
+    }
+
     @Test
     void maxStepsCountsTheValidationNetwork() {
         ModelSpec spec = new ModelSpec(CellType.LSTM, 2, 128, 1, new ForgetGate.Learned(1.0), Precision.FLOAT32);
