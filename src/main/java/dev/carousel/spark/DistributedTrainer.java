@@ -15,6 +15,7 @@ import dev.carousel.train.TrainResult;
 import dev.carousel.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,7 +111,6 @@ public final class DistributedTrainer {
                     + shards.getNumPartitions() + " partitions");
         }
         long updates = config.training().updates();
-        int evalEvery = config.training().evalEvery();
         int sequencesPerUpdate = config.training().batchSize() * n;
         Optimizer optimizer = Optimizers.create(config.optimizer());
 
@@ -151,10 +151,9 @@ public final class DistributedTrainer {
             long first = update;
             long roundStart = System.nanoTime();
             int[] plan = roundsOfNextJob(update, round);
-            long end = update + java.util.Arrays.stream(plan).sum();
-            boolean evaluationDue = end / evalEvery > update / evalEvery || end == updates;
+            long end = update + Arrays.stream(plan).sum();
             PartitionWork.Rounds job = backToBack()
-                    ? roundsBackToBack(shards, theta, state, update, plan, end == updates && probes, evaluationDue)
+                    ? roundsBackToBack(shards, theta, state, update, plan, end == updates && probes, evaluationDue(update, end))
                     : new PartitionWork.Rounds(List.of(aggregate(shards, theta, state, update, plan[0], false)), null,
                             null, RoundSum.Compute.of(0, 0));
             List<RoundSum.Node> results = job.rounds();
@@ -192,7 +191,7 @@ public final class DistributedTrainer {
             compute = compute.plusInSequence(job.after());
             timings.add(new RoundTiming(first, (int) (update - first), n, System.nanoTime() - roundStart,
                     compute.wallMax(), compute.wallSum(), compute.cpuMax(), compute.cpuSum()));
-            if (update / evalEvery > first / evalEvery || update == updates) {
+            if (evaluationDue(first, update)) {
                 CurvePoint point = job.validation() != null
                         ? curvePoint(List.of(job.validation()), update, window, sequencesPerUpdate)
                         : validate(shards, theta, update, window, sequencesPerUpdate);
@@ -235,7 +234,6 @@ public final class DistributedTrainer {
     int[] roundsOfNextJob(long update, long round) {
         CarouselConfig.Distributed dc = config.distributed();
         long updates = config.training().updates();
-        int evalEvery = config.training().evalEvery();
         boolean checkpoints = options.checkpointDir() != null && dc.checkpointEvery() > 0;
         List<Integer> steps = new ArrayList<>();
         long u = update;
@@ -246,13 +244,21 @@ public final class DistributedTrainer {
             long before = u;
             u += k;
             r++;
-            boolean driverWork = u / evalEvery > before / evalEvery || u == updates
-                    || checkpoints && r % dc.checkpointEvery() == 0;
+            boolean driverWork = evaluationDue(before, u) || checkpoints && r % dc.checkpointEvery() == 0;
             if (driverWork || !backToBack()) {
                 break;
             }
         } while (u < updates);
         return steps.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /**
+     * Whether training from update {@code from} to {@code to} ends with an evaluation: it crossed a multiple of
+     * eval-every, or training ended. One test for the plan of a job, the job's own evaluation and the driver's.
+     */
+    private boolean evaluationDue(long from, long to) {
+        int evalEvery = config.training().evalEvery();
+        return to / evalEvery > from / evalEvery || to == config.training().updates();
     }
 
     /** Whether rounds run back to back in one task ({@link #roundsOfNextJob}): one partition, state averaged. */
@@ -275,10 +281,9 @@ public final class DistributedTrainer {
         if (shards.getNumPartitions() != 1) {
             throw new IllegalStateException("rounds run back to back only with one partition");
         }
-        int total = java.util.Arrays.stream(steps).sum();
-        RoundInput input = roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(), probeAfter, 1)
-                .withValidateAfter(validateAfter);
-        Shipped shipped = ship(sc, input);
+        int total = Arrays.stream(steps).sum();
+        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(),
+                probeAfter, validateAfter, 1));
         try {
             List<PartitionWork.Rounds> out = new ArrayList<>(1);
             Jobs.run(sc, (steps.length == 1 ? "round at update " + firstUpdate
@@ -291,13 +296,13 @@ public final class DistributedTrainer {
     }
 
     private RoundInput roundInput(INDArray theta, OptimizerState state, long firstUpdate, int steps, int roundSteps,
-                                  boolean probeAfter, int n) {
+                                  boolean probeAfter, boolean validateAfter, int n) {
         List<FlatArray> buffers = new ArrayList<>();
         for (String name : state.names()) {
             buffers.add(FlatArray.of(state.get(name)));
         }
         return new RoundInput(canonicalConfig, configHash, FlatArray.of(theta), state.names(), buffers, state.step(),
-                firstUpdate, steps, roundSteps, probeAfter, false, 1.0 / n, files, options.delayPartition(),
+                firstUpdate, steps, roundSteps, probeAfter, validateAfter, 1.0 / n, files, options.delayPartition(),
                 options.delayMillis());
     }
 
@@ -311,7 +316,7 @@ public final class DistributedTrainer {
     RoundSum.Node aggregate(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate, int steps,
                             boolean probeAfter) {
         int n = shards.getNumPartitions();
-        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, steps, steps, probeAfter, n));
+        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, steps, steps, probeAfter, false, n));
         try {
             RoundStep step = new RoundStep(shipped);
             int depth = config.distributed().aggregationDepth();

@@ -31,11 +31,4 @@ public record RoundInput(String config, String configHash, FlatArray theta, List
                          List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
                          int roundSteps, boolean probeAfter, boolean validateAfter, double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
                          int delayPartition, long delayMillis)
-        implements Serializable {
-
-    /** This input with {@code validateAfter} set as given. */
-    public RoundInput withValidateAfter(boolean validate) {
-        return new RoundInput(config, configHash, theta, stateNames, stateBuffers, stateStep, firstUpdate, steps,
-                roundSteps, probeAfter, validate, weight, files, delayPartition, delayMillis);
-    }
-}
+        implements Serializable {}
