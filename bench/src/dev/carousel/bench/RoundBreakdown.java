@@ -5,7 +5,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
-import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.TaskInfo;
@@ -33,7 +32,6 @@ final class RoundBreakdown extends SparkListener {
         volatile long runCpuNs;
     }
 
-    private final Map<Integer, String> stageNames = new ConcurrentHashMap<>();
     private final Map<Integer, Integer> stageJob = new ConcurrentHashMap<>();
     private final Map<Integer, Job> jobs = new ConcurrentHashMap<>();
     private final Map<String, Job> byName = new ConcurrentHashMap<>();
@@ -49,11 +47,6 @@ final class RoundBreakdown extends SparkListener {
             stageJob.put(s.stageId(), e.jobId());
             byName.put(s.name(), j);
         }
-    }
-
-    @Override
-    public void onStageSubmitted(SparkListenerStageSubmitted e) {
-        stageNames.put(e.stageInfo().stageId(), e.stageInfo().name());
     }
 
     @Override
