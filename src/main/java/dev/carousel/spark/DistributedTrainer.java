@@ -40,6 +40,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * exactly 1), and the rounds up to the next evaluation or checkpoint run back to back as one job
  * ({@link #roundsOfNextJob}). With N partitions the sums are formed in a fixed tree ({@link RoundSum}), so results do not
  * depend on the order tasks finish or are retried in.
+ *
+ * <p>An evaluation is a pass of every partition over its share of the held-out sequences, so it rides in the tasks
+ * of a job the driver runs anyway instead of costing a Spark job of its own: the evaluation at update 0 and, with N
+ * partitions, each evaluation not followed by a checkpoint are scored at the start of the next round's tasks, on
+ * the θ they receive, and the last one in the job that takes the final probe. The driver reads the scores before
+ * the round's results, and drops those if the scores end the run (divergence, or the listener stopping it): the
+ * same curve, state and bits as separate jobs. With one partition the evaluation due at a job's end runs at the end
+ * of its task ({@link PartitionWork#rounds}).
  */
 public final class DistributedTrainer {
     private final JavaSparkContext sc;
@@ -137,6 +145,11 @@ public final class DistributedTrainer {
             stats = new TreeMap<>();
             window = new LocalTrainer.Window();
             update = 0;
+        }
+        // Whether the evaluation of θ as it stands is due and rides in the next job's tasks: update 0's on a fresh
+        // start, and with N partitions each one after a round that no checkpoint follows.
+        boolean scoreFirst = p == null && updates > 0;
+        if (p == null && updates == 0) { // no job to ride in
             curve.add(validate(shards, theta, 0, window, sequencesPerUpdate));
             go = listener.onEvaluation(curve.get(0), updates);
         }
@@ -146,17 +159,33 @@ public final class DistributedTrainer {
         long round = update == 0 ? 0 : (update + dc.localSteps() - 1) / dc.localSteps();
         List<RoundTiming> timings = new ArrayList<>();
         boolean probes = setup.config().probes().enabled();
-        StepStats finalProbe = null; // of the last job's θ, when that job ran it (one partition, at the end)
+        StepStats finalProbe = null; // of the final θ, when a job ran it with other work (the last evaluation)
         while (go && update < updates) {
             long first = update;
             long roundStart = System.nanoTime();
             int[] plan = roundsOfNextJob(update, round);
             long end = update + Arrays.stream(plan).sum();
             PartitionWork.Rounds job = backToBack()
-                    ? roundsBackToBack(shards, theta, state, update, plan, end == updates && probes, evaluationDue(update, end))
-                    : new PartitionWork.Rounds(List.of(aggregate(shards, theta, state, update, plan[0], false)), null,
-                            null, RoundSum.Compute.of(0, 0));
+                    ? roundsBackToBack(shards, theta, state, update, plan, end == updates && probes,
+                            evaluationDue(update, end), scoreFirst)
+                    : new PartitionWork.Rounds(List.of(aggregate(shards, theta, state, update, plan[0], false,
+                            scoreFirst)), null, null, RoundSum.Compute.of(0, 0));
             List<RoundSum.Node> results = job.rounds();
+            if (scoreFirst) { // the evaluation of θ before this job: read before, and perhaps instead of, its rounds
+                scoreFirst = false;
+                CurvePoint point = curvePoint(results.get(0).validation(), update, window, sequencesPerUpdate);
+                curve.add(point);
+                if (update == 0) { // as the local trainer: the initial evaluation may stop the run, never diverge it
+                    go = listener.onEvaluation(point, updates);
+                } else {
+                    status = evaluated(point, listener, updates);
+                    go = status == RunStatus.COMPLETED;
+                    divergedAt = status == RunStatus.DIVERGED ? update : divergedAt;
+                }
+                if (!go) {
+                    break; // the run ends at θ as scored; this job's rounds are not applied
+                }
+            }
             // One result per round, applied in order as separate jobs' would be. Only the last finished round of a
             // job carries θ and the optimiser state; the optimiser's step count catches up there.
             int unapplied = 0;
@@ -192,21 +221,29 @@ public final class DistributedTrainer {
             timings.add(new RoundTiming(first, (int) (update - first), n, System.nanoTime() - roundStart,
                     compute.wallMax(), compute.wallSum(), compute.cpuMax(), compute.cpuSum()));
             if (evaluationDue(first, update)) {
-                CurvePoint point = job.validation() != null
-                        ? curvePoint(List.of(job.validation()), update, window, sequencesPerUpdate)
-                        : validate(shards, theta, update, window, sequencesPerUpdate);
-                curve.add(point);
-                if (!Double.isFinite(point.validationLoss())) {
-                    status = RunStatus.DIVERGED;
-                    divergedAt = update;
-                    break;
+                CurvePoint point = null;
+                if (job.validation() != null) { // one partition: scored at the end of the job's task
+                    point = curvePoint(List.of(job.validation()), update, window, sequencesPerUpdate);
+                } else if (update < updates && !checkpointDue(round)) {
+                    scoreFirst = true; // scored by the next round's tasks
+                } else if (update == updates && probes && !stats.containsKey(update)) { // last evaluation, final probe: one job
+                    RoundSum.Node last = aggregate(shards, theta, state, update, 0, true, true);
+                    point = curvePoint(last.validation(), update, window, sequencesPerUpdate);
+                    finalProbe = last.stats().get(update);
+                } else { // a checkpoint follows, which holds the curve up to this evaluation
+                    point = validate(shards, theta, update, window, sequencesPerUpdate);
                 }
-                go = listener.onEvaluation(point, updates);
-                if (!go) {
-                    status = RunStatus.STOPPED;
+                if (point != null) {
+                    curve.add(point);
+                    status = evaluated(point, listener, updates);
+                    go = status == RunStatus.COMPLETED;
+                    if (status == RunStatus.DIVERGED) {
+                        divergedAt = update;
+                        break;
+                    }
                 }
             }
-            if (options.checkpointDir() != null && dc.checkpointEvery() > 0 && round % dc.checkpointEvery() == 0) {
+            if (checkpointDue(round)) {
                 Checkpoints.write(options.checkpointDir(), setup, round,
                         new Progress(theta, state, update, curve, stats, window.sums()));
             }
@@ -215,11 +252,28 @@ public final class DistributedTrainer {
             if (finalProbe != null && update == updates) {
                 stats.put(update, finalProbe);
             } else {
-                stats.putAll(aggregate(shards, theta, state, update, 0, true).stats());
+                stats.putAll(aggregate(shards, theta, state, update, 0, true, false).stats());
             }
         }
         double wall = (System.nanoTime() - start) / 1e9;
         return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall, List.copyOf(timings));
+    }
+
+    /**
+     * What an evaluation's point does to the run: DIVERGED if its validation loss is not finite, STOPPED if the
+     * listener says stop, else COMPLETED (go on).
+     */
+    private static RunStatus evaluated(CurvePoint point, TrainingListener listener, long updates) {
+        if (!Double.isFinite(point.validationLoss())) {
+            return RunStatus.DIVERGED;
+        }
+        return listener.onEvaluation(point, updates) ? RunStatus.COMPLETED : RunStatus.STOPPED;
+    }
+
+    /** Whether a checkpoint is written after round {@code round} (counting from 1). */
+    private boolean checkpointDue(long round) {
+        int every = config.distributed().checkpointEvery();
+        return options.checkpointDir() != null && every > 0 && round % every == 0;
     }
 
     /**
@@ -234,7 +288,6 @@ public final class DistributedTrainer {
     int[] roundsOfNextJob(long update, long round) {
         CarouselConfig.Distributed dc = config.distributed();
         long updates = config.training().updates();
-        boolean checkpoints = options.checkpointDir() != null && dc.checkpointEvery() > 0;
         List<Integer> steps = new ArrayList<>();
         long u = update;
         long r = round;
@@ -244,7 +297,7 @@ public final class DistributedTrainer {
             long before = u;
             u += k;
             r++;
-            boolean driverWork = evaluationDue(before, u) || checkpoints && r % dc.checkpointEvery() == 0;
+            boolean driverWork = evaluationDue(before, u) || checkpointDue(r);
             if (driverWork || !backToBack()) {
                 break;
             }
@@ -277,13 +330,14 @@ public final class DistributedTrainer {
      * driver a job for each: with one partition they would run on the same θ in the same kind of task.
      */
     PartitionWork.Rounds roundsBackToBack(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate,
-                                          int[] steps, boolean probeAfter, boolean validateAfter) {
+                                          int[] steps, boolean probeAfter, boolean validateAfter,
+                                          boolean validateBefore) {
         if (shards.getNumPartitions() != 1) {
             throw new IllegalStateException("rounds run back to back only with one partition");
         }
         int total = Arrays.stream(steps).sum();
         Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(),
-                probeAfter, validateAfter, 1));
+                probeAfter, validateAfter, validateBefore, 1));
         try {
             List<PartitionWork.Rounds> out = new ArrayList<>(1);
             Jobs.run(sc, (steps.length == 1 ? "round at update " + firstUpdate
@@ -296,13 +350,14 @@ public final class DistributedTrainer {
     }
 
     private RoundInput roundInput(INDArray theta, OptimizerState state, long firstUpdate, int steps, int roundSteps,
-                                  boolean probeAfter, boolean validateAfter, int n) {
+                                  boolean probeAfter, boolean validateAfter, boolean validateBefore, int n) {
         List<FlatArray> buffers = new ArrayList<>();
         for (String name : state.names()) {
             buffers.add(FlatArray.of(state.get(name)));
         }
         return new RoundInput(canonicalConfig, configHash, FlatArray.of(theta), state.names(), buffers, state.step(),
-                firstUpdate, steps, roundSteps, probeAfter, validateAfter, 1.0 / n, files, options.delayPartition(),
+                firstUpdate, steps, roundSteps, probeAfter, validateAfter, validateBefore, n, 1.0 / n, files,
+                options.delayPartition(),
                 options.delayMillis());
     }
 
@@ -314,9 +369,10 @@ public final class DistributedTrainer {
      * either way {@link RoundSum} fixes the order of the sums, so both give the same bits.
      */
     RoundSum.Node aggregate(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate, int steps,
-                            boolean probeAfter) {
+                            boolean probeAfter, boolean validateBefore) {
         int n = shards.getNumPartitions();
-        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, steps, steps, probeAfter, false, n));
+        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, steps, steps, probeAfter, false,
+                validateBefore, n));
         try {
             RoundStep step = new RoundStep(shipped);
             int depth = config.distributed().aggregationDepth();
@@ -404,7 +460,7 @@ public final class DistributedTrainer {
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
-                List.of(), List.of(), 0, update, 0, 0, false, false, 1.0 / n, files, -1, 0);
+                List.of(), List.of(), 0, update, 0, 0, false, false, false, n, 1.0 / n, files, -1, 0);
         Shipped shipped = ship(sc, input);
         List<double[]> parts = new ArrayList<>();
         try {

@@ -45,8 +45,37 @@ final class PartitionWork {
 
     /** K local steps from the broadcast state on this shard, returned as a weighted leaf of the round tree. */
     static RoundSum.Node round(RoundInput in, Shard shard) {
+        Scores before = scoresBefore(in, shard.partition());
         Local local = local(in, shard);
-        return local.run(in.firstUpdate(), in.steps(), in.probeAfter());
+        return before.into(local.run(in.firstUpdate(), in.steps(), in.probeAfter()));
+    }
+
+    /**
+     * This partition's scores of θ as received ({@link RoundInput#validateBefore}), taken before any local step, and
+     * the time they took; {@link Scores#NONE} when not asked for.
+     */
+    private static Scores scoresBefore(RoundInput in, int partition) {
+        if (!in.validateBefore()) {
+            return Scores.NONE;
+        }
+        long cpu0 = CPU.getCurrentThreadCpuTime();
+        long wall0 = System.nanoTime();
+        double[] sums = validate(in, partition, in.partitions());
+        return new Scores(sums, RoundSum.Compute.of(System.nanoTime() - wall0, CPU.getCurrentThreadCpuTime() - cpu0));
+    }
+
+    /** Validation sums {partition, loss sum, metric sum, sequences} of θ as received, or none (null sums). */
+    private record Scores(double[] sums, RoundSum.Compute compute) {
+        static final Scores NONE = new Scores(null, null);
+
+        /** {@code leaf} carrying these scores, their time added to its compute (validating is local compute too). */
+        RoundSum.Node into(RoundSum.Node leaf) {
+            if (sums == null) {
+                return leaf;
+            }
+            return new RoundSum.Node(leaf.theta(), leaf.state(), leaf.losses(), leaf.gradNorms(), leaf.stats(),
+                    leaf.divergedAt(), leaf.count(), compute.plusInSequence(leaf.compute()), List.of(sums));
+        }
     }
 
     /**
@@ -72,15 +101,19 @@ final class PartitionWork {
      * same task when asked for: the same code on the same bits.
      */
     static Rounds rounds(RoundInput in, Shard shard) {
+        Scores before = scoresBefore(in, shard.partition());
         Local local = local(in, shard);
         List<RoundSum.Node> out = new ArrayList<>();
         long end = in.firstUpdate() + in.steps();
         for (long first = in.firstUpdate(); first < end; first += in.roundSteps()) {
             RoundSum.Node leaf = local.run(first, (int) Math.min(in.roundSteps(), end - first), false);
+            if (out.isEmpty()) {
+                leaf = before.into(leaf); // the first round carries the scores of θ as received
+            }
             if (leaf.divergedAt() < 0 && !out.isEmpty()) {
                 RoundSum.Node previous = out.remove(out.size() - 1);
                 out.add(new RoundSum.Node(null, null, previous.losses(), previous.gradNorms(), previous.stats(),
-                        previous.divergedAt(), previous.count(), previous.compute()));
+                        previous.divergedAt(), previous.count(), previous.compute(), previous.validation()));
             }
             out.add(leaf);
             if (leaf.divergedAt() >= 0) {
@@ -139,7 +172,7 @@ final class PartitionWork {
                 state2[b++] = scaled(FlatArray.of(buf), weight);
             }
             return new RoundSum.Node(scaled(FlatArray.of(theta), weight), state2, scaled(o.losses(), weight),
-                    scaled(o.gradNorms(), weight), stats, o.divergedAt(), 1, compute);
+                    scaled(o.gradNorms(), weight), stats, o.divergedAt(), 1, compute, List.of());
         }
     }
 

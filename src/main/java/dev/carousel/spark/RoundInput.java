@@ -22,6 +22,9 @@ import java.util.List;
  * @param probeAfter   probe the resulting parameters on the next minibatch (the final statistics)
  * @param validateAfter a one-partition job: score the resulting parameters on the held-out sequences in the same
  *                     task (the evaluation due at the job's end)
+ * @param validateBefore first score θ as received on this partition's share of the held-out sequences (the
+ *                     evaluation due before the round, which then needs no job of its own)
+ * @param partitions   N, the number of partitions (each validates its contiguous 1/N of the held-out sequences)
  * @param weight       each partition's share n_p / Σ n: every partition takes the same number of steps
  *                     of the same batch size, so this is 1/N
  * @param files        the file dataset's shape and held-out sequences, broadcast once per run; null for a generated task
@@ -29,6 +32,7 @@ import java.util.List;
  */
 public record RoundInput(String config, String configHash, FlatArray theta, List<String> stateNames,
                          List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
-                         int roundSteps, boolean probeAfter, boolean validateAfter, double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
+                         int roundSteps, boolean probeAfter, boolean validateAfter, boolean validateBefore, int partitions,
+                         double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
                          int delayPartition, long delayMillis)
         implements Serializable {}

@@ -2,7 +2,9 @@ package dev.carousel.spark;
 
 import dev.carousel.stats.StepStats;
 import java.io.Serializable;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -41,11 +43,15 @@ public final class RoundSum implements Serializable {
      * @param gradNorms  Σ w_p ‖g_{p,k}‖ for local step k: [steps]
      * @param stats      per-step statistics merged over the range, by update
      * @param divergedAt smallest update at which a partition in the range diverged, or −1
-     * @param compute    time the range's tasks spent in their training steps: diagnostics only, never read by
-     *                   anything numeric
+     * @param compute    time the range's tasks spent in their training steps (and in validating, when asked):
+     *                   diagnostics only, never read by anything numeric
+     * @param validation the range's scores of θ as received, when the round's input asked for them
+     *                   ({@link RoundInput#validateBefore}): one {partition, loss sum, metric sum, sequences} per
+     *                   partition, in no particular order (the driver sums them in partition order); else empty
      */
     public record Node(double[] theta, double[][] state, double[] losses, double[] gradNorms,
-                       SortedMap<Long, StepStats> stats, long divergedAt, int count, Compute compute)
+                       SortedMap<Long, StepStats> stats, long divergedAt, int count, Compute compute,
+                       List<double[]> validation)
             implements Serializable {
 
         /** Adds {@code right} (the higher partitions) into this node's arrays; returns this. */
@@ -65,7 +71,12 @@ public final class RoundSum implements Serializable {
                 }
             }
             long d = divergedAt < 0 ? right.divergedAt : right.divergedAt < 0 ? divergedAt : Math.min(divergedAt, right.divergedAt);
-            return new Node(theta, state, losses, gradNorms, stats, d, count + right.count, compute.plus(right.compute));
+            List<double[]> v = validation;
+            if (!right.validation.isEmpty()) {
+                v = new ArrayList<>(validation);
+                v.addAll(right.validation);
+            }
+            return new Node(theta, state, losses, gradNorms, stats, d, count + right.count, compute.plus(right.compute), v);
         }
 
         private static void add(double[] into, double[] from) {

@@ -295,25 +295,74 @@ class DistributedTrainerTest {
     }
 
     /**
-     * With one partition a job runs its rounds, the evaluation due at its end and, last, the final probe: 12 updates
-     * evaluated every 4 take 4 Spark jobs (the evaluation at update 0, then one per 4 updates), where one job per
-     * round, validation and probe took 17. The results are the local trainer's, bit for bit.
+     * With one partition a job scores θ as received when the evaluation at update 0 is due, then runs its rounds,
+     * the evaluation due at its end and, last, the final probe: 12 updates evaluated every 4 take 3 Spark jobs, one per
+     * 4 updates, where one job per round, validation and probe took 17. The results are the local trainer's, bit for
+     * bit.
      */
     @Test
     void onePartitionFoldsEvaluationsAndTheFinalProbeIntoItsJobs() {
         CarouselConfig cfg = config("");
-        String group = "fold-" + System.nanoTime();
-        sc.setJobGroup(group, "counting jobs", false);
-        TrainResult r;
-        try {
-            r = distributed(cfg, DistributedTrainer.Options.NONE);
-        } finally {
-            sc.clearJobGroup();
-        }
-        assertEquals(4, sc.statusTracker().getJobIdsForGroup(group).length, "jobs of a 12-update run");
+        TrainResult r = countingJobs(3, "jobs of a 12-update run", () -> distributed(cfg, DistributedTrainer.Options.NONE));
         assertEquals(java.util.List.of(0L, 4L, 8L, 12L), r.curve().stream().map(p -> p.update()).toList());
         assertEquals(java.util.Set.of(0L, 4L, 8L, 12L), r.stepStats().keySet(), "probed every 4 and at the end");
         assertBitIdentical(LocalTrainer.train(cfg, TrainingListener.NONE), r);
+    }
+
+    /**
+     * With N partitions an evaluation rides in the next round's tasks, which score the θ they receive before their
+     * local steps, and the last one in the final probe's job: 12 one-step rounds evaluated every 4 take 13 jobs (12
+     * rounds, then the last evaluation with the probe), where separate evaluation and probe jobs made 17. A
+     * checkpoint after every round keeps the evaluations after rounds 4 and 8 in jobs of their own (the checkpoint
+     * holds the curve up to them); both runs give the same bits.
+     */
+    @Test
+    void severalPartitionsScoreEvaluationsInTheNextRoundsTasks(@TempDir Path dir) {
+        CarouselConfig cfg = config("distributed.partitions = 2\n");
+        TrainResult folded = countingJobs(13, "jobs of a 12-round run",
+                () -> distributed(cfg, DistributedTrainer.Options.NONE));
+        assertEquals(java.util.List.of(0L, 4L, 8L, 12L), folded.curve().stream().map(p -> p.update()).toList());
+        assertEquals(java.util.Set.of(0L, 4L, 8L, 12L), folded.stepStats().keySet(), "probed every 4 and at the end");
+
+        CarouselConfig ck = config("distributed { partitions = 2, checkpoint-every = 1 }\n");
+        TrainResult own = countingJobs(15, "with a checkpoint after every round",
+                () -> distributed(ck, new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)));
+        assertBitIdentical(own, folded);
+    }
+
+    /**
+     * An evaluation scored in the next round's tasks can still end the run: the round it rode in is then dropped, so
+     * a listener stopping at update 4 (or at 0) leaves θ, the curve and the statistics of a run whose evaluations
+     * ran as jobs of their own (here, kept apart by a checkpoint after every round).
+     */
+    @Test
+    void anEvaluationThatStopsTheRunDropsTheRoundItRodeIn(@TempDir Path dir) {
+        for (long stopAt : new long[] {0, 4}) {
+            TrainingListener stop = (point, updates) -> point.update() < stopAt;
+            CarouselConfig cfg = config("distributed.partitions = 2\n");
+            TrainResult folded = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE).run(stop);
+            CarouselConfig ck = config("distributed { partitions = 2, checkpoint-every = 1 }\n");
+            TrainResult own = new DistributedTrainer(sc, RunSetup.of(ck),
+                    new DistributedTrainer.Options(dir.resolve("ck" + stopAt), false, -1, 0)).run(stop);
+            assertEquals(stopAt, folded.updates(), "stopped at update " + stopAt);
+            assertEquals(stopAt == 0 ? RunStatus.COMPLETED : RunStatus.STOPPED, folded.status(),
+                    "as the local trainer, the initial evaluation stops a run without marking it stopped");
+            assertBitIdentical(own, folded);
+        }
+    }
+
+    /** {@code run()}'s result, asserting it took {@code expected} Spark jobs. */
+    private static TrainResult countingJobs(int expected, String what, java.util.function.Supplier<TrainResult> run) {
+        String group = "count-" + System.nanoTime();
+        sc.setJobGroup(group, "counting jobs", false);
+        TrainResult r;
+        try {
+            r = run.get();
+        } finally {
+            sc.clearJobGroup();
+        }
+        assertEquals(expected, sc.statusTracker().getJobIdsForGroup(group).length, what);
+        return r;
     }
 
     /** Compute times merge as sums and maxima, whatever order partitions arrive in, and leave the sums alone. */
@@ -324,7 +373,7 @@ class DistributedTrainerTest {
             RoundSum sum = RoundSum.empty(3);
             for (int p : order) {
                 sum.add(p, new RoundSum.Node(new double[] {p}, new double[0][], new double[0], new double[0],
-                        new java.util.TreeMap<>(), -1, 1, RoundSum.Compute.of(times[p][0], times[p][1])));
+                        new java.util.TreeMap<>(), -1, 1, RoundSum.Compute.of(times[p][0], times[p][1]), java.util.List.of()));
             }
             RoundSum.Node total = sum.total();
             assertEquals(new RoundSum.Compute(21, 9, 11, 8), total.compute());
@@ -367,7 +416,7 @@ class DistributedTrainerTest {
     private static RoundInput roundInput(CarouselConfig c) {
         return new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c),
                 FlatArray.of(RunSetup.of(c).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1, 1, false,
-                false, 1.0, null, -1, 0);
+                false, false, 1, 1.0, null, -1, 0);
     }
 
     static int serializedSize(Object o) throws IOException {
