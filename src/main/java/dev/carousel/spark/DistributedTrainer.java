@@ -41,13 +41,20 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ({@link #roundsOfNextJob}). With N partitions the sums are formed in a fixed tree ({@link RoundSum}), so results do not
  * depend on the order tasks finish or are retried in.
  *
- * <p>An evaluation is a pass of every partition over its share of the held-out sequences, so it rides in the tasks
- * of a job the driver runs anyway instead of costing a Spark job of its own: the evaluation at update 0 and, with N
- * partitions, each evaluation not followed by a checkpoint are scored at the start of the next round's tasks, on
- * the θ they receive, and the last one in the job that takes the final probe. The driver reads the scores before
- * the round's results, and drops those if the scores end the run (divergence, or the listener stopping it): the
- * same curve, state and bits as separate jobs. With one partition the evaluation due at a job's end runs at the end
- * of its task ({@link PartitionWork#rounds}).
+ * <p>An evaluation is a pass of every partition over its share of the held-out sequences, so where the driver runs a
+ * job anyway it rides in that job's tasks instead of costing a Spark job of its own:
+ * <ul>
+ *   <li>with rounds back to back (one partition), the evaluation due at a job's end runs at the end of its task
+ *       ({@link PartitionWork#rounds});</li>
+ *   <li>otherwise an evaluation after a round that no checkpoint follows (a checkpoint holds the curve up to it) is
+ *       scored at the start of the next round's tasks, on the θ they receive, before their local steps; so is the
+ *       evaluation at update 0 on a fresh start, in either case;</li>
+ *   <li>the last evaluation shares the final probe's job, when probes are on and the probe is still to be taken.</li>
+ * </ul>
+ * The driver reads such scores before the round's results, and drops those if the scores end the run (divergence,
+ * or the listener stopping it): the same curve, state and bits as separate jobs. The listener hears of an
+ * evaluation when the job that scored it ends. The remaining evaluations (update 0 of a run with no updates, one
+ * a checkpoint follows, the last one without a probe to share) run as jobs of their own.
  */
 public final class DistributedTrainer {
     private final JavaSparkContext sc;
@@ -147,7 +154,7 @@ public final class DistributedTrainer {
             update = 0;
         }
         // Whether the evaluation of θ as it stands is due and rides in the next job's tasks: update 0's on a fresh
-        // start, and with N partitions each one after a round that no checkpoint follows.
+        // start, and (rounds not back to back) each later one before the last that no checkpoint follows.
         boolean scoreFirst = p == null && updates > 0;
         if (p == null && updates == 0) { // no job to ride in
             curve.add(validate(shards, theta, 0, window, sequencesPerUpdate));
@@ -222,7 +229,7 @@ public final class DistributedTrainer {
                     compute.wallMax(), compute.wallSum(), compute.cpuMax(), compute.cpuSum()));
             if (evaluationDue(first, update)) {
                 CurvePoint point = null;
-                if (job.validation() != null) { // one partition: scored at the end of the job's task
+                if (job.validation() != null) { // rounds back to back: scored at the end of the job's task
                     point = curvePoint(List.of(job.validation()), update, window, sequencesPerUpdate);
                 } else if (update < updates && !checkpointDue(round)) {
                     scoreFirst = true; // scored by the next round's tasks
@@ -230,7 +237,7 @@ public final class DistributedTrainer {
                     RoundSum.Node last = aggregate(shards, theta, state, update, 0, true, true);
                     point = curvePoint(last.validation(), update, window, sequencesPerUpdate);
                     finalProbe = last.stats().get(update);
-                } else { // a checkpoint follows, which holds the curve up to this evaluation
+                } else { // a checkpoint follows (it holds the curve up to here), or the last, with no probe to share
                     point = validate(shards, theta, update, window, sequencesPerUpdate);
                 }
                 if (point != null) {
@@ -327,7 +334,9 @@ public final class DistributedTrainer {
      * The rounds of {@code steps} (one entry per round) of a one-partition run as one Spark job
      * ({@link PartitionWork#rounds}): one result per round, in order, the last finished one carrying θ and the state;
      * then, in the same task, the final probe and the evaluation due at the job's end, if asked for. That saves the
-     * driver a job for each: with one partition they would run on the same θ in the same kind of task.
+     * driver a job for each: with one partition they would run on the same θ in the same kind of task. With
+     * {@code validateBefore} the task first scores θ as received (the evaluation at update 0), carried by the first
+     * round's result.
      */
     PartitionWork.Rounds roundsBackToBack(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate,
                                           int[] steps, boolean probeAfter, boolean validateAfter,
@@ -362,8 +371,9 @@ public final class DistributedTrainer {
     }
 
     /**
-     * One round (or, with steps = 0, a probe-only pass) over all partitions: ship the input ({@link #ship}), one
-     * job, release the input. The job
+     * One round (or, with steps = 0, a pass that only probes and, with {@code validateBefore}, scores θ) over all
+     * partitions, each partition first scoring θ as received when {@code validateBefore} (the scores come back in
+     * {@link RoundSum.Node#validation}): ship the input ({@link #ship}), one job, release the input. The job
      * is a {@code treeAggregate} when its tree would merge on executors (many partitions), else a plain
      * {@code runJob} whose partition results the driver merges ({@link Jobs}: a third of the scheduling cost);
      * either way {@link RoundSum} fixes the order of the sums, so both give the same bits.

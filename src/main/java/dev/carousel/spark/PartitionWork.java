@@ -98,7 +98,8 @@ final class PartitionWork {
      * ones hold null there: the next round started from them). The rounds stop at the first that diverges; its
      * leaf comes last, and the one before it, if any, carries the state of the last finite round. If none diverges,
      * the final probe and the validation the driver would run as jobs of their own on the same θ follow in the
-     * same task when asked for: the same code on the same bits.
+     * same task when asked for: the same code on the same bits. Scores of θ as received
+     * ({@link RoundInput#validateBefore}) are taken first and ride in the first round's leaf.
      */
     static Rounds rounds(RoundInput in, Shard shard) {
         Scores before = scoresBefore(in, shard.partition());

@@ -15,7 +15,7 @@ import java.util.List;
  * @param stateBuffers optimiser buffers: [P] each
  * @param stateStep    optimiser step count at the start of the round
  * @param firstUpdate  global index of the round's first local step (its minibatch index on every shard)
- * @param steps        local steps each partition takes (0 for a probe-only pass)
+ * @param steps        local steps each partition takes (0 for a pass that only probes or scores)
  * @param roundSteps   local steps per round, K: a one-partition job may run several rounds back to back
  *                     ({@code steps} a multiple of K, or what is left at the end of training); equal to steps
  *                     for a single round

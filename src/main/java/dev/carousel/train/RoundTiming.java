@@ -13,8 +13,8 @@ package dev.carousel.train;
  * @param wallNanos         driver wall time of the round: shipping its input, the round's Spark job (scheduling,
  *                          every task, the merges) and unpacking the sums into θ, optimiser state and statistics
  * @param computeWallMax    the largest, over partitions, wall time a task spent in its training steps
- *                          (the local steps and probes; not deserialising the round input, not building the
- *                          network, not packing its result)
+ *                          (the local steps and probes, and the evaluations the job's tasks scored; not
+ *                          deserialising the round input, not building the network, not packing its result)
  * @param computeWallSum    the same summed over partitions
  * @param computeCpuMax     the largest thread CPU time a task spent in its training steps
  * @param computeCpuSum     the same summed over partitions

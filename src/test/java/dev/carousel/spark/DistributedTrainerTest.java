@@ -13,6 +13,7 @@ import dev.carousel.data.SequenceBatch;
 import dev.carousel.nn.RecurrentNetwork;
 import dev.carousel.stats.StepStats;
 import dev.carousel.stats.StepSummary;
+import dev.carousel.train.CurvePoint;
 import dev.carousel.train.LocalTrainer;
 import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
@@ -80,6 +81,7 @@ class DistributedTrainerTest {
         }
         assertEquals(a.status(), b.status());
         assertEquals(a.updates(), b.updates());
+        assertEquals(a.divergedAt(), b.divergedAt());
     }
 
     @Test
@@ -227,6 +229,19 @@ class DistributedTrainerTest {
         TrainResult resumed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, true, -1, 0))
                 .run(TrainingListener.NONE);
         assertBitIdentical(uninterrupted, resumed);
+
+        // Evaluations at 3 and 9 ride in the tasks of rounds 4 and 10 (no checkpoint follows rounds 3 and 9); the
+        // checkpoint after round 6 holds the point scored in round 4's job. Resuming from it changes nothing.
+        CarouselConfig odd = config("distributed { partitions = 2, checkpoint-every = 2 }\ntraining.eval-every = 3\n");
+        TrainResult whole = distributed(odd, DistributedTrainer.Options.NONE);
+        RunSetup oddSetup = RunSetup.of(odd);
+        Path oddDir = dir.resolve("odd");
+        TrainResult atSix = new DistributedTrainer(sc, oddSetup, new DistributedTrainer.Options(oddDir, false, -1, 0))
+                .run((point, total) -> point.update() < 6);
+        assertEquals(6, atSix.updates());
+        assertEquals(java.util.List.of(0L, 3L, 6L), atSix.curve().stream().map(p -> p.update()).toList());
+        assertBitIdentical(whole, new DistributedTrainer(sc, oddSetup, new DistributedTrainer.Options(oddDir, true, -1, 0))
+                .run(TrainingListener.NONE));
     }
 
     /** Every training round reports its driver wall time and its partitions' compute, which fits inside it. */
@@ -314,7 +329,8 @@ class DistributedTrainerTest {
      * local steps, and the last one in the final probe's job: 12 one-step rounds evaluated every 4 take 13 jobs (12
      * rounds, then the last evaluation with the probe), where separate evaluation and probe jobs made 17. A
      * checkpoint after every round keeps the evaluations after rounds 4 and 8 in jobs of their own (the checkpoint
-     * holds the curve up to them); both runs give the same bits.
+     * holds the curve up to them); both runs give the same bits. The evaluations at 0 and 12, folded in both runs,
+     * equal the partitions' scores taken on the driver and summed in partition order, as a validation job's are.
      */
     @Test
     void severalPartitionsScoreEvaluationsInTheNextRoundsTasks(@TempDir Path dir) {
@@ -323,32 +339,70 @@ class DistributedTrainerTest {
                 () -> distributed(cfg, DistributedTrainer.Options.NONE));
         assertEquals(java.util.List.of(0L, 4L, 8L, 12L), folded.curve().stream().map(p -> p.update()).toList());
         assertEquals(java.util.Set.of(0L, 4L, 8L, 12L), folded.stepStats().keySet(), "probed every 4 and at the end");
+        assertArrayEquals(scoredApart(cfg, RunSetup.of(cfg).initialParameters()), scores(folded.curve().get(0)), 0.0,
+                "update 0, scored in the first round's tasks");
+        assertArrayEquals(scoredApart(cfg, folded.parameters()), scores(folded.curve().get(3)), 0.0,
+                "update 12, scored in the final probe's job");
 
         CarouselConfig ck = config("distributed { partitions = 2, checkpoint-every = 1 }\n");
         TrainResult own = countingJobs(15, "with a checkpoint after every round",
                 () -> distributed(ck, new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)));
         assertBitIdentical(own, folded);
+
+        // Without probes the last evaluation is a job of its own: 12 rounds and 1.
+        TrainResult unprobed = countingJobs(13, "jobs without probes",
+                () -> distributed(config("distributed.partitions = 2\nprobes.enabled = false\n"), DistributedTrainer.Options.NONE));
+        assertEquals(folded.curve(), unprobed.curve(), "probes do not touch the curve");
+    }
+
+    /** {validation loss, metric} of θ from each partition's scores, summed in partition order as the driver sums them. */
+    private static double[] scoredApart(CarouselConfig c, INDArray theta) {
+        int n = c.distributed().partitions();
+        RoundInput in = new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c), FlatArray.of(theta),
+                java.util.List.of(), java.util.List.of(), 0, 0, 0, 0, false, false, false, n, 1.0 / n, null, -1, 0);
+        double loss = 0;
+        double metric = 0;
+        double count = 0;
+        for (int p = 0; p < n; p++) {
+            double[] sums = PartitionWork.validate(in, p, n);
+            loss += sums[1];
+            metric += sums[2];
+            count += sums[3];
+        }
+        return new double[] {loss / count, metric / count};
+    }
+
+    private static double[] scores(CurvePoint p) {
+        return new double[] {p.validationLoss(), p.validationMetric()};
     }
 
     /**
-     * An evaluation scored in the next round's tasks can still end the run: the round it rode in is then dropped, so
-     * a listener stopping at update 4 (or at 0) leaves θ, the curve and the statistics of a run whose evaluations
-     * ran as jobs of their own (here, kept apart by a checkpoint after every round).
+     * An evaluation scored in the next round's tasks can still end the run: the round it rode in is then dropped. A
+     * listener stopping at update 4 leaves θ, the curve and the statistics of a run whose evaluation at 4 ran as a
+     * job of its own (kept apart by a checkpoint after every round); one stopping at update 0 leaves the initial
+     * parameters, the one point scored and, as the local trainer, the status COMPLETED.
      */
     @Test
     void anEvaluationThatStopsTheRunDropsTheRoundItRodeIn(@TempDir Path dir) {
-        for (long stopAt : new long[] {0, 4}) {
-            TrainingListener stop = (point, updates) -> point.update() < stopAt;
-            CarouselConfig cfg = config("distributed.partitions = 2\n");
-            TrainResult folded = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE).run(stop);
-            CarouselConfig ck = config("distributed { partitions = 2, checkpoint-every = 1 }\n");
-            TrainResult own = new DistributedTrainer(sc, RunSetup.of(ck),
-                    new DistributedTrainer.Options(dir.resolve("ck" + stopAt), false, -1, 0)).run(stop);
-            assertEquals(stopAt, folded.updates(), "stopped at update " + stopAt);
-            assertEquals(stopAt == 0 ? RunStatus.COMPLETED : RunStatus.STOPPED, folded.status(),
-                    "as the local trainer, the initial evaluation stops a run without marking it stopped");
-            assertBitIdentical(own, folded);
-        }
+        CarouselConfig cfg = config("distributed.partitions = 2\n");
+        TrainingListener atFour = (point, updates) -> point.update() < 4;
+        TrainResult folded = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE).run(atFour);
+        CarouselConfig ck = config("distributed { partitions = 2, checkpoint-every = 1 }\n");
+        TrainResult own = new DistributedTrainer(sc, RunSetup.of(ck),
+                new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)).run(atFour);
+        assertEquals(4, folded.updates());
+        assertEquals(RunStatus.STOPPED, folded.status());
+        assertBitIdentical(own, folded);
+
+        TrainResult atZero = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE)
+                .run((point, updates) -> false);
+        assertEquals(0, atZero.updates());
+        assertEquals(RunStatus.COMPLETED, atZero.status());
+        INDArray theta0 = RunSetup.of(cfg).initialParameters();
+        assertArrayEquals(theta0.data().asDouble(), atZero.parameters().data().asDouble(), 0.0, "no round applied");
+        assertEquals(1, atZero.curve().size());
+        assertArrayEquals(scoredApart(cfg, theta0), scores(atZero.curve().get(0)), 0.0);
+        assertEquals(java.util.Set.of(0L), atZero.stepStats().keySet(), "the final probe, of θ at update 0");
     }
 
     /** {@code run()}'s result, asserting it took {@code expected} Spark jobs. */
