@@ -20,10 +20,14 @@
 #                                     # scaling, sweep, breakdown); BENCH_JAVA_OPTS adds JVM options
 #   breakdown (not in the full run) local[2]: where a one-partition job's time outside compute goes, from Spark's
 #            task metrics (launch delay, deserialisation, result transfer; BENCHMARKS.md table (a'))
+#   bench/spark.sh fullsweep-scaling   (not in the full run; ~12 min per repeat) the whole default sweep, as README's
+#            main command runs it, on 1 and 2 executor JVMs and on local[1] and local[2], alternating; REPEATS=1
+#            unless set
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 QUICK=${QUICK:-0}
+REPEATS_SET=${REPEATS:-}
 if [[ $QUICK == 1 ]]; then REPEATS=${REPEATS:-1}; else REPEATS=${REPEATS:-3}; fi
 OUT=${OUT:-target/bench-spark.txt}
 LOG=${LOG:-target/bench-spark-stderr.log}
@@ -61,6 +65,16 @@ bench() { # MODE MASTER REPEAT   (MODE jobs: JobLatency, the cost of an empty Sp
       -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
       -cp "$CP" "$main" "$@" 2>>"$LOG" | grep -E '^(repeat|engine)=' | tee -a "$OUT"
 }
+
+if [[ ${1:-} == fullsweep-scaling ]]; then # appended to $OUT
+  for r in $(seq 1 "${REPEATS_SET:-1}"); do
+    for master in 'local-cluster[1,1,2048]' 'local-cluster[2,1,2048]' 'local[1]' 'local[2]'; do
+      echo "# mode fullsweep, repeat $r, $master, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
+      bench fullsweep "$master" "$r"
+    done
+  done
+  exit 0
+fi
 
 if [[ $# -gt 0 ]]; then # one mode on one master, appended to $OUT
   bench "$1" "$2" "${3:-1}"

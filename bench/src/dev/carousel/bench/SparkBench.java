@@ -55,6 +55,9 @@ import org.apache.spark.sql.SparkSession;
  *   sweep   MASTER R   cells per hour of a subset of the default sweep under config-parallel, data-parallel
  *                      (partitions 1, as the spec) and data-parallel with partitions = 2, alternating; needs
  *                      -Dbench.spec=conf/sweeps/forget-gate.conf
+ *   fullsweep MASTER R the whole default sweep (60 cells of 400 updates, strategy auto, as README's main command
+ *                      runs it) after a small warm-up sweep: wall time and cells per hour; run it on a 1-slot and
+ *                      a 2-slot master for the scaling of the real workload
  *   share, overhead    the rounds mode's outside-compute share of the default cell, and rounds of one local step
  *   breakdown MASTER R where the default cell's outside time goes, from Spark's task metrics (RoundBreakdown)
  * </pre>
@@ -92,6 +95,7 @@ public final class SparkBench {
                     share(sc, master, repeat, "small", 32, 100, 1, 8);
                 }
                 case "sweep" -> sweeps(spark, master, repeat);
+                case "fullsweep" -> fullSweep(spark, master, repeat);
                 case "breakdown" -> {
                     warmUp(sc, master);
                     breakdown(sc, master, repeat);
@@ -305,6 +309,25 @@ public final class SparkBench {
 
     record Result(int cells, double wall, double cellsDone) {}
 
+    /** The whole default sweep as written (strategy auto), once, after a small untimed one. */
+    static void fullSweep(SparkSession spark, String master, int repeat) throws IOException {
+        Path specFile = Path.of(System.getProperty("bench.spec", "conf/sweeps/forget-gate.conf")).toAbsolutePath();
+        Path root = Files.createTempDirectory("carousel-spark-bench-");
+        try {
+            runSweep(spark, specFile, root.resolve("warm"), Strategy.CONFIG_PARALLEL, 1, 10, true); // JIT, ND4J, Parquet
+            String text = String.format(Locale.ROOT, "include file(\"%s\")\n",
+                    specFile.toString().replace("\\", "\\\\").replace("\"", "\\\""));
+            Result res = runSpec(spark, SweepSpec.parse(text, "default sweep"), text, root.resolve("full"), Strategy.AUTO);
+            System.out.printf(Locale.ROOT, "repeat=%d engine=spark figure=fullsweep master=%s slots=%d cells=%d "
+                            + "wall_s=%.3f cells_done_s=%.3f cells_per_hour=%.1f cells_per_hour_with_report=%.1f%n",
+                    repeat, master, slots(master), res.cells, res.wall, res.cellsDone, res.cells * 3600 / res.cellsDone,
+                    res.cells * 3600 / res.wall);
+            System.out.flush();
+        } finally {
+            deleteTree(root);
+        }
+    }
+
     /**
      * A subset of the default sweep: its base and T axis, forget-gate modes learned (bias 1), chrono and none, the
      * two tanh-RNN cells, seed 1 (8 cells), with {@code updates} updates per cell.
@@ -322,7 +345,11 @@ public final class SparkBench {
         if (warm) {
             text += "grid.\"task.length\" = [50]\n";
         }
-        SweepSpec spec = SweepSpec.parse(text, "spark-bench");
+        return runSpec(spark, SweepSpec.parse(text, "spark-bench"), text, out, strategy);
+    }
+
+    /** Runs {@code spec} into {@code out}; its wall time and the time until its last cell committed. */
+    static Result runSpec(SparkSession spark, SweepSpec spec, String text, Path out, Strategy strategy) {
         CellClock clock = new CellClock();
         long start = System.nanoTime();
         SweepRunner.Summary s = new SweepRunner(spark, spec,
