@@ -160,9 +160,9 @@ final class TrainCommand implements Callable<Integer> {
         try (AtomicDirectory dir = AtomicDirectory.begin(target)) {
             Path s = dir.staging();
             String cell = ConfigLoader.hash(cfg);
-            ResultTables.write(spark, List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
-            ResultTables.write(spark, ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
-            ResultTables.write(spark, ResultTables.stepStatRows(cell, result.stepStats()), ResultTables.STEP_STATS,
+            ResultTables.write(List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
+            ResultTables.write(ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
+            ResultTables.write(ResultTables.stepStatRows(cell, result.stepStats()), ResultTables.STEP_STATS,
                     s.resolve("step_stats"));
             new Checkpoint(cfg, result.parameters(), result.optimizerState(), result.updates())
                     .write(s.resolve("checkpoint"), setup.spec().layout());

@@ -9,15 +9,36 @@ import dev.carousel.stats.StepStats;
 import dev.carousel.stats.StepSummary;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.TrainResult;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.example.data.Group;
+import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.ParquetFileWriter;
+import org.apache.parquet.hadoop.ParquetWriter;
+import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.OutputFile;
+import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
+import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
+import org.apache.parquet.schema.Type;
+import org.apache.parquet.schema.Types;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
-import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -139,9 +160,157 @@ public final class ResultTables {
         return rows;
     }
 
-    /** Writes one table as Parquet into {@code dir} (a single file: result tables are small). */
-    public static void write(SparkSession spark, List<Row> rows, StructType schema, Path dir) {
-        spark.createDataFrame(rows, schema).coalesce(1).write().mode(SaveMode.ErrorIfExists).parquet(dir.toString());
+    /** The footer key Spark reads a file's exact schema from (as in the files Spark writes itself). */
+    static final String SPARK_SCHEMA_KEY = "org.apache.spark.sql.parquet.row.metadata";
+    /** Parquet's writer takes a Hadoop configuration; an empty one (no default resources to load) is enough here. */
+    private static final Configuration HADOOP_CONF = new Configuration(false);
+
+    /**
+     * Writes one table as Parquet into the new directory {@code dir} (parents made as needed): one file, {@code part-00000.snappy.parquet}
+     * (result tables are small), and Spark's {@code _SUCCESS} marker, as a {@code coalesce(1)} DataFrame write
+     * would leave. The file is written straight through Parquet's own writer (snappy pages, Spark's schema in the
+     * footer, so Spark reads the columns back with the same types and names) rather than as a Spark SQL job: a
+     * sweep commits three tables per cell, and the three jobs' planning, scheduling and tasks cost more CPU than
+     * many a cell's training (BENCHMARKS.md, "Spark-level figures"). Flat schemas of string, int, long and double
+     * columns only.
+     *
+     * @throws UncheckedIOException if {@code dir} exists or cannot be written
+     * @throws IllegalArgumentException if a column has another type, or a non-nullable column holds null (then
+     *     nothing is written)
+     */
+    public static void write(List<Row> rows, StructType schema, Path dir) {
+        MessageType type = parquetType(schema);
+        SimpleGroupFactory groups = new SimpleGroupFactory(type);
+        List<Group> records = new ArrayList<>(rows.size()); // all checked before anything is written
+        for (Row row : rows) {
+            records.add(group(groups, schema, row));
+        }
+        try {
+            Files.createDirectories(dir.toAbsolutePath().getParent());
+            Files.createDirectory(dir); // fails if it exists, as a Spark write in ErrorIfExists mode does
+            try (ParquetWriter<Group> out = ExampleParquetWriter.builder(new NioOutputFile(dir.resolve("part-00000.snappy.parquet")))
+                    .withConf(HADOOP_CONF)
+                    .withType(type)
+                    .withExtraMetaData(Map.of(SPARK_SCHEMA_KEY, schema.json()))
+                    .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    .withWriteMode(ParquetFileWriter.Mode.CREATE)
+                    .build()) {
+                for (Group g : records) {
+                    out.write(g);
+                }
+            }
+            Files.createFile(dir.resolve("_SUCCESS"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write table " + dir + ": " + e, e);
+        }
+    }
+
+    /** The Parquet schema Spark itself writes for {@code schema}: nullable columns optional, strings UTF-8 binary. */
+    static MessageType parquetType(StructType schema) {
+        Types.MessageTypeBuilder b = Types.buildMessage();
+        for (StructField f : schema.fields()) {
+            Type.Repetition repetition = f.nullable() ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED;
+            DataType t = f.dataType();
+            if (t.equals(DataTypes.StringType)) {
+                b.primitive(PrimitiveTypeName.BINARY, repetition).as(LogicalTypeAnnotation.stringType()).named(f.name());
+            } else if (t.equals(DataTypes.IntegerType)) {
+                b.primitive(PrimitiveTypeName.INT32, repetition).named(f.name());
+            } else if (t.equals(DataTypes.LongType)) {
+                b.primitive(PrimitiveTypeName.INT64, repetition).named(f.name());
+            } else if (t.equals(DataTypes.DoubleType)) {
+                b.primitive(PrimitiveTypeName.DOUBLE, repetition).named(f.name());
+            } else {
+                throw new IllegalArgumentException("column " + f.name() + ": unsupported type " + t.simpleString());
+            }
+        }
+        return b.named("spark_schema");
+    }
+
+    private static Group group(SimpleGroupFactory groups, StructType schema, Row row) {
+        Group g = groups.newGroup();
+        StructField[] fields = schema.fields();
+        for (int i = 0; i < fields.length; i++) {
+            String name = fields[i].name();
+            if (row.isNullAt(i)) {
+                if (!fields[i].nullable()) {
+                    throw new IllegalArgumentException("column " + name + " is not nullable but holds null");
+                }
+                continue; // an optional column with no value
+            }
+            DataType t = fields[i].dataType();
+            if (t.equals(DataTypes.StringType)) {
+                g.append(name, row.getString(i));
+            } else if (t.equals(DataTypes.IntegerType)) {
+                g.append(name, row.getInt(i));
+            } else if (t.equals(DataTypes.LongType)) {
+                g.append(name, row.getLong(i));
+            } else {
+                g.append(name, row.getDouble(i));
+            }
+        }
+        return g;
+    }
+
+    /** A new local file as Parquet's output (parquet-mr 1.13 has no local one; Hadoop's would add .crc files). */
+    private record NioOutputFile(Path path) implements OutputFile {
+        @Override
+        public PositionOutputStream create(long blockSizeHint) throws IOException {
+            return open(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        }
+
+        @Override
+        public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
+            return open(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+        }
+
+        @Override
+        public boolean supportsBlockSize() {
+            return false;
+        }
+
+        @Override
+        public long defaultBlockSize() {
+            return 0;
+        }
+
+        @Override
+        public String getPath() {
+            return path.toString();
+        }
+
+        private PositionOutputStream open(OpenOption... options) throws IOException {
+            OutputStream out = new BufferedOutputStream(Files.newOutputStream(path, options), 1 << 16);
+            return new PositionOutputStream() {
+                private long position;
+
+                @Override
+                public long getPos() {
+                    return position;
+                }
+
+                @Override
+                public void write(int b) throws IOException {
+                    out.write(b);
+                    position++;
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                    position += len;
+                }
+
+                @Override
+                public void flush() throws IOException {
+                    out.flush();
+                }
+
+                @Override
+                public void close() throws IOException {
+                    out.close();
+                }
+            };
+        }
     }
 
     private static Double nullIfNaN(double v) {

@@ -301,7 +301,7 @@ public final class SweepRunner {
         CarouselConfig c = cell.config();
         Row run = ResultTables.runRow(c, outcome.status(), outcome.updates(), outcome.divergedAt(), outcome.last(),
                 metricName(c), outcome.wallSeconds(), outcome.error(), outcome.stoppedBy());
-        store.commit(spark, cell.id(), run, ResultTables.curveRows(cell.id(), outcome.curve()),
+        store.commit(cell.id(), run, ResultTables.curveRows(cell.id(), outcome.curve()),
                 ResultTables.stepStatRows(cell.id(), outcome.stepStats()));
         references.add(cell, outcome);
         progress.finished(cell, outcome, options.log());

@@ -132,16 +132,16 @@ public final class SweepStore {
     }
 
     /**
-     * Commits one cell's rows: each table is written by Spark into a hidden staging folder, and its single
-     * Parquet file renamed to {@code TABLE/CELL.parquet}, {@code runs} last. A table without rows gets no file.
+     * Commits one cell's rows: each table is written ({@link ResultTables#write}) into a hidden staging folder, and
+     * its single Parquet file renamed to {@code TABLE/CELL.parquet}, {@code runs} last. A table without rows gets no file.
      */
-    public void commit(SparkSession spark, String cell, Row run, List<Row> curves, List<Row> stepStats) {
+    public void commit(String cell, Row run, List<Row> curves, List<Row> stepStats) {
         Path staging = dir.resolve(".staging-cell-" + cell + "-" + UUID.randomUUID());
         try {
             Files.createDirectories(staging);
-            place(spark, staging, STEP_STATS, cell, stepStats, ResultTables.STEP_STATS);
-            place(spark, staging, CURVES, cell, curves, ResultTables.CURVES);
-            place(spark, staging, RUNS, cell, List.of(run), ResultTables.RUNS);
+            place(staging, STEP_STATS, cell, stepStats, ResultTables.STEP_STATS);
+            place(staging, CURVES, cell, curves, ResultTables.CURVES);
+            place(staging, RUNS, cell, List.of(run), ResultTables.RUNS);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot commit cell " + cell + " to " + dir + ": " + e.getMessage(), e);
         } finally {
@@ -154,13 +154,13 @@ public final class SweepStore {
         Json.writeAtomically(dir.resolve(MANIFEST), manifest);
     }
 
-    private void place(SparkSession spark, Path staging, String table, String cell, List<Row> rows, StructType schema)
+    private void place(Path staging, String table, String cell, List<Row> rows, StructType schema)
             throws IOException {
         if (rows.isEmpty()) {
             return;
         }
         Path written = staging.resolve(table);
-        ResultTables.write(spark, rows, schema, written);
+        ResultTables.write(rows, schema, written);
         Path part;
         try (Stream<Path> files = Files.list(written)) {
             List<Path> parts = files.filter(p -> p.getFileName().toString().endsWith(PARQUET)

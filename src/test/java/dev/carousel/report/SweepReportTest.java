@@ -108,9 +108,9 @@ public class SweepReportTest {
                 stats.add(RowFactory.create(c.id(), round, 0, last, "dwh_step", 64L, 0L, -3.0, 0.1, -3.2, -2.8, -3.1, -3.0, -2.9));
             }
         }
-        ResultTables.write(spark, runs, ResultTables.RUNS, results.resolve("runs"));
-        ResultTables.write(spark, curves, ResultTables.CURVES, results.resolve("curves"));
-        ResultTables.write(spark, stats, ResultTables.STEP_STATS, results.resolve("step_stats"));
+        ResultTables.write(runs, ResultTables.RUNS, results.resolve("runs"));
+        ResultTables.write(curves, ResultTables.CURVES, results.resolve("curves"));
+        ResultTables.write(stats, ResultTables.STEP_STATS, results.resolve("step_stats"));
         return cells;
     }
 

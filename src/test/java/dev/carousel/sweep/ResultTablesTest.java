@@ -1,0 +1,103 @@
+package dev.carousel.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The result tables are written by Parquet's own writer, not a Spark job: Spark must read them back with the same
+ * column names and types and the same values, nulls included, and the bytes must not depend on the run.
+ */
+class ResultTablesTest {
+    static final StructType MIXED = new StructType()
+            .add("cell", DataTypes.StringType, false)
+            .add("t", DataTypes.IntegerType, false)
+            .add("round", DataTypes.LongType, false)
+            .add("mean", DataTypes.DoubleType, true)
+            .add("error", DataTypes.StringType, true)
+            .add("diverged_at", DataTypes.LongType, true);
+
+    static final List<Row> ROWS = List.of(
+            RowFactory.create("a1", 0, 100L, 1.5, null, null),
+            RowFactory.create("a1", 1, 100L, null, "η: non-ASCII survives", -1L),
+            RowFactory.create("b2", -7, Long.MAX_VALUE, -0.0, "", 42L),
+            RowFactory.create("b2", Integer.MAX_VALUE, 0L, Double.MIN_VALUE, "x", 0L));
+
+    @Test
+    void sparkReadsBackTheSameColumnsAndValues(@TempDir Path dir) throws IOException {
+        Path table = dir.resolve("t");
+        ResultTables.write(ROWS, MIXED, table);
+        try (Stream<Path> files = Files.list(table)) {
+            assertEquals(List.of("_SUCCESS", "part-00000.snappy.parquet"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList(), "one file and the marker, no .crc");
+        }
+        Dataset<Row> read = SweepCliTest.spark().read().parquet(table.toString()); // no schema given: from the file
+        assertEquals(MIXED.fieldNames().length, read.schema().fields().length);
+        for (int i = 0; i < MIXED.fields().length; i++) {
+            assertEquals(MIXED.fields()[i].name(), read.schema().fields()[i].name());
+            assertEquals(MIXED.fields()[i].dataType(), read.schema().fields()[i].dataType(), MIXED.fields()[i].name());
+        }
+        List<Row> back = read.collectAsList();
+        assertEquals(ROWS.size(), back.size());
+        for (int r = 0; r < ROWS.size(); r++) {
+            for (int c = 0; c < MIXED.fields().length; c++) {
+                Object want = ROWS.get(r).get(c);
+                Object got = back.get(r).get(c);
+                if (want instanceof Double d) { // bit for bit: −0.0 and the smallest subnormal included
+                    assertEquals(Double.doubleToRawLongBits(d), Double.doubleToRawLongBits((Double) got), "row " + r);
+                } else {
+                    assertEquals(want, got, "row " + r + ", column " + MIXED.fields()[c].name());
+                }
+            }
+        }
+
+        // The same rows give the same bytes: results are compared across runs and strategies.
+        Path again = dir.resolve("again");
+        ResultTables.write(ROWS, MIXED, again);
+        assertArrayEquals(Files.readAllBytes(table.resolve("part-00000.snappy.parquet")),
+                Files.readAllBytes(again.resolve("part-00000.snappy.parquet")));
+    }
+
+    @Test
+    void anEmptyTableStillCarriesItsSchema(@TempDir Path dir) {
+        Path table = dir.resolve("empty");
+        ResultTables.write(List.of(), ResultTables.CURVES, table);
+        Dataset<Row> read = SweepCliTest.spark().read().parquet(table.toString());
+        assertEquals(0, read.count());
+        assertArrayEquals(ResultTables.CURVES.fieldNames(), read.schema().fieldNames());
+    }
+
+    @Test
+    void refusesAnExistingFolderANullInARequiredColumnAndOtherTypes(@TempDir Path dir) throws IOException {
+        Path exists = Files.createDirectory(dir.resolve("exists"));
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ResultTables.write(ROWS, MIXED, exists));
+        assertTrue(e.getMessage().contains(exists.toString()), e.getMessage());
+
+        IllegalArgumentException nulls = assertThrows(IllegalArgumentException.class, () -> ResultTables.write(
+                List.of(RowFactory.create(null, 0, 1L, 0.0, null, null)), MIXED, dir.resolve("nulls")));
+        assertEquals("column cell is not nullable but holds null", nulls.getMessage());
+        assertTrue(Files.notExists(dir.resolve("nulls")), "nothing written for a bad row");
+
+        StructType bools = new StructType().add("flag", DataTypes.BooleanType, false);
+        IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
+                () -> ResultTables.write(List.of(RowFactory.create(true)), bools, dir.resolve("bools")));
+        assertEquals("column flag: unsupported type boolean", type.getMessage());
+        assertTrue(Files.notExists(dir.resolve("bools")), "nothing written for an unsupported schema");
+    }
+}
