@@ -14,8 +14,8 @@ import scala.runtime.AbstractFunction2;
 import scala.runtime.BoxedUnit;
 
 /**
- * Runs one Spark job per round or validation pass straight through {@code SparkContext.runJob}, with the
- * partition function a named class rather than a lambda.
+ * Runs one Spark job (a training round, a validation pass, a config-parallel sweep cell) straight through
+ * {@code SparkContext.runJob}, with the partition function a named class rather than a lambda.
  *
  * <p>Why not {@code treeAggregate} / {@code map().collect()}: before submitting anything those build new RDDs
  * and pass Spark's own closures and ours through its {@code ClosureCleaner}, which, for every lambda, reads the
@@ -24,7 +24,7 @@ import scala.runtime.BoxedUnit;
  * function (bench/src/dev/carousel/bench/JobLatency.java, BENCHMARKS.md), and a training round pays it once per
  * round. The cleaner returns at once for an object that is not a closure.
  */
-final class Jobs {
+public final class Jobs {
     private Jobs() {}
 
     /**
@@ -32,8 +32,8 @@ final class Jobs {
      * to {@code handler} on the driver (in completion order, one call at a time; Spark calls it once per partition
      * even when a task is retried). {@code name} labels the job's stage in the Spark UI and event logs.
      */
-    static <T, U> void run(JavaSparkContext sc, String name, JavaRDD<T> rdd, Function<T, U> perElement,
-                           BiConsumer<Integer, List<U>> handler) {
+    public static <T, U> void run(JavaSparkContext sc, String name, JavaRDD<T> rdd, Function<T, U> perElement,
+                                  BiConsumer<Integer, List<U>> handler) {
         int n = rdd.getNumPartitions();
         List<Object> partitions = new ArrayList<>(n);
         for (int p = 0; p < n; p++) {

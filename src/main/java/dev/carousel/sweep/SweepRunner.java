@@ -6,6 +6,7 @@ import dev.carousel.data.LossKind;
 import dev.carousel.io.AtomicDirectory;
 import dev.carousel.io.Json;
 import dev.carousel.report.SweepReport;
+import dev.carousel.spark.Jobs;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.RunSetup;
 import java.io.IOException;
@@ -291,10 +292,14 @@ public final class SweepRunner {
         MedianReference reference = references.snapshot(cell);
         CellOutcome outcome;
         try {
-            outcome = dataParallel
-                    ? CellTraining.distributed(sc, cell.id(), cell.config(), spec.earlyStopping(), reference)
-                    : sc.parallelize(List.of(0), 1).map(new TrainInTask(cell.id(), ConfigLoader.canonical(cell.config()),
-                            spec.earlyStopping(), reference)).collect().get(0);
+            if (dataParallel) {
+                outcome = CellTraining.distributed(sc, cell.id(), cell.config(), spec.earlyStopping(), reference);
+            } else { // one task; runJob with a named function skips Spark's closure cleaning of map and collect
+                List<CellOutcome> one = new ArrayList<>(1);
+                Jobs.run(sc, "cell " + cell.id(), sc.parallelize(List.of(0), 1), new TrainInTask(cell.id(),
+                        ConfigLoader.canonical(cell.config()), spec.earlyStopping(), reference), (p, r) -> one.addAll(r));
+                outcome = one.get(0);
+            }
         } catch (RuntimeException e) {
             outcome = CellOutcome.failed(cell.id(), seconds(start), describe(e));
         }
