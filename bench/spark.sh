@@ -20,8 +20,9 @@
 #                                     # scaling, sweep, breakdown); BENCH_JAVA_OPTS adds JVM options
 #   breakdown (not in the full run) local[2]: where a one-partition job's time outside compute goes, from Spark's
 #            task metrics (launch delay, deserialisation, result transfer; BENCHMARKS.md table (a'))
-#   bench/spark.sh fullsweep-scaling   (not in the full run; ~12 min per repeat) the whole default sweep, as README's
-#            main command runs it, on 1 and 2 executor JVMs and on local[1] and local[2], alternating; REPEATS=1
+#   bench/spark.sh fullsweep-scaling   (not in the full run; ~14 min per repeat) the whole default sweep, as README's
+#            main command runs it, twice per JVM (cold, then warm), on 1 and 2 executor JVMs and on local[1] and
+#            local[2], alternating; REPEATS=1
 #            unless set
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -196,6 +196,31 @@ if sw:
             med(f(r, "cells_per_hour_with_report") for r in g), cph * u / 400, rel))
     print()
 
+# ---------------------------------------------------------------- (c') the whole default sweep, 1 and 2 slots
+fs = fig("fullsweep")
+if fs:
+    print("## (c') The whole default sweep (60 cells x 400 updates, strategy auto), 1 and 2 slots "
+          "(bench/spark.sh fullsweep-scaling; median over repeats)\n")
+    by = defaultdict(list)
+    for r in fs:
+        by[(r["master"], r.get("pass", "0"))].append(r)
+    print("| master | pass | repeats | wall to last commit s | cells/hour | wall with report s | cells/hour incl. report |")
+    print("|---|---|---|---|---|---|---|")
+    for (m, p) in sorted(by, key=lambda k: (k[1], not k[0].startswith("local-cluster"), k[0])):
+        g = by[(m, p)]
+        print("| %s | %s | %d | %.1f | %.0f | %.1f | %.0f |" % (m, "1 (warm)" if p == "1" else "0 (cold)", len(g),
+              med(f(r, "cells_done_s") for r in g), med(f(r, "cells_per_hour") for r in g),
+              med(f(r, "wall_s") for r in g), med(f(r, "cells_per_hour_with_report") for r in g)))
+    for one, two, label in (("local-cluster[1,1,2048]", "local-cluster[2,1,2048]", "2 executor JVMs / 1"),
+                            ("local[1]", "local[2]", "local[2] / local[1]")):
+        for p in sorted({k[1] for k in by}):
+            ra = [f(b, "cells_per_hour") / f(a, "cells_per_hour") for a in by.get((one, p), [])
+                  for b in by.get((two, p), []) if a["repeat"] == b["repeat"]]
+            if ra:
+                print("\n%s, pass %s: %.2fx cells per hour (per repeat: %s)" % (label, p, med(ra),
+                      ", ".join("%.2f" % x for x in ra)))
+    print()
+
 # ---------------------------------------------------------------- (d) round time against T
 ln = round_table(fig("length"), lambda r: int(r["T"]))
 if ln:
