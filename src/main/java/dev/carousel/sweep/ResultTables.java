@@ -188,13 +188,20 @@ public final class ResultTables {
         try {
             Files.createDirectories(dir.toAbsolutePath().getParent());
             Files.createDirectory(dir); // fails if it exists, as a Spark write in ErrorIfExists mode does
-            try (ParquetWriter<Group> out = ExampleParquetWriter.builder(new NioOutputFile(dir.resolve("part-00000.snappy.parquet")))
+            ExampleParquetWriter.Builder builder = ExampleParquetWriter
+                    .builder(new NioOutputFile(dir.resolve("part-00000.snappy.parquet")))
                     .withConf(HADOOP_CONF)
                     .withType(type)
                     .withExtraMetaData(Map.of(SPARK_SCHEMA_KEY, schema.json()))
                     .withCompressionCodec(CompressionCodecName.SNAPPY)
-                    .withWriteMode(ParquetFileWriter.Mode.CREATE)
-                    .build()) {
+                    .withWriteMode(ParquetFileWriter.Mode.CREATE);
+            for (StructField f : schema.fields()) {
+                if (f.dataType().equals(DataTypes.DoubleType)) {
+                    // Statistics and losses rarely repeat: a dictionary would be built, then dropped for plain.
+                    builder = builder.withDictionaryEncoding(f.name(), false);
+                }
+            }
+            try (ParquetWriter<Group> out = builder.build()) {
                 for (Group g : records) {
                     out.write(g);
                 }
