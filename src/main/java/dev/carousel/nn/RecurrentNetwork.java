@@ -670,27 +670,27 @@ public final class RecurrentNetwork {
                 float[] gf = w.gateF[1];
                 for (int s = 0; s < bn; s++) {
                     int hr = s * h;
-                    // Four independent sums in one pass, each in the same order as on its own (so the same
-                    // values): the chains of dependent adds overlap instead of running one after another. The
-                    // path-gain sum reads each product before f_t joins it.
+                    // Three independent sums in one loop, each in the same order as on its own (so the same
+                    // values): the chains of dependent adds overlap instead of running one after another.
                     double sq = 0;
                     double sc = 0;
                     double psum = 0;
-                    double fsum = 0;
                     for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
                         double v = dhb[hr + u];
                         sq += v * v;
                         double vc = dcb[hr + u];
                         sc += vc * vc;
-                        double pr = prod[hr + u];
-                        psum += pr;
-                        double f = gf[hr + u];
-                        fsum += f;
-                        prod[hr + u] = pr * f;
+                        psum += prod[hr + u];
                     }
                     probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
                     probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
-                    probes.pathGainOutput(s, t, psum); // may rescale the row, f_t already in it
+                    probes.pathGainOutput(s, t, psum);
+                    double fsum = 0;
+                    for (int u = 0; u < h; u++) {
+                        double f = gf[hr + u];
+                        fsum += f;
+                        prod[hr + u] *= f;
+                    }
                     probes.forget[s * tn + t] = fsum / h;
                 }
             }
