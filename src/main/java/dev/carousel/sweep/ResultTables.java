@@ -166,25 +166,25 @@ public final class ResultTables {
     private static final Configuration HADOOP_CONF = new Configuration(false);
 
     /**
-     * Writes one table as Parquet into the new directory {@code dir} (parents made as needed): one file, {@code part-00000.snappy.parquet}
-     * (result tables are small), and Spark's {@code _SUCCESS} marker, as a {@code coalesce(1)} DataFrame write
-     * would leave. The file is written straight through Parquet's own writer (snappy pages, Spark's schema in the
+     * Writes one table as Parquet into the new directory {@code dir} (parents made as needed): one file,
+     * {@code part-00000.snappy.parquet} (result tables are small), and Spark's {@code _SUCCESS} marker (a
+     * {@code coalesce(1)} DataFrame write left {@code part-00000-<uuid>-c000.snappy.parquet}, the marker and
+     * {@code .crc} files; readers take any {@code *.parquet} not starting with '.' or '_'). The file is written straight through Parquet's own writer (snappy pages, Spark's schema in the
      * footer, so Spark reads the columns back with the same types and names) rather than as a Spark SQL job: a
      * sweep commits three tables per cell, and the three jobs' planning, scheduling and tasks cost more CPU than
      * many a cell's training (BENCHMARKS.md, "Spark-level figures"). Flat schemas of string, int, long and double
      * columns only.
      *
      * @throws UncheckedIOException if {@code dir} exists or cannot be written
-     * @throws IllegalArgumentException if a column has another type, or a non-nullable column holds null (then
-     *     nothing is written)
+     * @throws IllegalArgumentException if a column has another type, a row has another number of values, or a
+     *     non-nullable column holds null (then nothing is written)
      */
     public static void write(List<Row> rows, StructType schema, Path dir) {
         MessageType type = parquetType(schema);
-        SimpleGroupFactory groups = new SimpleGroupFactory(type);
-        List<Group> records = new ArrayList<>(rows.size()); // all checked before anything is written
-        for (Row row : rows) {
-            records.add(group(groups, schema, row));
+        for (Row row : rows) { // every row checked before anything is written; groups are then made one at a time
+            checkNulls(schema, row);
         }
+        SimpleGroupFactory groups = new SimpleGroupFactory(type);
         try {
             Files.createDirectories(dir.toAbsolutePath().getParent());
             Files.createDirectory(dir); // fails if it exists, as a Spark write in ErrorIfExists mode does
@@ -202,8 +202,8 @@ public final class ResultTables {
                 }
             }
             try (ParquetWriter<Group> out = builder.build()) {
-                for (Group g : records) {
-                    out.write(g);
+                for (Row row : rows) {
+                    out.write(group(groups, schema, row));
                 }
             }
             Files.createFile(dir.resolve("_SUCCESS"));
@@ -233,16 +233,25 @@ public final class ResultTables {
         return b.named("spark_schema");
     }
 
+    private static void checkNulls(StructType schema, Row row) {
+        StructField[] fields = schema.fields();
+        if (row.length() != fields.length) {
+            throw new IllegalArgumentException("a row of " + row.length() + " values for " + fields.length + " columns");
+        }
+        for (int i = 0; i < fields.length; i++) {
+            if (row.isNullAt(i) && !fields[i].nullable()) {
+                throw new IllegalArgumentException("column " + fields[i].name() + " is not nullable but holds null");
+            }
+        }
+    }
+
     private static Group group(SimpleGroupFactory groups, StructType schema, Row row) {
         Group g = groups.newGroup();
         StructField[] fields = schema.fields();
         for (int i = 0; i < fields.length; i++) {
             String name = fields[i].name();
             if (row.isNullAt(i)) {
-                if (!fields[i].nullable()) {
-                    throw new IllegalArgumentException("column " + name + " is not nullable but holds null");
-                }
-                continue; // an optional column with no value
+                continue; // an optional column with no value (checkNulls refused the rest)
             }
             DataType t = fields[i].dataType();
             if (t.equals(DataTypes.StringType)) {

@@ -94,6 +94,11 @@ class ResultTablesTest {
         assertEquals("column cell is not nullable but holds null", nulls.getMessage());
         assertTrue(Files.notExists(dir.resolve("nulls")), "nothing written for a bad row");
 
+        IllegalArgumentException shortRow = assertThrows(IllegalArgumentException.class, () -> ResultTables.write(
+                List.of(ROWS.get(0), RowFactory.create("a1", 0)), MIXED, dir.resolve("short")));
+        assertEquals("a row of 2 values for 6 columns", shortRow.getMessage());
+        assertTrue(Files.notExists(dir.resolve("short")), "nothing written, not even the good first row");
+
         StructType bools = new StructType().add("flag", DataTypes.BooleanType, false);
         IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
                 () -> ResultTables.write(List.of(RowFactory.create(true)), bools, dir.resolve("bools")));
