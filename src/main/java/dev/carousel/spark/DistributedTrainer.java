@@ -365,9 +365,8 @@ public final class DistributedTrainer {
             buffers.add(FlatArray.of(state.get(name)));
         }
         return new RoundInput(canonicalConfig, configHash, FlatArray.of(theta), state.names(), buffers, state.step(),
-                firstUpdate, steps, roundSteps, probeAfter, validateAfter, validateBefore, n, 1.0 / n, files,
-                options.delayPartition(),
-                options.delayMillis());
+                firstUpdate, steps, roundSteps, probeAfter, validateAfter, validateBefore, n, files,
+                options.delayPartition(), options.delayMillis());
     }
 
     /**
@@ -470,7 +469,7 @@ public final class DistributedTrainer {
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
-                List.of(), List.of(), 0, update, 0, 0, false, false, false, n, 1.0 / n, files, -1, 0);
+                List.of(), List.of(), 0, update, 0, 0, false, false, false, n, files, -1, 0);
         Shipped shipped = ship(sc, input);
         List<double[]> parts = new ArrayList<>();
         try {

@@ -24,15 +24,23 @@ import java.util.List;
  *                     task (the evaluation due at the job's end)
  * @param validateBefore first score θ as received on this partition's share of the held-out sequences (the
  *                     evaluation due before the round, which then needs no job of its own)
- * @param partitions   N, the number of partitions (each validates its contiguous 1/N of the held-out sequences)
- * @param weight       each partition's share n_p / Σ n: every partition takes the same number of steps
- *                     of the same batch size, so this is 1/N
+ * @param partitions   N, the number of partitions (each validates its contiguous 1/N of the held-out sequences;
+ *                     each partition's result weighs {@link #weight()})
  * @param files        the file dataset's shape and held-out sequences, broadcast once per run; null for a generated task
  * @param delayPartition test hook: this partition sleeps {@code delayMillis} before working (−1: none)
  */
 public record RoundInput(String config, String configHash, FlatArray theta, List<String> stateNames,
                          List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
-                         int roundSteps, boolean probeAfter, boolean validateAfter, boolean validateBefore, int partitions,
-                         double weight, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
+                         int roundSteps, boolean probeAfter, boolean validateAfter, boolean validateBefore,
+                         int partitions, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
                          int delayPartition, long delayMillis)
-        implements Serializable {}
+        implements Serializable {
+
+    /**
+     * Each partition's share n_p / Σ n of the round's sums: every partition takes the same number of steps of the
+     * same batch size, so this is 1/N.
+     */
+    public double weight() {
+        return 1.0 / partitions;
+    }
+}

@@ -92,8 +92,9 @@ public final class RoundSum implements Serializable {
 
     /**
      * Nanoseconds the tasks of a range of partitions spent in their training steps (local steps and probes, and the
-     * evaluations they scored), wall and thread CPU time, summed and maximised over the range. Timing only: combined alongside the numeric sums
-     * but never mixed into them, so it cannot change a result (and sum and max of integers do not depend on order).
+     * evaluations they scored), wall and thread CPU time, summed and maximised over the range. Timing only: combined
+     * alongside the numeric sums but never mixed into them, so it cannot change a result (and sum and max of
+     * integers do not depend on order).
      */
     public record Compute(long wallSum, long wallMax, long cpuSum, long cpuMax) implements Serializable {
         /** One partition's times. */

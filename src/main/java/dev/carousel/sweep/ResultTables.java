@@ -169,8 +169,9 @@ public final class ResultTables {
      * Writes one table as Parquet into the new directory {@code dir} (parents made as needed): one file,
      * {@code part-00000.snappy.parquet} (result tables are small), and Spark's {@code _SUCCESS} marker (a
      * {@code coalesce(1)} DataFrame write left {@code part-00000-<uuid>-c000.snappy.parquet}, the marker and
-     * {@code .crc} files; readers take any {@code *.parquet} not starting with '.' or '_'). The file is written straight through Parquet's own writer (snappy pages, Spark's schema in the
-     * footer, so Spark reads the columns back with the same types and names) rather than as a Spark SQL job: a
+     * {@code .crc} files; readers take any {@code *.parquet} not starting with '.' or '_'). The file is written
+     * straight through Parquet's own writer (snappy pages, Spark's schema in the footer, so Spark reads the columns
+     * back with the same types and names) rather than as a Spark SQL job: a
      * sweep commits three tables per cell, and the three jobs' planning, scheduling and tasks cost more CPU than
      * many a cell's training (BENCHMARKS.md, "Spark-level figures"). Flat schemas of string, int, long and double
      * columns only.

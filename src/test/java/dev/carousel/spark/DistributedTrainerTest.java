@@ -359,7 +359,7 @@ class DistributedTrainerTest {
     private static double[] scoredApart(CarouselConfig c, INDArray theta) {
         int n = c.distributed().partitions();
         RoundInput in = new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c), FlatArray.of(theta),
-                java.util.List.of(), java.util.List.of(), 0, 0, 0, 0, false, false, false, n, 1.0 / n, null, -1, 0);
+                java.util.List.of(), java.util.List.of(), 0, 0, 0, 0, false, false, false, n, null, -1, 0);
         double loss = 0;
         double metric = 0;
         double count = 0;
@@ -470,7 +470,7 @@ class DistributedTrainerTest {
     private static RoundInput roundInput(CarouselConfig c) {
         return new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c),
                 FlatArray.of(RunSetup.of(c).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1, 1, false,
-                false, false, 1, 1.0, null, -1, 0);
+                false, false, 1, null, -1, 0);
     }
 
     static int serializedSize(Object o) throws IOException {
