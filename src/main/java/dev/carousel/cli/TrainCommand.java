@@ -74,6 +74,7 @@ final class TrainCommand implements Callable<Integer> {
                     + Path.of("").toAbsolutePath() + ")") + "; expected a " + cfg.data().format()
                     + " file or a directory of them");
         }
+        ResultTables.requireCodec(); // before Spark starts and training, not at the commit after it
         Path target = out.resolve("train-" + ConfigLoader.hash(cfg));
         Path checkpoints = out.resolve("checkpoints-" + ConfigLoader.hash(cfg));
         try (SparkSession spark = SparkSessions.local(master, "carousel-train " + ConfigLoader.hash(cfg))) {

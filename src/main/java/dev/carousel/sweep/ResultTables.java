@@ -19,10 +19,13 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.hadoop.CodecFactory;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
@@ -194,7 +197,7 @@ public final class ResultTables {
                     .withConf(HADOOP_CONF)
                     .withType(type)
                     .withExtraMetaData(Map.of(SPARK_SCHEMA_KEY, schema.json()))
-                    .withCompressionCodec(CompressionCodecName.SNAPPY)
+                    .withCompressionCodec(CODEC)
                     .withWriteMode(ParquetFileWriter.Mode.CREATE);
             for (StructField f : schema.fields()) {
                 if (f.dataType().equals(DataTypes.DoubleType)) {
@@ -210,6 +213,40 @@ public final class ResultTables {
             Files.createFile(dir.resolve("_SUCCESS"));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write table " + dir + ": " + e, e);
+        }
+    }
+
+    /** The codec of the tables' pages, as Spark writes them. */
+    static final CompressionCodecName CODEC = CompressionCodecName.SNAPPY;
+
+    /**
+     * Compresses a few bytes with the tables' codec, so that a command that will write tables fails before any
+     * training, in one line, if the codec cannot load, rather than at its first commit. snappy-java unpacks its
+     * native library into {@code java.io.tmpdir} (or {@code org.xerial.snappy.tempdir}) and loads it from there:
+     * a folder mounted {@code noexec}, common on hardened hosts and driver pods, refuses to map it.
+     *
+     * @throws IllegalArgumentException naming both settings and the loader's own message, if the codec fails
+     */
+    public static void requireCodec() {
+        CodecFactory codecs = new CodecFactory(HADOOP_CONF, 1 << 10);
+        try {
+            codecs.getCompressor(CODEC).compress(BytesInput.from(new byte[64]));
+        } catch (VirtualMachineError e) {
+            throw e;
+        } catch (IOException | RuntimeException | Error e) { // a failed native load is an Error (linkage, SnappyError)
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) {
+                root = root.getCause();
+            }
+            String folder = System.getProperty("org.xerial.snappy.tempdir", System.getProperty("java.io.tmpdir"));
+            throw new IllegalArgumentException("cannot load the " + CODEC.name().toLowerCase(Locale.ROOT) + " codec "
+                    + "that writes the Parquet result tables: snappy-java unpacks its native library into " + folder
+                    + " (-Dorg.xerial.snappy.tempdir, else -Djava.io.tmpdir) and loads it from there, so that folder must "
+                    + "exist, be writable and allow executing files (not mounted noexec); set "
+                    + "-Dorg.xerial.snappy.tempdir=<a folder that does> ("
+                    + root.getClass().getSimpleName() + ": " + root.getMessage() + ")", e);
+        } finally {
+            codecs.release();
         }
     }
 

@@ -108,6 +108,7 @@ public final class SweepRunner {
      */
     public Plan check() {
         SweepStore.check(options.out(), spec.name());
+        ResultTables.requireCodec(); // the tables' codec loads here, not at the first commit after training
         for (Cell c : spec.cells()) {
             if (!c.config().data().isGenerated()) {
                 throw new IllegalArgumentException(spec.origin() + ": cell " + c.id() + " (" + c.label() + ") trains on "
