@@ -55,6 +55,8 @@ import org.apache.spark.sql.SparkSession;
  *   sweep   MASTER R   cells per hour of a subset of the default sweep under config-parallel, data-parallel
  *                      (partitions 1, as the spec) and data-parallel with partitions = 2, alternating; needs
  *                      -Dbench.spec=conf/sweeps/forget-gate.conf
+ * On local-cluster, -Dbench.executorJavaOptions="..." is added to the executors' JVM options (a JFR recording,
+ * say), after the --add-opens they inherit from this JVM.
  *   fullsweep MASTER R the whole default sweep (60 cells of 400 updates, strategy auto, as README's main command
  *                      runs it) after a small warm-up sweep, twice in the same JVMs (pass 0 with HotSpot still
  *                      compiling, pass 1 warm): wall time and cells per hour; run it on a 1-slot and a 2-slot
@@ -446,7 +448,8 @@ public final class SparkBench {
             conf.set("spark.jars", jar)
                     .set("spark.executor.memory", "2g")
                     .set("spark.executor.extraJavaOptions", ManagementFactory.getRuntimeMXBean().getInputArguments()
-                            .stream().filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" ")));
+                            .stream().filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" "))
+                            + " " + System.getProperty("bench.executorJavaOptions", ""));
         }
         SparkSession s = SparkSession.builder().config(conf).getOrCreate();
         s.sparkContext().setLogLevel("WARN");
