@@ -84,7 +84,7 @@ final class ExperimentCommand implements Callable<Integer> {
             SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, Strategy.AUTO, false,
                     Provenance.of(spark.version()), text, quiet ? null : System.out));
             SweepRunner.Summary s = runner.run();
-            Results results = ResultsReader.read(spark, dir);
+            Results results = ResultsReader.read(dir);
             List<Check> checks = new ArrayList<>(Expectations.check(name, fast, results));
             if (s.failed() > 0) {
                 checks.add(new Check("every cell completes", false, s.failed() + " cell(s) failed"));

@@ -7,14 +7,14 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * Writes the HTML report of a results folder (Parquet tables {@code runs/}, {@code curves/}, {@code step_stats/})
- * to {@code DIR/report/} ({@code index.html} and PNG figures), atomically replacing an earlier report.
+ * to {@code DIR/report/} ({@code index.html} and PNG figures), atomically replacing an earlier report. The tables
+ * are read on this JVM: no Spark session starts.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Write DIR/report/index.html with PNG figures from the result tables in DIR.")
@@ -26,9 +26,6 @@ final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--title", paramLabel = "T", description = "Report title (default: 'Carousel — ' and DIR's name).")
     String title;
-
-    @Option(names = "--master", description = "Spark master to read the tables with (default: spark-submit's master, else local[*]).")
-    String master;
 
     @Override
     public Integer call() {
@@ -50,9 +47,8 @@ final class ReportCommand implements Callable<Integer> {
         Path target = dir.resolve("report");
         AtomicDirectory.cleanStale(dir);
         SweepReport.Report report;
-        try (SparkSession spark = SparkSessions.local(master, "carousel-report");
-             AtomicDirectory out = AtomicDirectory.begin(target)) {
-            report = SweepReport.write(spark, dir, out.staging(), t);
+        try (AtomicDirectory out = AtomicDirectory.begin(target)) {
+            report = SweepReport.write(dir, out.staging(), t);
             out.commit();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

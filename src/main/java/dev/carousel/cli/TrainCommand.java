@@ -169,7 +169,7 @@ final class TrainCommand implements Callable<Integer> {
                     .write(s.resolve("checkpoint"), setup.spec().layout());
             Files.writeString(s.resolve("summary.md"), RunSummary.markdown(setup, result, metric), StandardCharsets.UTF_8);
             // The HTML report with figures, from the tables just written, committed with them.
-            SweepReport.write(spark, s, s.resolve("report"), "train " + ConfigLoader.hash(cfg));
+            SweepReport.write(s, s.resolve("report"), "train " + ConfigLoader.hash(cfg));
             Map<String, Object> run = Provenance.of(cfg, spark.version());
             run.put("spark_master", spark.sparkContext().master());
             run.put("status", result.status().name().toLowerCase());

@@ -1,9 +1,5 @@
 package dev.carousel.report;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.max;
-import static org.apache.spark.sql.functions.min;
-
 import dev.carousel.nn.RecurrentInit;
 import dev.carousel.sweep.ResultTables;
 import java.awt.BasicStroke;
@@ -14,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -23,10 +20,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.StructType;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
@@ -53,7 +47,8 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  *   <li>validation loss against update, one line per cell, coloured by setting;</li>
  * </ol>
  * and (e) a table of all cells with status and final metric. Missing tables, probes (∂ℓ/∂c of RNN cells) or
- * values skip the series or figure and are listed in the report.
+ * values skip the series or figure and are listed in the report. The tables are read on this JVM
+ * ({@link ResultTables#read}), not through Spark.
  */
 public final class SweepReport {
     /** Size of every figure, in pixels. */
@@ -102,14 +97,14 @@ public final class SweepReport {
 
     private record Figure(String file, String caption) {}
 
-    public static Report write(SparkSession spark, Path resultsDir, Path reportDir, String title) throws IOException {
+    public static Report write(Path resultsDir, Path reportDir, String title) throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(reportDir);
         List<String> notes = new ArrayList<>();
 
-        List<RunInfo> runs = readRuns(spark, resultsDir.resolve("runs"), notes);
-        List<CurveInfo> curves = readCurves(spark, resultsDir.resolve("curves"), notes);
-        List<StatInfo> stats = readStats(spark, resultsDir.resolve("step_stats"), notes);
+        List<RunInfo> runs = readRuns(resultsDir.resolve("runs"), notes);
+        List<CurveInfo> curves = readCurves(resultsDir.resolve("curves"), notes);
+        List<StatInfo> stats = readStats(resultsDir.resolve("step_stats"), notes);
 
         Map<String, RunInfo> byCell = new LinkedHashMap<>();
         for (RunInfo r : runs) {
@@ -281,7 +276,8 @@ public final class SweepReport {
 
     // ---------------------------------------------------------------- reading
 
-    private static Dataset<Row> table(SparkSession spark, Path dir, StructType schema, String name, List<String> notes) {
+    /** Whether table {@code dir} has a Parquet file; if not, a note says so. */
+    private static boolean present(Path dir, String name, List<String> notes) {
         boolean present;
         try (Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
             present = files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"));
@@ -290,9 +286,8 @@ public final class SweepReport {
         }
         if (!present) {
             notes.add("Table " + name + "/ is missing or has no Parquet files.");
-            return null;
         }
-        return spark.read().schema(schema).parquet(dir.toString());
+        return present;
     }
 
     /** "lstm: <scheme>, gain 1.0": the weight init, which gradient profiles depend on (SCIENCE.md). */
@@ -303,13 +298,14 @@ public final class SweepReport {
         return r.getAs("model_cell") + ": " + init.scheme() + ", gain " + r.<Double>getAs("rnn_gain");
     }
 
-    static List<RunInfo> readRuns(SparkSession spark, Path dir, List<String> notes) {
-        Dataset<Row> df = table(spark, dir, ResultTables.RUNS, "runs", notes);
-        if (df == null) {
+    static List<RunInfo> readRuns(Path dir, List<String> notes) {
+        if (!present(dir, "runs", notes)) {
             return List.of();
         }
         List<RunInfo> out = new ArrayList<>();
-        for (Row r : df.drop("config").collectAsList()) {
+        String[] columns = Stream.of(ResultTables.RUNS.fieldNames()).filter(c -> !c.equals("config"))
+                .toArray(String[]::new);
+        for (Row r : ResultTables.read(dir, ResultTables.RUNS, columns)) {
             String model = r.getAs("model_cell");
             String setting = RNN.equals(model) ? RNN
                     : Objects.requireNonNullElse((String) r.getAs("forget_setting"),
@@ -335,16 +331,17 @@ public final class SweepReport {
         return error != null ? error : stopped != null ? stopped : diverged != null ? "diverged at update " + diverged : null;
     }
 
-    static List<CurveInfo> readCurves(SparkSession spark, Path dir, List<String> notes) {
-        Dataset<Row> df = table(spark, dir, ResultTables.CURVES, "curves", notes);
-        if (df == null) {
+    static List<CurveInfo> readCurves(Path dir, List<String> notes) {
+        if (!present(dir, "curves", notes)) {
             return List.of();
         }
         List<CurveInfo> out = new ArrayList<>();
-        for (Row r : df.select("cell", "update", "validation_loss").where(col("validation_loss").isNotNull())
-                .orderBy("cell", "update").collectAsList()) {
-            out.add(new CurveInfo(r.getString(0), r.getLong(1), r.getDouble(2)));
+        for (Row r : ResultTables.read(dir, ResultTables.CURVES, "cell", "update", "validation_loss")) {
+            if (!r.isNullAt(2)) {
+                out.add(new CurveInfo(r.getString(0), r.getLong(1), r.getDouble(2)));
+            }
         }
+        out.sort(Comparator.comparing(CurveInfo::cell).thenComparingLong(CurveInfo::update));
         if (out.isEmpty()) {
             notes.add("Table curves/ has no validation losses.");
         }
@@ -352,21 +349,29 @@ public final class SweepReport {
     }
 
     /** Only what the figures use: probes dh and dc, at each cell's first and last probed round. */
-    static List<StatInfo> readStats(SparkSession spark, Path dir, List<String> notes) {
-        Dataset<Row> df = table(spark, dir, ResultTables.STEP_STATS, "step_stats", notes);
-        if (df == null) {
+    static List<StatInfo> readStats(Path dir, List<String> notes) {
+        if (!present(dir, "step_stats", notes)) {
             return List.of();
         }
-        Dataset<Row> rounds = df.groupBy("cell").agg(min("round").as("r0"), max("round").as("r1"));
-        Dataset<Row> kept = df.where(col("probe").isin("dh", "dc")).join(rounds, "cell")
-                .where(col("round").equalTo(col("r0")).or(col("round").equalTo(col("r1"))))
-                .select("cell", "round", "lag", "probe", "p10", "p50", "p90");
+        // Two passes over the files: each cell's first and last probed round, then the rows of those rounds.
+        Map<String, long[]> rounds = new HashMap<>();
+        ResultTables.forEachRow(dir, ResultTables.STEP_STATS, r -> {
+            long round = r.getLong(1);
+            long[] range = rounds.computeIfAbsent(r.getString(0), c -> new long[] {round, round});
+            range[0] = Math.min(range[0], round);
+            range[1] = Math.max(range[1], round);
+        }, "cell", "round");
         List<StatInfo> out = new ArrayList<>();
-        for (Row r : kept.collectAsList()) {
-            out.add(new StatInfo(r.getString(0), r.getLong(1), r.getInt(2), r.getString(3),
-                    r.isNullAt(4) ? null : r.getDouble(4), r.isNullAt(5) ? null : r.getDouble(5),
-                    r.isNullAt(6) ? null : r.getDouble(6)));
-        }
+        ResultTables.forEachRow(dir, ResultTables.STEP_STATS, r -> {
+            long[] range = rounds.get(r.getString(0));
+            long round = r.getLong(1);
+            String probe = r.getString(3);
+            if ((probe.equals("dh") || probe.equals("dc")) && (round == range[0] || round == range[1])) {
+                out.add(new StatInfo(r.getString(0), round, r.getInt(2), probe,
+                        r.isNullAt(4) ? null : r.getDouble(4), r.isNullAt(5) ? null : r.getDouble(5),
+                        r.isNullAt(6) ? null : r.getDouble(6)));
+            }
+        }, "cell", "round", "lag", "probe", "p10", "p50", "p90");
         if (out.isEmpty()) {
             notes.add("Table step_stats/ has no dh or dc rows.");
         }

@@ -17,21 +17,35 @@ import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.example.data.Group;
+import org.apache.parquet.column.page.PageReadStore;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
+import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.CodecFactory;
+import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.io.ColumnIOFactory;
+import org.apache.parquet.io.DelegatingSeekableInputStream;
+import org.apache.parquet.io.InputFile;
+import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
+import org.apache.parquet.io.RecordReader;
+import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -39,6 +53,7 @@ import org.apache.parquet.schema.Type;
 import org.apache.parquet.schema.Types;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -250,6 +265,112 @@ public final class ResultTables {
         }
     }
 
+    /**
+     * Every row of the table in folder {@code dir}, as {@code spark.read().schema(schema).parquet(dir)} reads it,
+     * without Spark: the folder's {@code *.parquet} files not starting with '.' or '_' (hidden staging, markers), in
+     * name order, each file's rows in order; columns matched by name, and a column a file lacks (written by an
+     * older version) read as null. Only {@code columns} are read, in that order (all of {@code schema}'s if none
+     * are named); each row carries their schema, so {@code getAs(name)} works. Empty if the folder does not exist
+     * or holds no Parquet file.
+     *
+     * <p>Why not Spark: the report and a resumed sweep read a few small tables on the driver, and a first Spark SQL
+     * query in a JVM pays Catalyst's planning and code generation; reading the default sweep's tables took ~16 s of
+     * a cold JVM through Spark, against well under a second here (BENCHMARKS.md).
+     *
+     * @throws UncheckedIOException if a file cannot be read
+     * @throws IllegalArgumentException if a column is not in {@code schema}, or a file holds it with another type
+     */
+    public static List<Row> read(Path dir, StructType schema, String... columns) {
+        List<Row> rows = new ArrayList<>();
+        forEachRow(dir, schema, rows::add, columns);
+        return rows;
+    }
+
+    /** As {@link #read}, handing each row to {@code sink} instead of keeping them all. */
+    public static void forEachRow(Path dir, StructType schema, Consumer<Row> sink, String... columns) {
+        StructType wanted = columns.length == 0 ? schema : new StructType(Arrays.stream(columns).map(c -> {
+            if (!Arrays.asList(schema.fieldNames()).contains(c)) {
+                throw new IllegalArgumentException("column " + c + " is not in the table's schema "
+                        + schema.simpleString());
+            }
+            return schema.apply(c);
+        }).toArray(StructField[]::new));
+        for (Path file : parquetFiles(dir)) {
+            readFile(file, wanted, sink);
+        }
+    }
+
+    private static List<Path> parquetFiles(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(f -> {
+                String name = f.getFileName().toString();
+                return name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_");
+            }).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list table " + dir + ": " + e, e);
+        }
+    }
+
+    private static void readFile(Path file, StructType wanted, Consumer<Row> sink) {
+        try (ParquetFileReader reader = ParquetFileReader.open(new NioInputFile(file))) {
+            MessageType stored = reader.getFileMetaData().getSchema();
+            MessageType expected = parquetType(wanted);
+            // The columns this file has, in the wanted order; the rest are read as null.
+            List<Type> present = new ArrayList<>();
+            int[] storedIndex = new int[wanted.size()];
+            for (int i = 0; i < wanted.size(); i++) {
+                String name = wanted.fields()[i].name();
+                if (!stored.containsField(name)) {
+                    storedIndex[i] = -1;
+                    continue;
+                }
+                Type have = stored.getType(name);
+                PrimitiveTypeName want = expected.getType(name).asPrimitiveType().getPrimitiveTypeName();
+                if (!have.isPrimitive() || have.asPrimitiveType().getPrimitiveTypeName() != want) {
+                    throw new IllegalArgumentException(file + ": column " + name + " is " + have + ", expected "
+                            + wanted.fields()[i].dataType().simpleString());
+                }
+                storedIndex[i] = present.size();
+                present.add(have);
+            }
+            MessageType projection = new MessageType(stored.getName(), present);
+            reader.setRequestedSchema(projection);
+            MessageColumnIO io = new ColumnIOFactory().getColumnIO(projection);
+            StructField[] fields = wanted.fields();
+            PageReadStore group;
+            while ((group = reader.readNextRowGroup()) != null) {
+                RecordReader<Group> records = io.getRecordReader(group, new GroupRecordConverter(projection));
+                for (long r = 0; r < group.getRowCount(); r++) {
+                    Group g = records.read();
+                    Object[] values = new Object[fields.length];
+                    for (int i = 0; i < fields.length; i++) {
+                        int k = storedIndex[i];
+                        if (k >= 0 && g.getFieldRepetitionCount(k) > 0) {
+                            values[i] = value(g, k, fields[i].dataType());
+                        }
+                    }
+                    sink.accept(new GenericRowWithSchema(values, wanted));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read table file " + file + ": " + e, e);
+        }
+    }
+
+    private static Object value(Group g, int field, DataType t) {
+        if (t.equals(DataTypes.StringType)) {
+            return g.getBinary(field, 0).toStringUsingUTF8();
+        } else if (t.equals(DataTypes.IntegerType)) {
+            return g.getInteger(field, 0);
+        } else if (t.equals(DataTypes.LongType)) {
+            return g.getLong(field, 0);
+        }
+        return g.getDouble(field, 0);
+    }
+
     /** The Parquet schema Spark itself writes for {@code schema}: nullable columns optional, strings UTF-8 binary. */
     static MessageType parquetType(StructType schema) {
         Types.MessageTypeBuilder b = Types.buildMessage();
@@ -362,6 +483,30 @@ public final class ResultTables {
                 @Override
                 public void close() throws IOException {
                     out.close();
+                }
+            };
+        }
+    }
+
+    /** A local file as Parquet's input (parquet-mr 1.13 has no local one). */
+    private record NioInputFile(Path path) implements InputFile {
+        @Override
+        public long getLength() throws IOException {
+            return Files.size(path);
+        }
+
+        @Override
+        public SeekableInputStream newStream() throws IOException {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
+            return new DelegatingSeekableInputStream(Channels.newInputStream(channel)) {
+                @Override
+                public long getPos() throws IOException {
+                    return channel.position();
+                }
+
+                @Override
+                public void seek(long position) throws IOException {
+                    channel.position(position);
                 }
             };
         }

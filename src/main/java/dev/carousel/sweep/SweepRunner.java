@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -124,7 +125,7 @@ public final class SweepRunner {
         long start = System.nanoTime();
         Plan plan = check();
         SweepStore store = SweepStore.open(options.out(), spec.name());
-        Map<String, String> committed = store.statuses(spark);
+        Map<String, String> committed = store.statuses();
         List<Cell> todo = new ArrayList<>();
         for (Cell c : spec.cells()) {
             String status = committed.get(c.id());
@@ -354,7 +355,7 @@ public final class SweepRunner {
 
     private Path writeReport(SweepStore store) {
         try (AtomicDirectory dir = AtomicDirectory.begin(store.dir().resolve(SweepStore.REPORT))) {
-            SweepReport.Report r = SweepReport.write(spark, store.dir(), dir.staging(), "sweep " + spec.name());
+            SweepReport.Report r = SweepReport.write(store.dir(), dir.staging(), "sweep " + spec.name());
             dir.commit();
             return store.dir().resolve(SweepStore.REPORT).resolve(r.index().getFileName());
         } catch (IOException e) {
@@ -413,14 +414,16 @@ public final class SweepRunner {
         if (committed.isEmpty() || !Files.isDirectory(store.dir().resolve(SweepStore.CURVES))) {
             return out;
         }
-        for (Row r : spark.read().schema(ResultTables.CURVES).parquet(store.dir().resolve(SweepStore.CURVES).toString())
-                .orderBy("cell", "update").collectAsList()) {
-            String cell = r.getAs("cell");
-            if (!"completed".equals(committed.get(cell)) || r.getAs("validation_loss") == null) {
+        List<Row> rows = new ArrayList<>(ResultTables.read(store.dir().resolve(SweepStore.CURVES), ResultTables.CURVES,
+                "cell", "update", "sequences_seen", "validation_loss"));
+        rows.sort(Comparator.comparing((Row r) -> r.getString(0)).thenComparingLong(r -> r.getLong(1)));
+        for (Row r : rows) {
+            String cell = r.getString(0);
+            if (!"completed".equals(committed.get(cell)) || r.isNullAt(3)) {
                 continue;
             }
-            out.computeIfAbsent(cell, k -> new ArrayList<>()).add(new CurvePoint(r.<Long>getAs("update"),
-                    r.<Long>getAs("sequences_seen"), Double.NaN, r.<Double>getAs("validation_loss"), Double.NaN, Double.NaN));
+            out.computeIfAbsent(cell, k -> new ArrayList<>()).add(new CurvePoint(r.getLong(1), r.getLong(2), Double.NaN,
+                    r.getDouble(3), Double.NaN, Double.NaN));
         }
         return out;
     }

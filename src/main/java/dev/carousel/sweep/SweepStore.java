@@ -14,7 +14,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -119,13 +118,12 @@ public final class SweepStore {
     }
 
     /** Cell id to status, read from the {@code runs} table (empty when nothing is committed). */
-    public Map<String, String> statuses(SparkSession spark) {
+    public Map<String, String> statuses() {
         Map<String, String> out = new LinkedHashMap<>();
         if (committed().isEmpty()) {
             return out;
         }
-        for (Row r : spark.read().schema(ResultTables.RUNS).parquet(dir.resolve(RUNS).toString())
-                .select("cell", "status").collectAsList()) {
+        for (Row r : ResultTables.read(dir.resolve(RUNS), ResultTables.RUNS, "cell", "status")) {
             out.put(r.getString(0), r.getString(1));
         }
         return out;

@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.experiment.Expectations;
 import dev.carousel.experiment.Results;
-import dev.carousel.spark.SparkSessionExtension;
 import dev.carousel.sweep.ResultsReader;
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,9 +27,8 @@ class ExperimentsTrainingTest {
         CliRunner.Run run = CliRunner.cli("experiment", "forget-bias-adding", "--fast", "--out", two.toString(),
                 "--set", "distributed.partitions=2", "--master", "local[2]", "-q");
         run.out().lines().forEach(System.out::println);
-        SparkSession spark = SparkSessionExtension.session();
-        Results r1 = ResultsReader.read(spark, one);
-        Results r2 = ResultsReader.read(spark, two);
+        Results r1 = ResultsReader.read(one);
+        Results r2 = ResultsReader.read(two);
         assertTrue(r2.cells().stream().allMatch(c -> c.config().distributed().partitions() == 2));
         List<String> o1 = Expectations.ordering(r1);
         List<String> o2 = Expectations.ordering(r2);

@@ -40,7 +40,7 @@ class OutputSafetyTest {
                 "local[2]", "-q").exit());
         assertEquals(0, CliRunner.cli("sweep", spec.toString(), "--out", dir.resolve("w").toString(), "--master",
                 "local[2]", "-q").exit());
-        assertEquals(0, CliRunner.cli("report", dir.resolve("w").toString(), "--master", "local[1]").exit());
+        assertEquals(0, CliRunner.cli("report", dir.resolve("w").toString()).exit());
 
         Set<String> expected = new TreeSet<>(beside);
         expected.addAll(List.of("t", "w"));

@@ -25,7 +25,7 @@ class ReportCommandTest {
         } finally {
             spark.stop();
         }
-        CliRunner.Run run = CliRunner.cli("report", results.toString(), "--title", "CLI sweep", "--master", "local[2]");
+        CliRunner.Run run = CliRunner.cli("report", results.toString(), "--title", "CLI sweep");
         assertEquals(0, run.exit(), run.err());
         Path report = results.resolve("report");
         assertTrue(run.out().contains(report.resolve("index.html") + " (6 figures"), run.out());
@@ -40,7 +40,7 @@ class ReportCommandTest {
         }
 
         // Again, with the default title: the report is replaced.
-        run = CliRunner.cli("report", results.toString(), "--master", "local[2]");
+        run = CliRunner.cli("report", results.toString());
         assertEquals(0, run.exit(), run.err());
         assertTrue(Files.readString(report.resolve("index.html")).contains("<h1>Carousel — sweep-1</h1>"));
     }

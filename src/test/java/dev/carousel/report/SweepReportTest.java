@@ -120,7 +120,7 @@ public class SweepReportTest {
         List<Cell> cells = writeTables(spark, results);
         Path report = dir.resolve("report");
 
-        SweepReport.Report r = SweepReport.write(spark, results, report, TITLE);
+        SweepReport.Report r = SweepReport.write(results, report, TITLE);
 
         assertEquals(report.resolve("index.html"), r.index());
         assertTrue(Files.isRegularFile(r.index()));
@@ -241,7 +241,7 @@ public class SweepReportTest {
     @Test
     void emptyResultsFolderGivesAPageThatSaysSo(@TempDir Path dir) throws IOException {
         Files.createDirectories(dir.resolve("results"));
-        SweepReport.Report r = SweepReport.write(spark, dir.resolve("results"), dir.resolve("report"), "empty");
+        SweepReport.Report r = SweepReport.write(dir.resolve("results"), dir.resolve("report"), "empty");
         assertTrue(r.figures().isEmpty());
         String html = Files.readString(r.index());
         assertTrue(html.contains("Table runs/ is missing or has no Parquet files."), html);

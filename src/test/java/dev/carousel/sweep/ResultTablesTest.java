@@ -74,6 +74,66 @@ class ResultTablesTest {
                 Files.readAllBytes(again.resolve("part-00000.snappy.parquet")));
     }
 
+    /**
+     * The driver reads tables without Spark: what it reads must be what Spark reads from the same folder. The folder
+     * is laid out as a sweep's: one file per cell, one of them from an older writer that lacked a nullable column,
+     * beside a hidden staging file and a marker that readers skip.
+     */
+    @Test
+    void readingWithoutSparkGivesWhatSparkReads(@TempDir Path dir) throws IOException {
+        Path table = Files.createDirectories(dir.resolve("runs"));
+        ResultTables.write(ROWS.subList(0, 2), MIXED, dir.resolve("w1"));
+        StructType older = new StructType(java.util.Arrays.copyOf(MIXED.fields(), MIXED.fields().length - 1));
+        List<Row> olderRows = ROWS.subList(2, 4).stream()
+                .map(r -> RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).toList();
+        ResultTables.write(olderRows, older, dir.resolve("w2"));
+        ResultTables.write(List.of(RowFactory.create("zz", 1, 1L, 1.0, "hidden", 1L)), MIXED, dir.resolve("w3"));
+        Files.copy(dir.resolve("w2/part-00000.snappy.parquet"), table.resolve("b.parquet")); // name order: a, b
+        Files.copy(dir.resolve("w1/part-00000.snappy.parquet"), table.resolve("a.parquet"));
+        Files.copy(dir.resolve("w3/part-00000.snappy.parquet"), table.resolve(".staging-c.parquet"));
+        Files.createFile(table.resolve("_SUCCESS"));
+
+        List<Row> ours = ResultTables.read(table, MIXED);
+        List<Row> spark = SweepCliTest.spark().read().schema(MIXED).parquet(table.toString()).collectAsList();
+        assertEquals(4, ours.size());
+        assertEquals(sorted(spark), sorted(ours), "the same rows as Spark reads");
+        assertEquals(List.of("a1", "a1", "b2", "b2"), ours.stream().map(r -> r.getString(0)).toList(), "name order");
+        assertTrue(ours.get(2).isNullAt(5), "a column the older file lacks is null");
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(ours.get(2).<Double>getAs("mean")));
+        assertEquals(Double.MIN_VALUE, ours.get(3).<Double>getAs("mean"));
+        assertEquals("η: non-ASCII survives", ours.get(1).getAs("error"));
+
+        // A projection reads only the named columns, in that order, and its rows carry their names.
+        List<Row> two = ResultTables.read(table, MIXED, "round", "cell");
+        assertEquals(List.of("round", "cell"), List.of(two.get(0).schema().fieldNames()));
+        assertEquals(Long.MAX_VALUE, two.get(2).<Long>getAs("round"));
+        assertEquals("b2", two.get(2).getString(1));
+
+        assertEquals(List.of(), ResultTables.read(dir.resolve("absent"), MIXED), "no folder: no rows");
+        IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
+                () -> ResultTables.read(table, MIXED, "cell", "nope"));
+        assertTrue(unknown.getMessage().startsWith("column nope is not in the table's schema"), unknown.getMessage());
+        StructType wrongType = new StructType(MIXED.fields()).add("x", DataTypes.IntegerType, true);
+        wrongType.fields()[1] = new org.apache.spark.sql.types.StructField("t", DataTypes.LongType, false,
+                org.apache.spark.sql.types.Metadata.empty());
+        IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
+                () -> ResultTables.read(table, wrongType));
+        assertTrue(mismatch.getMessage().contains("a.parquet: column t is") && mismatch.getMessage()
+                .endsWith("expected bigint"), mismatch.getMessage());
+    }
+
+    private static List<String> sorted(List<Row> rows) {
+        return rows.stream().map(r -> {
+            StringBuilder b = new StringBuilder();
+            for (int i = 0; i < r.length(); i++) {
+                Object v = r.get(i);
+                b.append(v instanceof Double d ? Long.toHexString(Double.doubleToRawLongBits(d)) : String.valueOf(v))
+                        .append('|');
+            }
+            return b.toString();
+        }).sorted().toList();
+    }
+
     @Test
     void anEmptyTableStillCarriesItsSchema(@TempDir Path dir) {
         Path table = dir.resolve("empty");
