@@ -39,6 +39,7 @@ final class ReportCommand implements Callable<Integer> {
         if (!any) {
             throw new IllegalArgumentException("results folder " + dir + " has none of the tables runs/, curves/, step_stats/");
         }
+        dev.carousel.sweep.ResultTables.requireCodec(); // reading decompresses the same snappy pages
         Path name = dir.toAbsolutePath().normalize().getFileName();
         Path manifest = dir.resolve(dev.carousel.sweep.SweepStore.MANIFEST);
         Object sweep = Files.isRegularFile(manifest) ? dev.carousel.io.Json.read(manifest).get("name") : null;

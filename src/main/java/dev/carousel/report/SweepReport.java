@@ -276,14 +276,9 @@ public final class SweepReport {
 
     // ---------------------------------------------------------------- reading
 
-    /** Whether table {@code dir} has a Parquet file; if not, a note says so. */
+    /** Whether table {@code dir} has a Parquet file a reader takes; if not, a note says so. */
     private static boolean present(Path dir, String name, List<String> notes) {
-        boolean present;
-        try (Stream<Path> files = Files.isDirectory(dir) ? Files.list(dir) : Stream.empty()) {
-            present = files.anyMatch(f -> f.getFileName().toString().endsWith(".parquet"));
-        } catch (IOException e) {
-            present = false;
-        }
+        boolean present = !ResultTables.tableFiles(dir).isEmpty();
         if (!present) {
             notes.add("Table " + name + "/ is missing or has no Parquet files.");
         }
@@ -353,16 +348,18 @@ public final class SweepReport {
         if (!present(dir, "step_stats", notes)) {
             return List.of();
         }
-        // Two passes over the files: each cell's first and last probed round, then the rows of those rounds.
+        // Two passes over one listing of the files (a sweep may commit more meanwhile): each cell's first and
+        // last probed round, then the rows of those rounds.
+        List<Path> files = ResultTables.tableFiles(dir);
         Map<String, long[]> rounds = new HashMap<>();
-        ResultTables.forEachRow(dir, ResultTables.STEP_STATS, r -> {
+        ResultTables.forEachRow(files, ResultTables.STEP_STATS, r -> {
             long round = r.getLong(1);
             long[] range = rounds.computeIfAbsent(r.getString(0), c -> new long[] {round, round});
             range[0] = Math.min(range[0], round);
             range[1] = Math.max(range[1], round);
         }, "cell", "round");
         List<StatInfo> out = new ArrayList<>();
-        ResultTables.forEachRow(dir, ResultTables.STEP_STATS, r -> {
+        ResultTables.forEachRow(files, ResultTables.STEP_STATS, r -> {
             long[] range = rounds.get(r.getString(0));
             long round = r.getLong(1);
             String probe = r.getString(3);

@@ -27,6 +27,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.parquet.ParquetReadOptions;
+import org.apache.parquet.ParquetRuntimeException;
 import org.apache.parquet.bytes.BytesInput;
 import org.apache.parquet.example.data.Group;
 import org.apache.parquet.column.page.PageReadStore;
@@ -235,8 +237,8 @@ public final class ResultTables {
     static final CompressionCodecName CODEC = CompressionCodecName.SNAPPY;
 
     /**
-     * Compresses a few bytes with the tables' codec, so that a command that will write tables fails before any
-     * training, in one line, if the codec cannot load, rather than at its first commit. snappy-java unpacks its
+     * Compresses a few bytes with the tables' codec, so that a command that will write or read tables fails before
+     * any training, in one line, if the codec cannot load, rather than at its first commit. snappy-java unpacks its
      * native library into {@code java.io.tmpdir} (or {@code org.xerial.snappy.tempdir}) and loads it from there:
      * a folder mounted {@code noexec}, common on hardened hosts and driver pods, refuses to map it.
      *
@@ -255,7 +257,7 @@ public final class ResultTables {
             }
             String folder = System.getProperty("org.xerial.snappy.tempdir", System.getProperty("java.io.tmpdir"));
             throw new IllegalArgumentException("cannot load the " + CODEC.name().toLowerCase(Locale.ROOT) + " codec "
-                    + "that writes the Parquet result tables: snappy-java unpacks its native library into " + folder
+                    + "of the Parquet result tables: snappy-java unpacks its native library into " + folder
                     + " (-Dorg.xerial.snappy.tempdir, else -Djava.io.tmpdir) and loads it from there, so that folder must "
                     + "exist, be writable and allow executing files (not mounted noexec); set "
                     + "-Dorg.xerial.snappy.tempdir=<a folder that does> ("
@@ -266,28 +268,32 @@ public final class ResultTables {
     }
 
     /**
-     * Every row of the table in folder {@code dir}, as {@code spark.read().schema(schema).parquet(dir)} reads it,
-     * without Spark: the folder's {@code *.parquet} files not starting with '.' or '_' (hidden staging, markers), in
-     * name order, each file's rows in order; columns matched by name, and a column a file lacks (written by an
-     * older version) read as null. Only {@code columns} are read, in that order (all of {@code schema}'s if none
-     * are named); each row carries their schema, so {@code getAs(name)} works. Empty if the folder does not exist
-     * or holds no Parquet file.
+     * Every row of the table in folder {@code dir}, as {@code spark.read().schema(schema).parquet(dir)} reads the
+     * folders Carousel writes: its {@link #tableFiles} in name order, each file's rows in order; columns matched by
+     * name, and a column a file lacks (written by an older version) read as null, even where {@code schema} calls
+     * it non-nullable (Spark's read makes every column nullable). Unlike Spark it reads no subfolders and no file
+     * without the {@code .parquet} suffix, which Carousel never writes. Only {@code columns} are read, in that order
+     * (all of {@code schema}'s if none are named); each row carries their schema, so {@code getAs(name)} works.
+     * Empty if the folder does not exist or holds no Parquet file.
      *
      * <p>Why not Spark: the report and a resumed sweep read a few small tables on the driver, and a first Spark SQL
-     * query in a JVM pays Catalyst's planning and code generation; reading the default sweep's tables took ~16 s of
-     * a cold JVM through Spark, against well under a second here (BENCHMARKS.md).
+     * query in a JVM pays Catalyst's planning and code generation; the report of the default sweep read its tables
+     * in ~16 s through Spark, against well under a second here (BENCHMARKS.md, fifth pass).
      *
-     * @throws UncheckedIOException if a file cannot be read
+     * @throws UncheckedIOException if a file cannot be read or decoded (naming the file)
      * @throws IllegalArgumentException if a column is not in {@code schema}, or a file holds it with another type
      */
     public static List<Row> read(Path dir, StructType schema, String... columns) {
         List<Row> rows = new ArrayList<>();
-        forEachRow(dir, schema, rows::add, columns);
+        forEachRow(tableFiles(dir), schema, rows::add, columns);
         return rows;
     }
 
-    /** As {@link #read}, handing each row to {@code sink} instead of keeping them all. */
-    public static void forEachRow(Path dir, StructType schema, Consumer<Row> sink, String... columns) {
+    /**
+     * As {@link #read}, over the given files of one table (a {@link #tableFiles} listing, so that two passes read the
+     * same files while a sweep may be committing more), handing each row to {@code sink} instead of keeping them.
+     */
+    public static void forEachRow(List<Path> files, StructType schema, Consumer<Row> sink, String... columns) {
         StructType wanted = columns.length == 0 ? schema : new StructType(Arrays.stream(columns).map(c -> {
             if (!Arrays.asList(schema.fieldNames()).contains(c)) {
                 throw new IllegalArgumentException("column " + c + " is not in the table's schema "
@@ -295,19 +301,24 @@ public final class ResultTables {
             }
             return schema.apply(c);
         }).toArray(StructField[]::new));
-        for (Path file : parquetFiles(dir)) {
+        for (Path file : files) {
             readFile(file, wanted, sink);
         }
     }
 
-    private static List<Path> parquetFiles(Path dir) {
+    /**
+     * The Parquet files of table folder {@code dir} that a reader takes: regular files named {@code *.parquet} not
+     * starting with '.' (a commit's hidden staging) or '_' (markers), in name order; empty if there is no folder.
+     */
+    public static List<Path> tableFiles(Path dir) {
         if (!Files.isDirectory(dir)) {
             return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
             return files.filter(f -> {
                 String name = f.getFileName().toString();
-                return name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_");
+                return name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")
+                        && Files.isRegularFile(f);
             }).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list table " + dir + ": " + e, e);
@@ -315,7 +326,11 @@ public final class ResultTables {
     }
 
     private static void readFile(Path file, StructType wanted, Consumer<Row> sink) {
-        try (ParquetFileReader reader = ParquetFileReader.open(new NioInputFile(file))) {
+        // The codec factory on the empty configuration, as the writer's: the default would load Hadoop's XML
+        // resources for every file. The reader releases it when it closes.
+        ParquetReadOptions options = ParquetReadOptions.builder()
+                .withCodecFactory(new CodecFactory(HADOOP_CONF, 0)).build();
+        try (ParquetFileReader reader = ParquetFileReader.open(new NioInputFile(file), options)) {
             MessageType stored = reader.getFileMetaData().getSchema();
             MessageType expected = parquetType(wanted);
             // The columns this file has, in the wanted order; the rest are read as null.
@@ -341,10 +356,10 @@ public final class ResultTables {
             MessageColumnIO io = new ColumnIOFactory().getColumnIO(projection);
             StructField[] fields = wanted.fields();
             PageReadStore group;
-            while ((group = reader.readNextRowGroup()) != null) {
+            while ((group = nextRowGroup(reader, file)) != null) {
                 RecordReader<Group> records = io.getRecordReader(group, new GroupRecordConverter(projection));
                 for (long r = 0; r < group.getRowCount(); r++) {
-                    Group g = records.read();
+                    Group g = decode(records, file);
                     Object[] values = new Object[fields.length];
                     for (int i = 0; i < fields.length; i++) {
                         int k = storedIndex[i];
@@ -357,6 +372,24 @@ public final class ResultTables {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read table file " + file + ": " + e, e);
+        }
+    }
+
+    // Parquet reports a corrupt page or footer as its own unchecked exceptions: named here with the file.
+
+    private static PageReadStore nextRowGroup(ParquetFileReader reader, Path file) throws IOException {
+        try {
+            return reader.readNextRowGroup();
+        } catch (ParquetRuntimeException e) {
+            throw new IOException("cannot decode " + file + ": " + e, e);
+        }
+    }
+
+    private static Group decode(RecordReader<Group> records, Path file) throws IOException {
+        try {
+            return records.read();
+        } catch (ParquetRuntimeException e) {
+            throw new IOException("cannot decode " + file + ": " + e, e);
         }
     }
 

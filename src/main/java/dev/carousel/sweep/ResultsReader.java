@@ -26,7 +26,8 @@ public final class ResultsReader {
             }
         }
         Map<String, List<Results.Stat>> stats = new HashMap<>();
-        ResultTables.forEachRow(dir.resolve(SweepStore.STEP_STATS), ResultTables.STEP_STATS, r ->
+        List<Path> statFiles = ResultTables.tableFiles(dir.resolve(SweepStore.STEP_STATS));
+        ResultTables.forEachRow(statFiles, ResultTables.STEP_STATS, r ->
                 stats.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(new Results.Stat(r.getLong(1),
                         r.getInt(2), r.getInt(3), r.getString(4), r.isNullAt(5) ? Double.NaN : r.getDouble(5),
                         r.isNullAt(6) ? Double.NaN : r.getDouble(6))),

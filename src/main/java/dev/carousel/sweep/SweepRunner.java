@@ -87,7 +87,6 @@ public final class SweepRunner {
     /** Which cells run data-parallel, how many cells run at once, and why. */
     record Plan(Map<String, Boolean> dataParallel, int width, String reason) {}
 
-    private final SparkSession spark;
     private final JavaSparkContext sc;
     private final SweepSpec spec;
     private final Options options;
@@ -95,21 +94,19 @@ public final class SweepRunner {
     private final String jobGroup = "carousel-sweep-" + java.util.UUID.randomUUID();
 
     public SweepRunner(SparkSession spark, SweepSpec spec, Options options) {
-        this.spark = spark;
         this.sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         this.spec = spec;
         this.options = options;
     }
 
     /**
-     * Checks everything that can be wrong with the spec, the strategy and the output folder, without writing
-     * anything; {@link #run()} calls it first.
+     * Checks everything that can be wrong with the spec, the strategy and the output folder, and that the result
+     * tables' codec loads, without writing anything in the output folder; {@link #run()} calls it first.
      *
      * @throws IllegalArgumentException or {@link dev.carousel.config.ConfigError}, one line
      */
     public Plan check() {
         SweepStore.check(options.out(), spec.name());
-        ResultTables.requireCodec(); // the tables' codec loads here, not at the first commit after training
         for (Cell c : spec.cells()) {
             if (!c.config().data().isGenerated()) {
                 throw new IllegalArgumentException(spec.origin() + ": cell " + c.id() + " (" + c.label() + ") trains on "
@@ -117,7 +114,9 @@ public final class SweepRunner {
                         + "(accepted: data.format = generated); train a file dataset with 'carousel train'");
             }
         }
-        return plan(spec.cells(), options.strategy(), sc.defaultParallelism());
+        Plan plan = plan(spec.cells(), options.strategy(), sc.defaultParallelism());
+        ResultTables.requireCodec(); // the tables' codec loads here, not at the first commit after training
+        return plan;
     }
 
     /** Runs the cells that are not committed yet, then writes the report. */

@@ -14,9 +14,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A driver whose snappy codec cannot load (snappy-java unpacks its native library into a folder it cannot use, as
- * on a host whose /tmp is mounted noexec) stops before training, with one line naming the folder and the setting
- * that moves it, and writes nothing: before this check a sweep trained its first cells and then failed at their
- * commit with Spark's NoClassDefFoundError. Separate JVMs, because a codec that failed to load stays failed for the
+ * on a host whose /tmp is mounted noexec) stops before training (sweep, train) or reading (report), with one line
+ * naming the folder and the setting that moves it, and writes nothing: before this check a sweep trained its first
+ * cells and then failed at their commit with Spark's NoClassDefFoundError. Separate JVMs, because a codec that failed to load stays failed for the
  * JVM's life. The folder here is a regular file, which fails the same load on any machine without root; a tmpfs
  * mounted noexec gave the same line when tried by hand.
  */
@@ -40,13 +40,21 @@ class CodecPreflightTest {
         assertFalse(Files.exists(out), "nothing written: " + out);
     }
 
+    @Test
+    void aReportStopsWithTheSameLine(@TempDir Path dir) throws Exception {
+        Path results = Files.createDirectories(dir.resolve("results").resolve("runs"));
+        Result r = run(dir, "report", results.getParent().toString());
+        r.assertRefused();
+        assertFalse(Files.exists(results.resolveSibling("report")), "nothing written");
+    }
+
     private record Result(int exit, String log, Path folder) {
         void assertRefused() {
             assertEquals(2, exit, log);
             List<String> lines = log.lines().filter(l -> l.startsWith("carousel: ")).toList();
             assertEquals(1, lines.size(), log);
             String line = lines.get(0);
-            assertTrue(line.startsWith("carousel: cannot load the snappy codec that writes the Parquet result tables"),
+            assertTrue(line.startsWith("carousel: cannot load the snappy codec of the Parquet result tables"),
                     line);
             assertTrue(line.contains("into " + folder + " ") && line.contains("-Dorg.xerial.snappy.tempdir"), line);
         }

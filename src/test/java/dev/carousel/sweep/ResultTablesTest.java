@@ -113,9 +113,8 @@ class ResultTablesTest {
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
                 () -> ResultTables.read(table, MIXED, "cell", "nope"));
         assertTrue(unknown.getMessage().startsWith("column nope is not in the table's schema"), unknown.getMessage());
-        StructType wrongType = new StructType(MIXED.fields()).add("x", DataTypes.IntegerType, true);
-        wrongType.fields()[1] = new org.apache.spark.sql.types.StructField("t", DataTypes.LongType, false,
-                org.apache.spark.sql.types.Metadata.empty());
+        StructType wrongType = new StructType().add("cell", DataTypes.StringType, false)
+                .add("t", DataTypes.LongType, false); // t is written as int
         IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
                 () -> ResultTables.read(table, wrongType));
         assertTrue(mismatch.getMessage().contains("a.parquet: column t is") && mismatch.getMessage()
