@@ -332,7 +332,6 @@ public final class ResultTables {
                 .withCodecFactory(new CodecFactory(HADOOP_CONF, 0)).build();
         try (ParquetFileReader reader = ParquetFileReader.open(new NioInputFile(file), options)) {
             MessageType stored = reader.getFileMetaData().getSchema();
-            MessageType expected = parquetType(wanted);
             // The columns this file has, in the wanted order; the rest are read as null.
             List<Type> present = new ArrayList<>();
             int[] storedIndex = new int[wanted.size()];
@@ -343,7 +342,7 @@ public final class ResultTables {
                     continue;
                 }
                 Type have = stored.getType(name);
-                PrimitiveTypeName want = expected.getType(name).asPrimitiveType().getPrimitiveTypeName();
+                PrimitiveTypeName want = Column.of(wanted.fields()[i]).parquet;
                 if (!have.isPrimitive() || have.asPrimitiveType().getPrimitiveTypeName() != want) {
                     throw new IllegalArgumentException(file + ": column " + name + " is " + have + ", expected "
                             + wanted.fields()[i].dataType().simpleString());
@@ -356,52 +355,72 @@ public final class ResultTables {
             MessageColumnIO io = new ColumnIOFactory().getColumnIO(projection);
             StructField[] fields = wanted.fields();
             PageReadStore group;
-            while ((group = nextRowGroup(reader, file)) != null) {
+            while ((group = reader.readNextRowGroup()) != null) {
                 RecordReader<Group> records = io.getRecordReader(group, new GroupRecordConverter(projection));
                 for (long r = 0; r < group.getRowCount(); r++) {
-                    Group g = decode(records, file);
+                    Group g = records.read();
                     Object[] values = new Object[fields.length];
                     for (int i = 0; i < fields.length; i++) {
                         int k = storedIndex[i];
                         if (k >= 0 && g.getFieldRepetitionCount(k) > 0) {
-                            values[i] = value(g, k, fields[i].dataType());
+                            values[i] = Column.of(fields[i]).read(g, k);
                         }
                     }
                     sink.accept(new GenericRowWithSchema(values, wanted));
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read table file " + file + ": " + e, e);
+        } catch (IOException | ParquetRuntimeException e) { // Parquet reports a corrupt page as its own unchecked one
+            throw new UncheckedIOException("cannot read table file " + file + ": " + e,
+                    e instanceof IOException io ? io : new IOException(e));
         }
     }
 
-    // Parquet reports a corrupt page or footer as its own unchecked exceptions: named here with the file.
+    /**
+     * The column types of the tables, each with the Parquet type Spark writes for it and how a value goes into and
+     * out of a Parquet group: one place for what the schema, the writer and the reader must agree on.
+     */
+    private enum Column {
+        STRING(PrimitiveTypeName.BINARY), INT(PrimitiveTypeName.INT32), LONG(PrimitiveTypeName.INT64),
+        DOUBLE(PrimitiveTypeName.DOUBLE);
 
-    private static PageReadStore nextRowGroup(ParquetFileReader reader, Path file) throws IOException {
-        try {
-            return reader.readNextRowGroup();
-        } catch (ParquetRuntimeException e) {
-            throw new IOException("cannot decode " + file + ": " + e, e);
-        }
-    }
+        final PrimitiveTypeName parquet;
 
-    private static Group decode(RecordReader<Group> records, Path file) throws IOException {
-        try {
-            return records.read();
-        } catch (ParquetRuntimeException e) {
-            throw new IOException("cannot decode " + file + ": " + e, e);
+        Column(PrimitiveTypeName parquet) {
+            this.parquet = parquet;
         }
-    }
 
-    private static Object value(Group g, int field, DataType t) {
-        if (t.equals(DataTypes.StringType)) {
-            return g.getBinary(field, 0).toStringUsingUTF8();
-        } else if (t.equals(DataTypes.IntegerType)) {
-            return g.getInteger(field, 0);
-        } else if (t.equals(DataTypes.LongType)) {
-            return g.getLong(field, 0);
+        void append(Group g, String name, Row row, int i) {
+            switch (this) {
+                case STRING -> g.append(name, row.getString(i));
+                case INT -> g.append(name, row.getInt(i));
+                case LONG -> g.append(name, row.getLong(i));
+                case DOUBLE -> g.append(name, row.getDouble(i));
+            }
         }
-        return g.getDouble(field, 0);
+
+        Object read(Group g, int field) {
+            return switch (this) {
+                case STRING -> g.getBinary(field, 0).toStringUsingUTF8();
+                case INT -> g.getInteger(field, 0);
+                case LONG -> g.getLong(field, 0);
+                case DOUBLE -> g.getDouble(field, 0);
+            };
+        }
+
+        /** @throws IllegalArgumentException for a type the tables do not use */
+        static Column of(StructField f) {
+            DataType t = f.dataType();
+            if (t.equals(DataTypes.StringType)) {
+                return STRING;
+            } else if (t.equals(DataTypes.IntegerType)) {
+                return INT;
+            } else if (t.equals(DataTypes.LongType)) {
+                return LONG;
+            } else if (t.equals(DataTypes.DoubleType)) {
+                return DOUBLE;
+            }
+            throw new IllegalArgumentException("column " + f.name() + ": unsupported type " + t.simpleString());
+        }
     }
 
     /** The Parquet schema Spark itself writes for {@code schema}: nullable columns optional, strings UTF-8 binary. */
@@ -409,17 +428,11 @@ public final class ResultTables {
         Types.MessageTypeBuilder b = Types.buildMessage();
         for (StructField f : schema.fields()) {
             Type.Repetition repetition = f.nullable() ? Type.Repetition.OPTIONAL : Type.Repetition.REQUIRED;
-            DataType t = f.dataType();
-            if (t.equals(DataTypes.StringType)) {
-                b.primitive(PrimitiveTypeName.BINARY, repetition).as(LogicalTypeAnnotation.stringType()).named(f.name());
-            } else if (t.equals(DataTypes.IntegerType)) {
-                b.primitive(PrimitiveTypeName.INT32, repetition).named(f.name());
-            } else if (t.equals(DataTypes.LongType)) {
-                b.primitive(PrimitiveTypeName.INT64, repetition).named(f.name());
-            } else if (t.equals(DataTypes.DoubleType)) {
-                b.primitive(PrimitiveTypeName.DOUBLE, repetition).named(f.name());
+            Column c = Column.of(f);
+            if (c == Column.STRING) {
+                b.primitive(c.parquet, repetition).as(LogicalTypeAnnotation.stringType()).named(f.name());
             } else {
-                throw new IllegalArgumentException("column " + f.name() + ": unsupported type " + t.simpleString());
+                b.primitive(c.parquet, repetition).named(f.name());
             }
         }
         return b.named("spark_schema");
@@ -445,16 +458,7 @@ public final class ResultTables {
             if (row.isNullAt(i)) {
                 continue; // an optional column with no value (checkNulls refused the rest)
             }
-            DataType t = fields[i].dataType();
-            if (t.equals(DataTypes.StringType)) {
-                g.append(name, row.getString(i));
-            } else if (t.equals(DataTypes.IntegerType)) {
-                g.append(name, row.getInt(i));
-            } else if (t.equals(DataTypes.LongType)) {
-                g.append(name, row.getLong(i));
-            } else {
-                g.append(name, row.getDouble(i));
-            }
+            Column.of(fields[i]).append(g, name, row, i);
         }
         return g;
     }

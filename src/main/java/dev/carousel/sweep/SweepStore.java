@@ -159,31 +159,19 @@ public final class SweepStore {
         }
         Path written = staging.resolve(table);
         ResultTables.write(rows, schema, written);
-        Path part;
-        try (Stream<Path> files = Files.list(written)) {
-            List<Path> parts = files.filter(p -> p.getFileName().toString().endsWith(PARQUET)
-                    && !p.getFileName().toString().startsWith(".")).toList();
-            if (parts.size() != 1) {
-                throw new IOException("expected one Parquet file in " + written + ", found " + parts.size());
-            }
-            part = parts.get(0);
+        List<Path> parts = ResultTables.tableFiles(written);
+        if (parts.size() != 1) {
+            throw new IOException("expected one Parquet file in " + written + ", found " + parts.size());
         }
+        Path part = parts.get(0);
         Path tableDir = Files.createDirectories(dir.resolve(table));
         Files.move(part, tableDir.resolve(cell + PARQUET), StandardCopyOption.ATOMIC_MOVE,
                 StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static List<String> cellFiles(Path table) {
-        if (!Files.isDirectory(table)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(table)) {
-            return files.map(p -> p.getFileName().toString())
-                    .filter(n -> n.endsWith(PARQUET) && !n.startsWith("."))
-                    .map(n -> n.substring(0, n.length() - PARQUET.length())).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list " + table + ": " + e.getMessage(), e);
-        }
+        return ResultTables.tableFiles(table).stream().map(p -> p.getFileName().toString())
+                .map(n -> n.substring(0, n.length() - PARQUET.length())).toList();
     }
 
     private static void removeHidden(Path table) {
