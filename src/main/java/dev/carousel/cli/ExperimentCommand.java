@@ -3,13 +3,12 @@ package dev.carousel.cli;
 import dev.carousel.experiment.Check;
 import dev.carousel.experiment.Expectations;
 import dev.carousel.experiment.Results;
+import dev.carousel.store.Storage;
 import dev.carousel.sweep.ResultsReader;
 import dev.carousel.sweep.Strategy;
 import dev.carousel.sweep.SweepRunner;
 import dev.carousel.sweep.SweepSpec;
 import dev.carousel.sweep.SweepStore;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -53,7 +53,7 @@ final class ExperimentCommand implements Callable<Integer> {
     Version version = new Version();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/experiments/NAME[-fast]).")
-    Path out;
+    String out;
 
     @Option(names = "--experiments", paramLabel = "DIR", defaultValue = "conf/experiments",
             description = "Folder of the experiment specs (default: ${DEFAULT-VALUE}).")
@@ -78,13 +78,16 @@ final class ExperimentCommand implements Callable<Integer> {
         }
         boolean fast = version != null && version.fast;
         SweepSpec spec = SweepSpec.load(file, fast, overrides);
-        Path dir = out != null ? out : Path.of("runs", "experiments", spec.name());
+        Configuration hadoop = Storage.hadoopConf();
+        org.apache.hadoop.fs.Path dir = Storage.resolve(out != null ? out : "runs/experiments/" + spec.name(), "--out",
+                hadoop);
         String text = SweepCommand.specText(file);
         try (SparkSession spark = SparkSessions.local(master, "carousel-experiment " + spec.name())) {
-            SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, Strategy.AUTO, false,
-                    Provenance.of(spark.version()), text, quiet ? null : System.out));
+            SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, hadoop, Strategy.AUTO, false,
+                    Provenance.of(spark.version()), text, quiet ? null : System.out,
+                    SweepStore.COMMIT_SECONDS));
             SweepRunner.Summary s = runner.run();
-            Results results = ResultsReader.read(dir);
+            Results results = ResultsReader.read(dir, hadoop);
             List<Check> checks = new ArrayList<>(Expectations.check(name, fast, results));
             if (s.failed() > 0) {
                 checks.add(new Check("every cell completes", false, s.failed() + " cell(s) failed"));
@@ -97,13 +100,8 @@ final class ExperimentCommand implements Callable<Integer> {
             lines.add(String.format(Locale.ROOT, "experiment %s%s: %d of %d expectations pass", name,
                     fast ? " (fast)" : "", passed, checks.size()));
             lines.forEach(System.out::println);
-            try {
-                Path record = dir.resolve(SweepStore.REPORT).resolve("expectations.txt");
-                Files.createDirectories(record.getParent());
-                Files.write(record, lines, StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            Storage.writeAtomically(new org.apache.hadoop.fs.Path(new org.apache.hadoop.fs.Path(dir, SweepStore.REPORT),
+                    "expectations.txt"), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8), hadoop);
             return passed == checks.size() ? 0 : 1;
         }
     }

@@ -1,61 +1,61 @@
 package dev.carousel.cli;
 
-import dev.carousel.io.AtomicDirectory;
+import dev.carousel.io.Json;
 import dev.carousel.report.SweepReport;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.carousel.store.ResultTables;
+import dev.carousel.store.Storage;
+import dev.carousel.sweep.SweepStore;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * Writes the HTML report of a results folder (Parquet tables {@code runs/}, {@code curves/}, {@code step_stats/})
- * to {@code DIR/report/} ({@code index.html} and PNG figures), atomically replacing an earlier report. The tables
- * are read on this JVM: no Spark session starts.
+ * Writes the HTML report of a results folder (tables {@code runs/}, {@code curves/}, {@code step_stats/}) on any
+ * Hadoop file system to {@code DIR/report/} ({@code index.html} and PNG figures), replacing an earlier report. The
+ * tables are read on this JVM: no Spark session starts.
  */
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Write DIR/report/index.html with PNG figures from the result tables in DIR.")
 final class ReportCommand implements Callable<Integer> {
     static final String[] TABLES = {"runs", "curves", "step_stats"};
 
-    @Parameters(index = "0", paramLabel = "DIR", description = "Results folder holding runs/, curves/ and step_stats/.")
-    Path dir;
+    @Parameters(index = "0", paramLabel = "DIR",
+            description = "Results folder holding runs/, curves/ and step_stats/: a local path or a Hadoop URI.")
+    String dir;
 
     @Option(names = "--title", paramLabel = "T", description = "Report title (default: 'Carousel — ' and DIR's name).")
     String title;
 
     @Override
     public Integer call() {
-        if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("results folder " + dir + " does not exist or is not a directory");
+        Configuration hadoop = Storage.hadoopConf();
+        Path results = Storage.resolve(dir, "results folder", hadoop);
+        if (!Storage.probe(results, "results folder", hadoop) || !Storage.isDirectory(results, hadoop)) {
+            throw new IllegalArgumentException("results folder " + results + " does not exist or is not a directory");
         }
         boolean any = false;
         for (String t : TABLES) {
-            any |= Files.isDirectory(dir.resolve(t));
+            any |= Storage.isDirectory(new Path(results, t), hadoop);
         }
         if (!any) {
-            throw new IllegalArgumentException("results folder " + dir + " has none of the tables runs/, curves/, step_stats/");
+            throw new IllegalArgumentException("results folder " + results
+                    + " has none of the tables runs/, curves/, step_stats/");
         }
-        dev.carousel.sweep.ResultTables.requireCodec(); // reading decompresses the same snappy pages
-        Path name = dir.toAbsolutePath().normalize().getFileName();
-        Path manifest = dir.resolve(dev.carousel.sweep.SweepStore.MANIFEST);
-        Object sweep = Files.isRegularFile(manifest) ? dev.carousel.io.Json.read(manifest).get("name") : null;
-        String t = title != null ? title
-                : sweep != null ? "sweep " + sweep : "Carousel — " + (name == null ? dir : name);
-        Path target = dir.resolve("report");
-        AtomicDirectory.cleanStale(dir);
-        SweepReport.Report report;
-        try (AtomicDirectory out = AtomicDirectory.begin(target)) {
-            report = SweepReport.write(dir, out.staging(), t);
-            out.commit();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        System.out.printf("report: %s (%d figures%s)%n", target.resolve("index.html"), report.figures().size(),
-                report.notes().isEmpty() ? "" : ", " + report.notes().size() + " note(s)");
+        ResultTables.requireCodec(); // reading decompresses the same snappy pages
+        Path manifestFile = new Path(results, SweepStore.MANIFEST);
+        Map<String, Object> manifest = Storage.exists(manifestFile, hadoop)
+                ? Json.parse(Storage.readAll(manifestFile, hadoop)) : null;
+        Object sweep = manifest == null ? null : manifest.get("name");
+        String t = title != null ? title : sweep != null ? "sweep " + sweep : "Carousel — " + results.getName();
+        SweepReport.Report[] report = new SweepReport.Report[1];
+        Path index = SweepStore.publish(new Path(results, SweepStore.REPORT), hadoop,
+                folder -> report[0] = SweepReport.write(results, hadoop, folder, t));
+        System.out.printf("report: %s (%d figures%s)%n", index, report[0].figures().size(),
+                report[0].notes().isEmpty() ? "" : ", " + report[0].notes().size() + " note(s)");
         return 0;
     }
 }

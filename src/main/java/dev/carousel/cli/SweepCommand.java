@@ -1,8 +1,10 @@
 package dev.carousel.cli;
 
+import dev.carousel.store.Storage;
+import dev.carousel.sweep.Strategy;
 import dev.carousel.sweep.SweepRunner;
 import dev.carousel.sweep.SweepSpec;
-import dev.carousel.sweep.Strategy;
+import dev.carousel.sweep.SweepStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,7 +35,7 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR",
             description = "Output folder of this sweep (default: runs/<sweep name>). It holds one sweep; a folder holding "
                     + "another is refused.")
-    Path out;
+    String out;
 
     @Option(names = "--strategy", paramLabel = "S", defaultValue = "auto",
             description = "auto, config-parallel (each cell in one task) or data-parallel (each cell by rounds over its "
@@ -41,6 +44,12 @@ final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--rerun-failed", description = "Also run again the committed cells whose status is failed.")
     boolean rerunFailed;
+
+    @Option(names = "--commit-seconds", paramLabel = "S", defaultValue = "3",
+            description = "Finished cells are committed together at most S seconds after the first of them ends "
+                    + "(0: each cell on its own). A killed driver loses at most the cells of the last S seconds "
+                    + "besides those running; larger values make fewer, larger files (default: ${DEFAULT-VALUE}).")
+    double commitSeconds;
 
     @Option(names = "--master",
             description = "Spark master (default: spark-submit's master, else local[*]).")
@@ -52,13 +61,18 @@ final class SweepCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Strategy chosen = strategy(strategy);
+        if (!(commitSeconds >= 0 && commitSeconds <= 3600)) {
+            throw new IllegalArgumentException("--commit-seconds " + commitSeconds + ": out of range (accepted: 0 to 3600)");
+        }
         SweepSpec spec = SweepSpec.load(file);
-        Path dir = out != null ? out : Path.of("runs", spec.name());
+        Configuration hadoop = Storage.hadoopConf();
+        org.apache.hadoop.fs.Path dir = Storage.resolve(out != null ? out : "runs/" + spec.name(), "--out", hadoop);
+        SweepStore.check(dir, hadoop, spec.name()); // a bad or unreachable --out fails before Spark starts
         String text = specText(file);
         try (SparkSession spark = SparkSessions.local(master, "carousel-sweep " + spec.name())) {
             Map<String, Object> provenance = Provenance.of(spark.version());
-            SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, chosen, rerunFailed,
-                    provenance, text, quiet ? null : System.out));
+            SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, hadoop, chosen, rerunFailed,
+                    provenance, text, quiet ? null : System.out, commitSeconds));
             SweepRunner.Summary s = runner.run();
             if (quiet) {
                 System.out.printf(Locale.ROOT, "sweep %s: %d cells, %d run, %d skipped, %d failed; report: %s%n",

@@ -51,6 +51,16 @@ public final class Json {
         }
     }
 
+    /** Parses a JSON object from UTF-8 bytes. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parse(byte[] json) {
+        try {
+            return MAPPER.readValue(json, Map.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot parse JSON: " + e.getMessage(), e);
+        }
+    }
+
     public static String toString(Object value) {
         try {
             return MAPPER.writeValueAsString(value);

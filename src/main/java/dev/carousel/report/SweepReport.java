@@ -1,7 +1,8 @@
 package dev.carousel.report;
 
 import dev.carousel.nn.RecurrentInit;
-import dev.carousel.sweep.ResultTables;
+import dev.carousel.store.ResultTables;
+import dev.carousel.store.Table;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -48,7 +50,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * </ol>
  * and (e) a table of all cells with status and final metric. Missing tables, probes (∂ℓ/∂c of RNN cells) or
  * values skip the series or figure and are listed in the report. The tables are read on this JVM
- * ({@link ResultTables#read}), not through Spark.
+ * ({@link Table#read}), not through Spark.
  */
 public final class SweepReport {
     /** Size of every figure, in pixels. */
@@ -97,14 +99,24 @@ public final class SweepReport {
 
     private record Figure(String file, String caption) {}
 
+    /** {@link #write(org.apache.hadoop.fs.Path, Configuration, Path, String)} for a local results folder. */
     public static Report write(Path resultsDir, Path reportDir, String title) throws IOException {
+        return write(dev.carousel.store.Storage.local(resultsDir), new Configuration(), reportDir, title);
+    }
+
+    /**
+     * Writes the report of the tables in {@code resultsDir} (any Hadoop file system) into the local folder
+     * {@code reportDir}.
+     */
+    public static Report write(org.apache.hadoop.fs.Path resultsDir, Configuration conf, Path reportDir, String title)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
         Files.createDirectories(reportDir);
         List<String> notes = new ArrayList<>();
 
-        List<RunInfo> runs = readRuns(resultsDir.resolve("runs"), notes);
-        List<CurveInfo> curves = readCurves(resultsDir.resolve("curves"), notes);
-        List<StatInfo> stats = readStats(resultsDir.resolve("step_stats"), notes);
+        List<RunInfo> runs = readRuns(Table.at(new org.apache.hadoop.fs.Path(resultsDir, "runs"), conf), notes);
+        List<CurveInfo> curves = readCurves(Table.at(new org.apache.hadoop.fs.Path(resultsDir, "curves"), conf), notes);
+        List<StatInfo> stats = readStats(Table.at(new org.apache.hadoop.fs.Path(resultsDir, "step_stats"), conf), notes);
 
         Map<String, RunInfo> byCell = new LinkedHashMap<>();
         for (RunInfo r : runs) {
@@ -253,7 +265,7 @@ public final class SweepReport {
                 .append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<h1>").append(esc(title))
                 .append("</h1>\n<p class=\"meta\">").append(runs.size()).append(" cell(s) in ").append(groups.size())
                 .append(" (task, T) group(s); ").append(statusCounts(runs)).append(". Results: <code>")
-                .append(esc(resultsDir.toAbsolutePath().toString())).append("</code></p>\n");
+                .append(esc(resultsDir.toString())).append("</code></p>\n");
         List<String> inits = runs.stream().map(RunInfo::init).distinct().sorted().toList();
         if (!inits.isEmpty()) {
             html.append("<p class=\"meta\">Weight init: ").append(esc(String.join("; ", inits))).append(".</p>\n");
@@ -277,8 +289,8 @@ public final class SweepReport {
     // ---------------------------------------------------------------- reading
 
     /** Whether table {@code dir} has a Parquet file a reader takes; if not, a note says so. */
-    private static boolean present(Path dir, String name, List<String> notes) {
-        boolean present = !ResultTables.tableFiles(dir).isEmpty();
+    private static boolean present(List<org.apache.hadoop.fs.Path> files, String name, List<String> notes) {
+        boolean present = !files.isEmpty();
         if (!present) {
             notes.add("Table " + name + "/ is missing or has no Parquet files.");
         }
@@ -293,14 +305,17 @@ public final class SweepReport {
         return r.getAs("model_cell") + ": " + init.scheme() + ", gain " + r.<Double>getAs("rnn_gain");
     }
 
-    static List<RunInfo> readRuns(Path dir, List<String> notes) {
-        if (!present(dir, "runs", notes)) {
+    static List<RunInfo> readRuns(Table table, List<String> notes) {
+        List<org.apache.hadoop.fs.Path> files = table.files();
+        if (!present(files, "runs", notes)) {
             return List.of();
         }
         List<RunInfo> out = new ArrayList<>();
         String[] columns = Stream.of(ResultTables.RUNS.fieldNames()).filter(c -> !c.equals("config"))
                 .toArray(String[]::new);
-        for (Row r : ResultTables.read(dir, ResultTables.RUNS, columns)) {
+        List<Row> rows = new ArrayList<>();
+        table.forEachRow(files, ResultTables.RUNS, rows::add, columns);
+        for (Row r : rows) {
             String model = r.getAs("model_cell");
             String setting = RNN.equals(model) ? RNN
                     : Objects.requireNonNullElse((String) r.getAs("forget_setting"),
@@ -326,16 +341,17 @@ public final class SweepReport {
         return error != null ? error : stopped != null ? stopped : diverged != null ? "diverged at update " + diverged : null;
     }
 
-    static List<CurveInfo> readCurves(Path dir, List<String> notes) {
-        if (!present(dir, "curves", notes)) {
+    static List<CurveInfo> readCurves(Table table, List<String> notes) {
+        List<org.apache.hadoop.fs.Path> files = table.files();
+        if (!present(files, "curves", notes)) {
             return List.of();
         }
         List<CurveInfo> out = new ArrayList<>();
-        for (Row r : ResultTables.read(dir, ResultTables.CURVES, "cell", "update", "validation_loss")) {
+        table.forEachRow(files, ResultTables.CURVES, r -> {
             if (!r.isNullAt(2)) {
                 out.add(new CurveInfo(r.getString(0), r.getLong(1), r.getDouble(2)));
             }
-        }
+        }, "cell", "update", "validation_loss");
         out.sort(Comparator.comparing(CurveInfo::cell).thenComparingLong(CurveInfo::update));
         if (out.isEmpty()) {
             notes.add("Table curves/ has no validation losses.");
@@ -344,22 +360,22 @@ public final class SweepReport {
     }
 
     /** Only what the figures use: probes dh and dc, at each cell's first and last probed round. */
-    static List<StatInfo> readStats(Path dir, List<String> notes) {
-        if (!present(dir, "step_stats", notes)) {
-            return List.of();
-        }
+    static List<StatInfo> readStats(Table table, List<String> notes) {
         // Two passes over one listing of the files (a sweep may commit more meanwhile): each cell's first and
         // last probed round, then the rows of those rounds.
-        List<Path> files = ResultTables.tableFiles(dir);
+        List<org.apache.hadoop.fs.Path> files = table.files();
+        if (!present(files, "step_stats", notes)) {
+            return List.of();
+        }
         Map<String, long[]> rounds = new HashMap<>();
-        ResultTables.forEachRow(files, ResultTables.STEP_STATS, r -> {
+        table.forEachRow(files, ResultTables.STEP_STATS, r -> {
             long round = r.getLong(1);
             long[] range = rounds.computeIfAbsent(r.getString(0), c -> new long[] {round, round});
             range[0] = Math.min(range[0], round);
             range[1] = Math.max(range[1], round);
         }, "cell", "round");
         List<StatInfo> out = new ArrayList<>();
-        ResultTables.forEachRow(files, ResultTables.STEP_STATS, r -> {
+        table.forEachRow(files, ResultTables.STEP_STATS, r -> {
             long[] range = rounds.get(r.getString(0));
             long round = r.getLong(1);
             String probe = r.getString(3);

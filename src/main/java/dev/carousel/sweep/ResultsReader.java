@@ -2,21 +2,24 @@ package dev.carousel.sweep;
 
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.experiment.Results;
-import java.nio.file.Path;
+import dev.carousel.store.ResultTables;
+import dev.carousel.store.Table;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
 
 /** Reads a sweep folder's result tables ({@link ResultTables}, on this JVM) back into {@link Results}. */
 public final class ResultsReader {
     private ResultsReader() {}
 
-    public static Results read(Path dir) {
+    public static Results read(Path dir, Configuration conf) {
         Map<String, List<Results.Eval>> curves = new HashMap<>();
-        List<Row> cv = new ArrayList<>(ResultTables.read(dir.resolve(SweepStore.CURVES), ResultTables.CURVES,
+        List<Row> cv = new ArrayList<>(Table.at(new Path(dir, SweepStore.CURVES), conf).read(ResultTables.CURVES,
                 "cell", "update", "validation_loss", "grad_norm"));
         cv.sort(Comparator.comparing((Row r) -> r.getString(0)).thenComparingLong(r -> r.getLong(1)));
         for (Row r : cv) {
@@ -26,14 +29,14 @@ public final class ResultsReader {
             }
         }
         Map<String, List<Results.Stat>> stats = new HashMap<>();
-        List<Path> statFiles = ResultTables.tableFiles(dir.resolve(SweepStore.STEP_STATS));
-        ResultTables.forEachRow(statFiles, ResultTables.STEP_STATS, r ->
+        Table statTable = Table.at(new Path(dir, SweepStore.STEP_STATS), conf);
+        statTable.forEachRow(statTable.files(), ResultTables.STEP_STATS, r ->
                 stats.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(new Results.Stat(r.getLong(1),
                         r.getInt(2), r.getInt(3), r.getString(4), r.isNullAt(5) ? Double.NaN : r.getDouble(5),
                         r.isNullAt(6) ? Double.NaN : r.getDouble(6))),
                 "cell", "round", "t", "lag", "probe", "mean", "p50");
         List<Results.CellResult> cells = new ArrayList<>();
-        List<Row> runs = new ArrayList<>(ResultTables.read(dir.resolve(SweepStore.RUNS), ResultTables.RUNS,
+        List<Row> runs = new ArrayList<>(Table.at(new Path(dir, SweepStore.RUNS), conf).read(ResultTables.RUNS,
                 "cell", "status", "updates", "config"));
         runs.sort(Comparator.comparing((Row r) -> r.getString(0)));
         for (Row r : runs) {

@@ -3,17 +3,13 @@ package dev.carousel.sweep;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.LossKind;
-import dev.carousel.io.AtomicDirectory;
-import dev.carousel.io.Json;
 import dev.carousel.report.SweepReport;
 import dev.carousel.spark.Jobs;
+import dev.carousel.store.ResultTables;
+import dev.carousel.store.Table;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.RunSetup;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -31,6 +27,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.Row;
@@ -58,15 +56,17 @@ public final class SweepRunner {
     private static final long HEARTBEAT_SECONDS = 30;
 
     /**
-     * @param out         the sweep's output folder
+     * @param out         the sweep's output folder, on any Hadoop file system
+     * @param hadoopConf  the Hadoop configuration its file system is opened with
      * @param strategy    how to lay cells out on Spark
      * @param rerunFailed also run the committed cells whose status is {@code failed}
      * @param provenance  what produced the results (version, commit, libraries), written into {@code sweep.json}
      * @param specText    the spec file's text, kept in {@code sweep.json}
      * @param log         where progress goes; null for none
+     * @param commitSeconds how long a finished cell may wait before its group of cells is committed
      */
-    public record Options(Path out, Strategy strategy, boolean rerunFailed, Map<String, Object> provenance,
-                          String specText, PrintStream log) {}
+    public record Options(Path out, Configuration hadoopConf, Strategy strategy, boolean rerunFailed, Map<String, Object> provenance,
+                          String specText, PrintStream log, double commitSeconds) {}
 
     /**
      * What a run did.
@@ -106,7 +106,7 @@ public final class SweepRunner {
      * @throws IllegalArgumentException or {@link dev.carousel.config.ConfigError}, one line
      */
     public Plan check() {
-        SweepStore.check(options.out(), spec.name());
+        SweepStore.check(options.out(), options.hadoopConf(), spec.name());
         for (Cell c : spec.cells()) {
             if (!c.config().data().isGenerated()) {
                 throw new IllegalArgumentException(spec.origin() + ": cell " + c.id() + " (" + c.label() + ") trains on "
@@ -123,7 +123,13 @@ public final class SweepRunner {
     public Summary run() {
         long start = System.nanoTime();
         Plan plan = check();
-        SweepStore store = SweepStore.open(options.out(), spec.name());
+        try (SweepStore store = SweepStore.open(options.out(), options.hadoopConf(), spec.name(),
+                options.commitSeconds())) {
+            return run(store, plan, start);
+        }
+    }
+
+    private Summary run(SweepStore store, Plan plan, long start) {
         Map<String, String> committed = store.statuses();
         List<Cell> todo = new ArrayList<>();
         for (Cell c : spec.cells()) {
@@ -137,10 +143,10 @@ public final class SweepRunner {
                 spec.name(), spec.cells().size(), spec.estimatedFlops() / 1e9, skipped, options.out(), todo.size(),
                 options.rerunFailed() ? " (failed cells included)" : ""));
         Map<String, Integer> statuses = new TreeMap<>();
-        Path report = store.dir().resolve(SweepStore.REPORT).resolve("index.html");
+        Path report = new Path(new Path(store.dir(), SweepStore.REPORT), "index.html");
         if (todo.isEmpty()) {
             committed.values().forEach(s -> statuses.merge(s, 1, Integer::sum));
-            if (!Files.exists(report)) {
+            if (!dev.carousel.store.Storage.exists(report, store.conf())) {
                 report = writeReport(store);
             }
             log("nothing new to run; " + statusLine(statuses) + "; report: " + report);
@@ -158,6 +164,7 @@ public final class SweepRunner {
         References references = new References(spec.earlyStopping().enabled() ? readCurves(store, committed) : Map.of());
         Progress progress = new Progress(todo, skipped, plan.width());
         Map<String, CellOutcome> outcomes = execute(store, todo, plan, references, progress);
+        store.flush();
 
         Map<String, String> now = new LinkedHashMap<>(committed);
         outcomes.forEach((id, o) -> now.put(id, o.status()));
@@ -353,21 +360,15 @@ public final class SweepRunner {
     // ---------------------------------------------------------------- results
 
     private Path writeReport(SweepStore store) {
-        try (AtomicDirectory dir = AtomicDirectory.begin(store.dir().resolve(SweepStore.REPORT))) {
-            SweepReport.Report r = SweepReport.write(store.dir(), dir.staging(), "sweep " + spec.name());
-            dir.commit();
-            return store.dir().resolve(SweepStore.REPORT).resolve(r.index().getFileName());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the report: " + e.getMessage(), e);
-        }
+        return store.publishReport(folder -> SweepReport.write(store.dir(), store.conf(), folder, "sweep " + spec.name()));
     }
 
     private Map<String, Object> manifest(SweepStore store, Plan plan, String state) {
         Map<String, Object> m = new LinkedHashMap<>();
-        Path file = store.dir().resolve(SweepStore.MANIFEST);
+        Map<String, Object> previous = store.readManifest();
         List<Object> history = new ArrayList<>();
-        if (Files.exists(file)) {
-            Object h = Json.read(file).get("history");
+        if (previous != null) {
+            Object h = previous.get("history");
             if (h instanceof List<?> list) {
                 history.addAll(list);
                 if ("finished".equals(state) && !history.isEmpty()) {
@@ -410,11 +411,11 @@ public final class SweepRunner {
     /** Curves of committed, completed cells, for the median rule. */
     private Map<String, List<CurvePoint>> readCurves(SweepStore store, Map<String, String> committed) {
         Map<String, List<CurvePoint>> out = new LinkedHashMap<>();
-        if (committed.isEmpty() || !Files.isDirectory(store.dir().resolve(SweepStore.CURVES))) {
+        if (committed.isEmpty()) {
             return out;
         }
-        List<Row> rows = new ArrayList<>(ResultTables.read(store.dir().resolve(SweepStore.CURVES), ResultTables.CURVES,
-                "cell", "update", "sequences_seen", "validation_loss"));
+        List<Row> rows = new ArrayList<>(Table.at(new Path(store.dir(), SweepStore.CURVES), store.conf())
+                .read(ResultTables.CURVES, "cell", "update", "sequences_seen", "validation_loss"));
         rows.sort(Comparator.comparing((Row r) -> r.getString(0)).thenComparingLong(r -> r.getLong(1)));
         for (Row r : rows) {
             String cell = r.getString(0);

@@ -2,84 +2,83 @@ package dev.carousel.sweep;
 
 import dev.carousel.io.AtomicDirectory;
 import dev.carousel.io.Json;
+import dev.carousel.store.ResultStore;
+import dev.carousel.store.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.types.StructType;
 
 /**
- * A sweep's output folder ({@code --out DIR}, DESIGN.md §Results):
+ * A sweep's output folder ({@code --out DIR}, on any Hadoop file system):
  * <pre>
  * DIR/sweep.json                  the spec, its cells and provenance (replaced atomically)
- * DIR/runs/CELL.parquet           one row per committed cell
- * DIR/curves/CELL.parquet         its evaluations
- * DIR/step_stats/CELL.parquet     its per-step statistics
- * DIR/report/                     the HTML report (replaced atomically)
+ * DIR/runs/                       one row per committed cell      } Delta tables: Parquet files and
+ * DIR/curves/                     its evaluations                 } a _delta_log/ (see {@link ResultStore}
+ * DIR/step_stats/                 its per-step statistics         } for the commit protocol)
+ * DIR/report/                     the HTML report
  * </pre>
- * Each table is a folder of Parquet files, one per cell, which Spark ({@code spark.read.parquet("DIR/runs")}),
- * pandas and pyarrow read as one table. A cell is committed by writing its three files into a hidden staging
- * folder and renaming them into place, {@code runs} last: a cell is committed exactly when its {@code runs} file
- * exists, every file is whole or absent, and a crash before the last rename leaves a cell that is simply run
- * again (its earlier files are replaced by the same content). Readers ignore the hidden ({@code .}-prefixed)
- * staging entries, which the next run removes.
  */
-public final class SweepStore {
+public final class SweepStore implements AutoCloseable {
     public static final String MANIFEST = "sweep.json";
-    public static final String RUNS = "runs";
-    public static final String CURVES = "curves";
-    public static final String STEP_STATS = "step_stats";
+    public static final String RUNS = ResultStore.RUNS;
+    public static final String CURVES = ResultStore.CURVES;
+    public static final String STEP_STATS = ResultStore.STEP_STATS;
     public static final String REPORT = "report";
     private static final Set<String> OWN = Set.of(MANIFEST, RUNS, CURVES, STEP_STATS, REPORT);
-    private static final String PARQUET = ".parquet";
+    /** How long a finished cell waits, by default, before its group of cells is committed. */
+    public static final double COMMIT_SECONDS = 3;
 
     private final Path dir;
+    private final Configuration conf;
+    private final ResultStore tables;
 
-    private SweepStore(Path dir) {
+    private SweepStore(Path dir, Configuration conf, ResultStore tables) {
         this.dir = dir;
+        this.conf = conf;
+        this.tables = tables;
     }
 
     /**
      * Opens {@code dir} for the sweep called {@code name}, refusing a folder that holds another sweep or anything
-     * that is not a sweep's output, before anything is written; then removes what a crash left behind.
+     * that is not a sweep's output, before anything is written; then repairs what a crash left behind.
      *
+     * @param commitSeconds how long a finished cell may wait before its group is committed (0: each cell alone)
      * @throws IllegalArgumentException (a one-line bad-input error) if the folder cannot hold this sweep
      */
-    public static SweepStore open(Path dir, String name) {
-        check(dir, name);
+    public static SweepStore open(Path dir, Configuration conf, String name, double commitSeconds) {
+        check(dir, conf, name);
         try {
-            Files.createDirectories(dir);
+            Storage.fs(dir, "--out", conf).mkdirs(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
-        AtomicDirectory.cleanStale(dir);
         for (String table : List.of(RUNS, CURVES, STEP_STATS)) {
-            removeHidden(dir.resolve(table));
+            removeHidden(new Path(dir, table), conf);
         }
-        return new SweepStore(dir);
+        return new SweepStore(dir, conf, ResultStore.open(dir, conf, commitSeconds));
     }
 
-    /** The checks of {@link #open}, without writing anything. */
-    public static void check(Path dir, String name) {
-        if (!Files.exists(dir)) {
+    /** The checks of {@link #open}, without writing anything; an unreachable location fails here too. */
+    public static void check(Path dir, Configuration conf, String name) {
+        if (!Storage.probe(dir, "--out", conf)) {
             return;
         }
-        if (!Files.isDirectory(dir)) {
+        if (!Storage.isDirectory(dir, conf)) {
             throw new IllegalArgumentException("--out " + dir + ": exists and is not a directory");
         }
-        Path manifest = dir.resolve(MANIFEST);
-        if (Files.exists(manifest)) {
+        Path manifest = new Path(dir, MANIFEST);
+        if (Storage.exists(manifest, conf)) {
             Object held;
             try {
-                held = Json.read(manifest).get("name");
+                held = Json.parse(Storage.readAll(manifest, conf)).get("name");
             } catch (UncheckedIOException e) {
                 throw new IllegalArgumentException(manifest + ": unreadable sweep manifest (" + e.getMessage()
                         + "); use another --out folder");
@@ -91,15 +90,11 @@ public final class SweepStore {
             }
             return;
         }
-        try (Stream<Path> entries = Files.list(dir)) {
-            List<String> foreign = entries.map(p -> p.getFileName().toString())
-                    .filter(n -> !n.startsWith(".") && !OWN.contains(n)).sorted().toList();
-            if (!foreign.isEmpty()) {
-                throw new IllegalArgumentException("--out " + dir + " is not empty and holds no " + MANIFEST + " (e.g. "
-                        + foreign.get(0) + "); a sweep writes only into an empty or new folder, or one of its own");
-            }
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + dir + ": cannot list: " + e.getMessage());
+        List<String> foreign = Storage.list(dir, conf).stream().map(f -> f.getPath().getName())
+                .filter(n -> !n.startsWith(".") && !OWN.contains(n)).sorted().toList();
+        if (!foreign.isEmpty()) {
+            throw new IllegalArgumentException("--out " + dir + " is not empty and holds no " + MANIFEST + " (e.g. "
+                    + foreign.get(0) + "); a sweep writes only into an empty or new folder, or one of its own");
         }
     }
 
@@ -107,83 +102,93 @@ public final class SweepStore {
         return dir;
     }
 
-    /** Ids of the committed cells: those with a {@code runs} file. */
-    public List<String> committed() {
-        return committed(dir);
+    public Configuration conf() {
+        return conf;
     }
 
-    /** Ids of the cells committed in the sweep folder {@code dir}, read without opening (or cleaning) it. */
-    public static List<String> committed(Path dir) {
-        return cellFiles(dir.resolve(RUNS));
+    /** Ids of the cells committed in the sweep folder {@code dir}, read without opening (or repairing) it. */
+    public static List<String> committed(Path dir, Configuration conf) {
+        return ResultStore.committedCells(dir, conf);
     }
 
-    /** Cell id to status, read from the {@code runs} table (empty when nothing is committed). */
+    /** Cell id to status, of the committed cells. */
     public Map<String, String> statuses() {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (committed().isEmpty()) {
-            return out;
-        }
-        for (Row r : ResultTables.read(dir.resolve(RUNS), ResultTables.RUNS, "cell", "status")) {
-            out.put(r.getString(0), r.getString(1));
-        }
-        return out;
+        return tables.statuses();
     }
 
-    /**
-     * Commits one cell's rows: each table is written ({@link ResultTables#write}) into a hidden staging folder, and
-     * its single Parquet file renamed to {@code TABLE/CELL.parquet}, {@code runs} last. A table without rows gets no file.
-     */
+    /** Adds one cell's rows to the group being gathered; {@link ResultStore} commits it within seconds. */
     public void commit(String cell, Row run, List<Row> curves, List<Row> stepStats) {
-        Path staging = dir.resolve(".staging-cell-" + cell + "-" + UUID.randomUUID());
-        try {
-            Files.createDirectories(staging);
-            place(staging, STEP_STATS, cell, stepStats, ResultTables.STEP_STATS);
-            place(staging, CURVES, cell, curves, ResultTables.CURVES);
-            place(staging, RUNS, cell, List.of(run), ResultTables.RUNS);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot commit cell " + cell + " to " + dir + ": " + e.getMessage(), e);
-        } finally {
-            AtomicDirectory.deleteRecursively(staging);
-        }
+        tables.add(cell, run, curves, stepStats);
+    }
+
+    /** Commits every cell gathered so far. */
+    public void flush() {
+        tables.flush();
     }
 
     /** Replaces {@code sweep.json} atomically. */
     public void writeManifest(Map<String, Object> manifest) {
-        Json.writeAtomically(dir.resolve(MANIFEST), manifest);
+        Storage.writeAtomically(new Path(dir, MANIFEST), Json.toString(manifest).getBytes(StandardCharsets.UTF_8), conf);
     }
 
-    private void place(Path staging, String table, String cell, List<Row> rows, StructType schema)
-            throws IOException {
-        if (rows.isEmpty()) {
-            return;
-        }
-        Path written = staging.resolve(table);
-        ResultTables.write(rows, schema, written);
-        List<Path> parts = ResultTables.tableFiles(written);
-        if (parts.size() != 1) {
-            throw new IOException("expected one Parquet file in " + written + ", found " + parts.size());
-        }
-        Path part = parts.get(0);
-        Path tableDir = Files.createDirectories(dir.resolve(table));
-        Files.move(part, tableDir.resolve(cell + PARQUET), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
+    /** The manifest, or null if there is none. */
+    public Map<String, Object> readManifest() {
+        Path file = new Path(dir, MANIFEST);
+        return Storage.exists(file, conf) ? Json.parse(Storage.readAll(file, conf)) : null;
     }
 
-    private static List<String> cellFiles(Path table) {
-        return ResultTables.tableFiles(table).stream().map(p -> p.getFileName().toString())
-                .map(n -> n.substring(0, n.length() - PARQUET.length())).toList();
+    /**
+     * Writes the report: {@code writer} fills a local folder, which then replaces {@code DIR/report/} (by one rename
+     * on local disk; elsewhere file by file, {@code index.html} last).
+     *
+     * @return the report's {@code index.html}
+     */
+    public Path publishReport(ReportWriter writer) {
+        return publish(new Path(dir, REPORT), conf, writer);
     }
 
-    private static void removeHidden(Path table) {
-        if (!Files.isDirectory(table)) {
-            return;
-        }
-        try (Stream<Path> files = Files.list(table)) {
-            for (Path p : files.filter(p -> p.getFileName().toString().startsWith(".")).toList()) {
-                AtomicDirectory.deleteRecursively(p);
+    /** Writes a report into a local folder. */
+    public interface ReportWriter {
+        void write(java.nio.file.Path folder) throws IOException;
+    }
+
+    /** {@link #publishReport} for any results folder's {@code report} folder {@code target}. */
+    public static Path publish(Path target, Configuration conf, ReportWriter writer) {
+        try {
+            if ("file".equals(target.toUri().getScheme())) {
+                java.nio.file.Path local = java.nio.file.Path.of(target.toUri());
+                AtomicDirectory.cleanStale(local.getParent()); // what a crash while replacing it left
+                try (AtomicDirectory out = AtomicDirectory.begin(local)) {
+                    writer.write(out.staging());
+                    out.commit();
+                }
+            } else {
+                java.nio.file.Path local = Files.createTempDirectory("carousel-report-");
+                try {
+                    writer.write(local);
+                    Storage.upload(local, target, "index.html", conf);
+                } finally {
+                    AtomicDirectory.deleteRecursively(local);
+                }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot clean " + table + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write the report " + target + ": " + e.getMessage(), e);
+        }
+        return new Path(target, "index.html");
+    }
+
+    /** Commits what is gathered. */
+    @Override
+    public void close() {
+        tables.close();
+    }
+
+    /** Removes the hidden staging entries an older writer left inside a table folder (never the Delta log). */
+    private static void removeHidden(Path table, Configuration conf) {
+        for (FileStatus f : Storage.list(table, conf)) {
+            if (f.getPath().getName().startsWith(".")) {
+                Storage.delete(f.getPath(), conf);
+            }
         }
     }
 }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.io.Checkpoint;
 import dev.carousel.io.Json;
-import dev.carousel.sweep.ResultTables;
+import dev.carousel.store.ResultTables;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -5,9 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.experiment.Expectations;
 import dev.carousel.experiment.Results;
+import dev.carousel.store.Storage;
 import dev.carousel.sweep.ResultsReader;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,8 +29,8 @@ class ExperimentsTrainingTest {
         CliRunner.Run run = CliRunner.cli("experiment", "forget-bias-adding", "--fast", "--out", two.toString(),
                 "--set", "distributed.partitions=2", "--master", "local[2]", "-q");
         run.out().lines().forEach(System.out::println);
-        Results r1 = ResultsReader.read(one);
-        Results r2 = ResultsReader.read(two);
+        Results r1 = ResultsReader.read(Storage.local(one), new Configuration());
+        Results r2 = ResultsReader.read(Storage.local(two), new Configuration());
         assertTrue(r2.cells().stream().allMatch(c -> c.config().distributed().partitions() == 2));
         List<String> o1 = Expectations.ordering(r1);
         List<String> o2 = Expectations.ordering(r2);

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.carousel.sweep.ResultTables;
+import dev.carousel.store.ResultTables;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;

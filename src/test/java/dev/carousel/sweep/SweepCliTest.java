@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.carousel.cli.CliRunner;
 import dev.carousel.cli.Main;
 import dev.carousel.io.Json;
+import dev.carousel.store.ResultTables;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ class SweepCliTest {
 
     /** The rows of one table, wall time left out (the only column that differs between equal runs), sorted. */
     static List<String> rows(Path table, StructType schema) {
-        Dataset<Row> df = spark().read().schema(schema).parquet(table.toString());
+        Dataset<Row> df = spark().read().format("delta").load(table.toString());
         if (Arrays.asList(schema.fieldNames()).contains("wall_seconds")) {
             df = df.drop("wall_seconds");
         }
@@ -99,12 +100,12 @@ class SweepCliTest {
 
                 for (Map.Entry<String, StructType> t : Map.of("runs", ResultTables.RUNS, "curves", ResultTables.CURVES,
                 "step_stats", ResultTables.STEP_STATS).entrySet()) {
-            Dataset<Row> df = spark().read().parquet(out.resolve(t.getKey()).toString());
+            Dataset<Row> df = spark().read().format("delta").load(out.resolve(t.getKey()).toString());
             assertEquals(Arrays.asList(t.getValue().fieldNames()), Arrays.asList(df.schema().fieldNames()), t.getKey());
             assertEquals(Arrays.asList(Arrays.stream(t.getValue().fields()).map(f -> f.dataType()).toArray()),
                     Arrays.asList(Arrays.stream(df.schema().fields()).map(f -> f.dataType()).toArray()), t.getKey());
         }
-        List<Row> runs = spark().read().parquet(out.resolve("runs").toString()).collectAsList();
+        List<Row> runs = spark().read().format("delta").load(out.resolve("runs").toString()).collectAsList();
         assertEquals(8, runs.size());
         assertEquals(parsed.cells().stream().map(Cell::id).collect(Collectors.toSet()),
                 runs.stream().map(r -> r.<String>getAs("cell")).collect(Collectors.toSet()));

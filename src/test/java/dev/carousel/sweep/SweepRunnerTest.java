@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.cli.CliRunner;
+import dev.carousel.store.ResultTables;
+import dev.carousel.store.Storage;
 import dev.carousel.train.CurvePoint;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -98,11 +101,12 @@ class SweepRunnerTest {
         Path out = dir.resolve("out");
         List<Cell> cells = SweepSpec.load(spec).cells();
         // A previous run in which cell 0 failed (an executor lost for good, say): its row as the runner commits it.
-        SweepStore store = SweepStore.open(out, "f");
-        Cell failed = cells.get(0);
-        CellOutcome outcome = CellOutcome.failed(failed.id(), 1.0, "SparkException: executor lost");
-        store.commit(failed.id(), ResultTables.runRow(failed.config(), outcome.status(), 0, -1,
-                null, "mse", 1.0, outcome.error(), null), List.of(), List.of());
+        try (SweepStore store = SweepStore.open(Storage.local(out), new Configuration(), "f", 0)) {
+            Cell failed = cells.get(0);
+            CellOutcome outcome = CellOutcome.failed(failed.id(), 1.0, "SparkException: executor lost");
+            store.commit(failed.id(), ResultTables.runRow(failed.config(), outcome.status(), 0, -1,
+                    null, "mse", 1.0, outcome.error(), null), List.of(), List.of());
+        }
 
         CliRunner.Run resume = SweepCliTest.sweep(spec, out);
         assertEquals(1, resume.exit(), "a failed cell makes the exit code 1");
@@ -114,7 +118,8 @@ class SweepRunnerTest {
         assertEquals(0, rerun.exit(), rerun.out() + rerun.err());
         assertTrue(rerun.out().contains("1 to run (failed cells included)") && rerun.out().contains("2 completed"),
                 rerun.out());
-        List<Row> runs = SweepCliTest.spark().read().parquet(out.resolve("runs").toString()).collectAsList();
+        List<Row> runs = SweepCliTest.spark().read().format("delta").load(out.resolve("runs").toString())
+                .collectAsList();
         assertEquals(2, runs.size());
         assertTrue(runs.stream().allMatch(r -> "completed".equals(r.getAs("status"))));
     }

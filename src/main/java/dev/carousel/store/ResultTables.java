@@ -1,4 +1,4 @@
-package dev.carousel.sweep;
+package dev.carousel.store;
 
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
@@ -9,29 +9,24 @@ import dev.carousel.stats.StepStats;
 import dev.carousel.stats.StepSummary;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.TrainResult;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.nio.file.OpenOption;
-import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
-import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
 import org.apache.parquet.ParquetReadOptions;
 import org.apache.parquet.ParquetRuntimeException;
 import org.apache.parquet.bytes.BytesInput;
-import org.apache.parquet.example.data.Group;
 import org.apache.parquet.column.page.PageReadStore;
+import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.example.data.simple.convert.GroupRecordConverter;
 import org.apache.parquet.hadoop.CodecFactory;
@@ -40,14 +35,12 @@ import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
 import org.apache.parquet.hadoop.metadata.CompressionCodecName;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.io.ColumnIOFactory;
-import org.apache.parquet.io.DelegatingSeekableInputStream;
-import org.apache.parquet.io.InputFile;
 import org.apache.parquet.io.MessageColumnIO;
 import org.apache.parquet.io.OutputFile;
 import org.apache.parquet.io.PositionOutputStream;
 import org.apache.parquet.io.RecordReader;
-import org.apache.parquet.io.SeekableInputStream;
 import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.PrimitiveType.PrimitiveTypeName;
@@ -62,7 +55,7 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The result tables of DESIGN.md §Results and their Parquet schemas:
+ * The result tables, their Parquet schemas, and how one Parquet file of them is written and read:
  * <ul>
  *   <li>{@code runs}: one row per cell — id (config hash), its parameters as columns, status
  *       ({@code completed}, {@code diverged}, {@code stopped} or {@code failed}), final losses and metric, updates,
@@ -183,54 +176,70 @@ public final class ResultTables {
     /** The footer key Spark reads a file's exact schema from (as in the files Spark writes itself). */
     static final String SPARK_SCHEMA_KEY = "org.apache.spark.sql.parquet.row.metadata";
     /** Parquet's writer takes a Hadoop configuration; an empty one (no default resources to load) is enough here. */
-    private static final Configuration HADOOP_CONF = new Configuration(false);
+    static final Configuration HADOOP_CONF = new Configuration(false);
 
     /**
-     * Writes one table as Parquet into the new directory {@code dir} (parents made as needed): one file,
-     * {@code part-00000.snappy.parquet} (result tables are small), and Spark's {@code _SUCCESS} marker (a
-     * {@code coalesce(1)} DataFrame write left {@code part-00000-<uuid>-c000.snappy.parquet}, the marker and
-     * {@code .crc} files; readers take any {@code *.parquet} not starting with '.' or '_'). The file is written
-     * straight through Parquet's own writer (snappy pages, Spark's schema in the footer, so Spark reads the columns
-     * back with the same types and names) rather than as a Spark SQL job: a
-     * sweep commits three tables per cell, and the three jobs' planning, scheduling and tasks cost more CPU than
-     * many a cell's training (BENCHMARKS.md, "Spark-level figures"). Flat schemas of string, int, long and double
-     * columns only.
+     * Writes one table as Parquet into the new local directory {@code dir} (parents made as needed): one file,
+     * {@code part-00000.snappy.parquet}, and Spark's {@code _SUCCESS} marker; readers take any {@code *.parquet} not
+     * starting with '.' or '_'. A single run's folder ({@code carousel train}) holds its tables this way.
      *
      * @throws UncheckedIOException if {@code dir} exists or cannot be written
+     * @throws IllegalArgumentException as {@link #writeFile}
+     */
+    public static void write(List<Row> rows, StructType schema, java.nio.file.Path dir) {
+        parquetType(schema);
+        for (Row row : rows) { // a bad row or column type is refused before the folder is made
+            checkNulls(schema, row);
+        }
+        try {
+            Files.createDirectories(dir.toAbsolutePath().getParent());
+            Files.createDirectory(dir); // fails if it exists, as a Spark write in ErrorIfExists mode does
+            FileSystem fs = Storage.dataFs(FileSystem.getLocal(HADOOP_CONF));
+            writeFile(rows, schema, fs, Storage.local(dir.resolve("part-00000.snappy.parquet")));
+            Files.createFile(dir.resolve("_SUCCESS"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write table " + dir + ": " + e, e);
+        }
+    }
+
+    /**
+     * Writes {@code rows} as the new Parquet file {@code file} of file system {@code fs}, flushed to the storage
+     * devices where the file system can ({@code hsync}) before it is closed. The file is written straight through
+     * Parquet's own writer (snappy pages, Spark's schema in the footer, so Spark reads the columns back with the same
+     * types and names) rather than as a Spark SQL job: a sweep commits three tables per group of cells, and Spark
+     * SQL jobs' planning, scheduling and tasks cost more CPU than many a cell's training. Flat schemas of string,
+     * int, long and double columns only.
+     *
+     * @return the file's size in bytes
+     * @throws IOException if the file exists or cannot be written
      * @throws IllegalArgumentException if a column has another type, a row has another number of values, or a
      *     non-nullable column holds null (then nothing is written)
      */
-    public static void write(List<Row> rows, StructType schema, Path dir) {
+    static long writeFile(List<Row> rows, StructType schema, FileSystem fs, Path file) throws IOException {
         MessageType type = parquetType(schema);
         for (Row row : rows) { // every row checked before anything is written; groups are then made one at a time
             checkNulls(schema, row);
         }
         SimpleGroupFactory groups = new SimpleGroupFactory(type);
-        try {
-            Files.createDirectories(dir.toAbsolutePath().getParent());
-            Files.createDirectory(dir); // fails if it exists, as a Spark write in ErrorIfExists mode does
-            ExampleParquetWriter.Builder builder = ExampleParquetWriter
-                    .builder(new NioOutputFile(dir.resolve("part-00000.snappy.parquet")))
-                    .withConf(HADOOP_CONF)
-                    .withType(type)
-                    .withExtraMetaData(Map.of(SPARK_SCHEMA_KEY, schema.json()))
-                    .withCompressionCodec(CODEC)
-                    .withWriteMode(ParquetFileWriter.Mode.CREATE);
-            for (StructField f : schema.fields()) {
-                if (f.dataType().equals(DataTypes.DoubleType)) {
-                    // Statistics and losses rarely repeat: a dictionary would be built, then dropped for plain.
-                    builder = builder.withDictionaryEncoding(f.name(), false);
-                }
+        SyncedOutputFile target = new SyncedOutputFile(fs, file);
+        ExampleParquetWriter.Builder builder = ExampleParquetWriter.builder(target)
+                .withConf(HADOOP_CONF)
+                .withType(type)
+                .withExtraMetaData(Map.of(SPARK_SCHEMA_KEY, schema.json()))
+                .withCompressionCodec(CODEC)
+                .withWriteMode(ParquetFileWriter.Mode.CREATE);
+        for (StructField f : schema.fields()) {
+            if (f.dataType().equals(DataTypes.DoubleType)) {
+                // Statistics and losses rarely repeat: a dictionary would be built, then dropped for plain.
+                builder = builder.withDictionaryEncoding(f.name(), false);
             }
-            try (ParquetWriter<Group> out = builder.build()) {
-                for (Row row : rows) {
-                    out.write(group(groups, schema, row));
-                }
-            }
-            Files.createFile(dir.resolve("_SUCCESS"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write table " + dir + ": " + e, e);
         }
+        try (ParquetWriter<Group> out = builder.build()) {
+            for (Row row : rows) {
+                out.write(group(groups, schema, row));
+            }
+        }
+        return fs.getFileStatus(file).getLen();
     }
 
     /** The codec of the tables' pages, as Spark writes them. */
@@ -268,32 +277,21 @@ public final class ResultTables {
     }
 
     /**
-     * Every row of the table in folder {@code dir}, as {@code spark.read().schema(schema).parquet(dir)} reads the
-     * folders Carousel writes: its {@link #tableFiles} in name order, each file's rows in order; columns matched by
-     * name, and a column a file lacks (written by an older version) read as null, even where {@code schema} calls
-     * it non-nullable (Spark's read makes every column nullable). Unlike Spark it reads no subfolders and no file
-     * without the {@code .parquet} suffix, which Carousel never writes. Only {@code columns} are read, in that order
-     * (all of {@code schema}'s if none are named); each row carries their schema, so {@code getAs(name)} works.
-     * Empty if the folder does not exist or holds no Parquet file.
+     * Hands every row of {@code files} (one table's, e.g. a {@link Table#files} snapshot) to {@code sink}, as
+     * {@code spark.read().schema(schema).parquet(...)} reads them: each file's rows in order; columns matched by
+     * name, and a column a file lacks (written by an older version) read as null, even where {@code schema} calls it
+     * non-nullable (Spark's read makes every column nullable). Only {@code columns} are read, in that order (all of
+     * {@code schema}'s if none are named); each row carries their schema, so {@code getAs(name)} works.
      *
      * <p>Why not Spark: the report and a resumed sweep read a few small tables on the driver, and a first Spark SQL
      * query in a JVM pays Catalyst's planning and code generation; the report of the default sweep read its tables
-     * in ~16 s through Spark, against well under a second here (BENCHMARKS.md, fifth pass).
+     * in ~16 s through Spark, against well under a second here (BENCHMARKS.md).
      *
      * @throws UncheckedIOException if a file cannot be read or decoded (naming the file)
      * @throws IllegalArgumentException if a column is not in {@code schema}, or a file holds it with another type
      */
-    public static List<Row> read(Path dir, StructType schema, String... columns) {
-        List<Row> rows = new ArrayList<>();
-        forEachRow(tableFiles(dir), schema, rows::add, columns);
-        return rows;
-    }
-
-    /**
-     * As {@link #read}, over the given files of one table (a {@link #tableFiles} listing, so that two passes read the
-     * same files while a sweep may be committing more), handing each row to {@code sink} instead of keeping them.
-     */
-    public static void forEachRow(List<Path> files, StructType schema, Consumer<Row> sink, String... columns) {
+    public static void forEachRow(List<Path> files, Configuration conf, StructType schema, Consumer<Row> sink,
+                                  String... columns) {
         StructType wanted = columns.length == 0 ? schema : new StructType(Arrays.stream(columns).map(c -> {
             if (!Arrays.asList(schema.fieldNames()).contains(c)) {
                 throw new IllegalArgumentException("column " + c + " is not in the table's schema "
@@ -302,35 +300,16 @@ public final class ResultTables {
             return schema.apply(c);
         }).toArray(StructField[]::new));
         for (Path file : files) {
-            readFile(file, wanted, sink);
+            readFile(file, conf, wanted, sink);
         }
     }
 
-    /**
-     * The Parquet files of table folder {@code dir} that a reader takes: regular files named {@code *.parquet} not
-     * starting with '.' (a commit's hidden staging) or '_' (markers), in name order; empty if there is no folder.
-     */
-    public static List<Path> tableFiles(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.filter(f -> {
-                String name = f.getFileName().toString();
-                return name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")
-                        && Files.isRegularFile(f);
-            }).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot list table " + dir + ": " + e, e);
-        }
-    }
-
-    private static void readFile(Path file, StructType wanted, Consumer<Row> sink) {
+    private static void readFile(Path file, Configuration conf, StructType wanted, Consumer<Row> sink) {
         // The codec factory on the empty configuration, as the writer's: the default would load Hadoop's XML
         // resources for every file. The reader releases it when it closes.
         ParquetReadOptions options = ParquetReadOptions.builder()
                 .withCodecFactory(new CodecFactory(HADOOP_CONF, 0)).build();
-        try (ParquetFileReader reader = ParquetFileReader.open(new NioInputFile(file), options)) {
+        try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(file, conf), options)) {
             MessageType stored = reader.getFileMetaData().getSchema();
             // The columns this file has, in the wanted order; the rest are read as null.
             List<Type> present = new ArrayList<>();
@@ -463,16 +442,21 @@ public final class ResultTables {
         return g;
     }
 
-    /** A new local file as Parquet's output (parquet-mr 1.13 has no local one; Hadoop's would add .crc files). */
-    private record NioOutputFile(Path path) implements OutputFile {
+    /**
+     * A new file of a Hadoop file system as Parquet's output, flushed to the storage devices ({@code hsync}, where the
+     * file system can) before it closes, so that a commit that names it never points at bytes still in a cache.
+     * (Parquet's own {@code HadoopOutputFile} takes the file system from the path, which on local disk adds a
+     * {@code .crc} side file per data file.)
+     */
+    private record SyncedOutputFile(FileSystem fs, Path path) implements OutputFile {
         @Override
         public PositionOutputStream create(long blockSizeHint) throws IOException {
-            return open(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            return wrap(fs.create(path, false));
         }
 
         @Override
         public PositionOutputStream createOrOverwrite(long blockSizeHint) throws IOException {
-            return open(StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            return wrap(fs.create(path, true));
         }
 
         @Override
@@ -490,26 +474,21 @@ public final class ResultTables {
             return path.toString();
         }
 
-        private PositionOutputStream open(OpenOption... options) throws IOException {
-            OutputStream out = new BufferedOutputStream(Files.newOutputStream(path, options), 1 << 16);
+        private static PositionOutputStream wrap(FSDataOutputStream out) {
             return new PositionOutputStream() {
-                private long position;
-
                 @Override
-                public long getPos() {
-                    return position;
+                public long getPos() throws IOException {
+                    return out.getPos();
                 }
 
                 @Override
                 public void write(int b) throws IOException {
                     out.write(b);
-                    position++;
                 }
 
                 @Override
                 public void write(byte[] b, int off, int len) throws IOException {
                     out.write(b, off, len);
-                    position += len;
                 }
 
                 @Override
@@ -519,31 +498,11 @@ public final class ResultTables {
 
                 @Override
                 public void close() throws IOException {
-                    out.close();
-                }
-            };
-        }
-    }
-
-    /** A local file as Parquet's input (parquet-mr 1.13 has no local one). */
-    private record NioInputFile(Path path) implements InputFile {
-        @Override
-        public long getLength() throws IOException {
-            return Files.size(path);
-        }
-
-        @Override
-        public SeekableInputStream newStream() throws IOException {
-            FileChannel channel = FileChannel.open(path, StandardOpenOption.READ);
-            return new DelegatingSeekableInputStream(Channels.newInputStream(channel)) {
-                @Override
-                public long getPos() throws IOException {
-                    return channel.position();
-                }
-
-                @Override
-                public void seek(long position) throws IOException {
-                    channel.position(position);
+                    try {
+                        Storage.sync(out);
+                    } finally {
+                        out.close();
+                    }
                 }
             };
         }

@@ -1,4 +1,4 @@
-package dev.carousel.sweep;
+package dev.carousel.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -41,6 +41,11 @@ class ResultTablesTest {
             RowFactory.create("b2", -7, Long.MAX_VALUE, -0.0, "", 42L),
             RowFactory.create("b2", Integer.MAX_VALUE, 0L, Double.MIN_VALUE, "x", 0L));
 
+    /** A session to read tables with (the CLI tests stop the active one, so get it in each test). */
+    private static SparkSession spark() {
+        return SparkSession.builder().master("local[1]").getOrCreate();
+    }
+
     @Test
     void sparkReadsBackTheSameColumnsAndValues(@TempDir Path dir) throws IOException {
         Path table = dir.resolve("t");
@@ -49,7 +54,7 @@ class ResultTablesTest {
             assertEquals(List.of("_SUCCESS", "part-00000.snappy.parquet"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "one file and the marker, no .crc");
         }
-        Dataset<Row> read = SweepCliTest.spark().read().parquet(table.toString()); // no schema given: from the file
+        Dataset<Row> read = spark().read().parquet(table.toString()); // no schema given: from the file
         assertEquals(MIXED.fieldNames().length, read.schema().fields().length);
         for (int i = 0; i < MIXED.fields().length; i++) {
             assertEquals(MIXED.fields()[i].name(), read.schema().fields()[i].name());
@@ -95,8 +100,8 @@ class ResultTablesTest {
         Files.copy(dir.resolve("w3/part-00000.snappy.parquet"), table.resolve(".staging-c.parquet"));
         Files.createFile(table.resolve("_SUCCESS"));
 
-        List<Row> ours = ResultTables.read(table, MIXED);
-        List<Row> spark = SweepCliTest.spark().read().schema(MIXED).parquet(table.toString()).collectAsList();
+        List<Row> ours = Table.at(table).read(MIXED);
+        List<Row> spark = spark().read().schema(MIXED).parquet(table.toString()).collectAsList();
         assertEquals(4, ours.size());
         assertEquals(sorted(spark), sorted(ours), "the same rows as Spark reads");
         assertEquals(List.of("a1", "a1", "b2", "b2"), ours.stream().map(r -> r.getString(0)).toList(), "name order");
@@ -106,19 +111,19 @@ class ResultTablesTest {
         assertEquals("η: non-ASCII survives", ours.get(1).getAs("error"));
 
         // A projection reads only the named columns, in that order, and its rows carry their names.
-        List<Row> two = ResultTables.read(table, MIXED, "round", "cell");
+        List<Row> two = Table.at(table).read(MIXED, "round", "cell");
         assertEquals(List.of("round", "cell"), List.of(two.get(0).schema().fieldNames()));
         assertEquals(Long.MAX_VALUE, two.get(2).<Long>getAs("round"));
         assertEquals("b2", two.get(2).getString(1));
 
-        assertEquals(List.of(), ResultTables.read(dir.resolve("absent"), MIXED), "no folder: no rows");
+        assertEquals(List.of(), Table.at(dir.resolve("absent")).read(MIXED), "no folder: no rows");
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> ResultTables.read(table, MIXED, "cell", "nope"));
+                () -> Table.at(table).read(MIXED, "cell", "nope"));
         assertTrue(unknown.getMessage().startsWith("column nope is not in the table's schema"), unknown.getMessage());
         StructType wrongType = new StructType().add("cell", DataTypes.StringType, false)
                 .add("t", DataTypes.LongType, false); // t is written as int
         IllegalArgumentException mismatch = assertThrows(IllegalArgumentException.class,
-                () -> ResultTables.read(table, wrongType));
+                () -> Table.at(table).read(wrongType));
         assertTrue(mismatch.getMessage().contains("a.parquet: column t is") && mismatch.getMessage()
                 .endsWith("expected bigint"), mismatch.getMessage());
     }
@@ -139,7 +144,7 @@ class ResultTablesTest {
     void anEmptyTableStillCarriesItsSchema(@TempDir Path dir) {
         Path table = dir.resolve("empty");
         ResultTables.write(List.of(), ResultTables.CURVES, table);
-        Dataset<Row> read = SweepCliTest.spark().read().parquet(table.toString());
+        Dataset<Row> read = spark().read().parquet(table.toString());
         assertEquals(0, read.count());
         assertArrayEquals(ResultTables.CURVES.fieldNames(), read.schema().fieldNames());
     }

@@ -1,0 +1,346 @@
+package dev.carousel.store;
+
+import io.delta.standalone.actions.Action;
+import io.delta.standalone.actions.AddFile;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * The result tables of a sweep folder, {@code runs}, {@code curves} and {@code step_stats}, each a Delta
+ * {@link Table}, with cells committed in groups.
+ *
+ * <p><b>Commit protocol.</b> Finished cells wait in memory until the group is flushed: when the oldest has waited
+ * {@code flushSeconds}, when the group grows large, and at {@link #close()}. A flush writes one Parquet file per
+ * table, all three named after the group ({@code part-GROUP.snappy.parquet}), then commits {@code curves},
+ * {@code step_stats} and last {@code runs}, each one Delta log entry. A cell is committed exactly when a committed
+ * {@code runs} file holds it. {@link #open} repairs what a killed writer left: {@code curves} and
+ * {@code step_stats} files whose group has no {@code runs} file are removed from the log, and data files no log
+ * entry names are deleted. So a killed driver loses the cells it was running and those finished less than
+ * {@code flushSeconds} before (at most one group), never half a cell; the next run trains them again.
+ *
+ * <p>A cell committed again ({@code --rerun-failed}) replaces its rows: the files that held them are rewritten
+ * without them into the new group, and the old files are removed from the log ({@code runs} in the same entry that
+ * adds the new group, the other tables in an entry after it, which {@link #open} completes if it was not written).
+ *
+ * <p>Folders written before the log (one {@code CELL.parquet} per table and cell) are taken over on open: their
+ * files are committed as the tables' first version.
+ *
+ * <p>One writer at a time: a second live writer on the same folder is not detected (jobs/cron runs sweeps under
+ * {@code flock}). Readers need not coordinate with the writer.
+ */
+public final class ResultStore implements AutoCloseable {
+    public static final String RUNS = "runs";
+    public static final String CURVES = "curves";
+    public static final String STEP_STATS = "step_stats";
+    private static final String SUFFIX = ".snappy.parquet";
+    /** A group is flushed early once it holds this many rows in all (bounds the driver's memory). */
+    private static final int MAX_PENDING_ROWS = 500_000;
+
+    private final Path dir;
+    private final Configuration conf;
+    private final FileSystem fs;
+    private final Table runs;
+    private final Table curves;
+    private final Table stepStats;
+    private final long flushNanos;
+    /** Committed cell to the group whose files hold its rows, and to its status. */
+    private final Map<String, String> groupOf = new HashMap<>();
+    private final Map<String, String> statuses = new LinkedHashMap<>();
+    private final List<Pending> pending = new ArrayList<>();
+    private int pendingRows;
+    private long oldestPending;
+    private final ScheduledExecutorService timer;
+    private volatile RuntimeException failure;
+    private int flushes;
+
+    private record Pending(String cell, Row run, List<Row> curves, List<Row> stepStats) {}
+
+    private ResultStore(Path dir, Configuration conf, double flushSeconds) {
+        this.dir = dir;
+        this.conf = conf;
+        this.fs = Storage.dataFs(Storage.fs(dir, conf));
+        this.runs = Table.at(new Path(dir, RUNS), conf);
+        this.curves = Table.at(new Path(dir, CURVES), conf);
+        this.stepStats = Table.at(new Path(dir, STEP_STATS), conf);
+        this.flushNanos = (long) (flushSeconds * 1e9);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "carousel-result-flush");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Opens the tables in folder {@code dir} for writing, after taking over a folder written before the log and
+     * repairing what a killed writer left (see the class comment).
+     *
+     * @param flushSeconds how long a finished cell may wait before its group is committed
+     */
+    public static ResultStore open(Path dir, Configuration conf, double flushSeconds) {
+        ResultStore s = new ResultStore(dir, conf, flushSeconds);
+        s.adoptPlainFolders();
+        s.repair();
+        s.loadCommitted();
+        long period = Math.max(100, Math.min(1000, s.flushNanos / 4_000_000));
+        s.timer.scheduleWithFixedDelay(s::flushIfDue, period, period, TimeUnit.MILLISECONDS);
+        return s;
+    }
+
+    /** Cell id to status, of every committed cell. */
+    public synchronized Map<String, String> statuses() {
+        return new LinkedHashMap<>(statuses);
+    }
+
+    /** How many groups this store has committed since it opened. */
+    public synchronized int flushes() {
+        return flushes;
+    }
+
+    /**
+     * Adds one finished cell's rows to the group being gathered; they are committed by a later flush.
+     *
+     * @throws RuntimeException the error of an earlier flush, which leaves the store unusable
+     */
+    public synchronized void add(String cell, Row run, List<Row> curveRows, List<Row> stepStatRows) {
+        rethrow();
+        if (pending.isEmpty()) {
+            oldestPending = System.nanoTime();
+        }
+        pending.add(new Pending(cell, run, List.copyOf(curveRows), List.copyOf(stepStatRows)));
+        pendingRows += 1 + curveRows.size() + stepStatRows.size();
+        if (pendingRows >= MAX_PENDING_ROWS || flushNanos <= 0) {
+            flush();
+        }
+    }
+
+    /** Commits the cells gathered so far as one group (nothing if there are none). */
+    public synchronized void flush() {
+        rethrow();
+        if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            commitGroup();
+        } catch (RuntimeException e) {
+            failure = e;
+            throw e;
+        }
+    }
+
+    /** Commits what is gathered and stops the flush timer. */
+    @Override
+    public void close() {
+        timer.shutdownNow();
+        flush();
+    }
+
+    private synchronized void flushIfDue() {
+        if (failure == null && !pending.isEmpty() && System.nanoTime() - oldestPending >= flushNanos) {
+            try {
+                commitGroup();
+            } catch (RuntimeException e) {
+                failure = e; // reported to the next add, flush or close
+            }
+        }
+    }
+
+    private void rethrow() {
+        if (failure != null) {
+            throw new IllegalStateException("committing results to " + dir + " failed: " + failure.getMessage(), failure);
+        }
+    }
+
+    // ---------------------------------------------------------------- one group
+
+    private void commitGroup() {
+        String group = "part-" + UUID.randomUUID();
+        Set<String> again = new HashSet<>();
+        Set<String> replacedGroups = new HashSet<>();
+        for (Pending p : pending) {
+            String old = groupOf.get(p.cell());
+            if (old != null) {
+                again.add(p.cell());
+                replacedGroups.add(old);
+            }
+        }
+        List<Row> runRows = new ArrayList<>();
+        List<Row> curveRows = new ArrayList<>();
+        List<Row> statRows = new ArrayList<>();
+        for (Pending p : pending) {
+            runRows.add(p.run());
+            curveRows.addAll(p.curves());
+            statRows.addAll(p.stepStats());
+        }
+        List<AddFile> oldRuns = kept(runs, ResultTables.RUNS, replacedGroups, again, runRows);
+        List<AddFile> oldCurves = kept(curves, ResultTables.CURVES, replacedGroups, again, curveRows);
+        List<AddFile> oldStats = kept(stepStats, ResultTables.STEP_STATS, replacedGroups, again, statRows);
+
+        append(curves, ResultTables.CURVES, group, curveRows, List.of());
+        append(stepStats, ResultTables.STEP_STATS, group, statRows, List.of());
+        append(runs, ResultTables.RUNS, group, runRows, oldRuns); // the commit point of every cell in the group
+        if (!oldCurves.isEmpty()) {
+            curves.commit(ResultTables.CURVES, removals(oldCurves), "remove replaced rows");
+        }
+        if (!oldStats.isEmpty()) {
+            stepStats.commit(ResultTables.STEP_STATS, removals(oldStats), "remove replaced rows");
+        }
+        for (Row r : runRows) {
+            String cell = r.getString(0);
+            groupOf.put(cell, group);
+            statuses.remove(cell);
+            statuses.put(cell, r.getString(ResultTables.RUNS.fieldIndex("status")));
+        }
+        pending.clear();
+        pendingRows = 0;
+        flushes++;
+    }
+
+    /**
+     * The files of {@code table} in {@code groups}, whose rows of cells not in {@code again} are added to
+     * {@code rows}, so that the new group carries them on.
+     */
+    private List<AddFile> kept(Table table, StructType schema, Set<String> groups, Set<String> again, List<Row> rows) {
+        if (groups.isEmpty()) {
+            return List.of();
+        }
+        List<AddFile> old = table.committed().stream().filter(a -> groups.contains(group(a.getPath()))).toList();
+        List<Row> carried = new ArrayList<>();
+        table.forEachRow(old.stream().map(a -> new Path(table.dir(), a.getPath())).toList(), schema, r -> {
+            if (!again.contains(r.getString(0))) {
+                carried.add(r);
+            }
+        });
+        rows.addAll(0, carried);
+        return old;
+    }
+
+    private void append(Table table, StructType schema, String group, List<Row> rows, List<AddFile> removed) {
+        List<Action> actions = new ArrayList<>(removals(removed));
+        if (!rows.isEmpty()) {
+            Path file = new Path(table.dir(), group + SUFFIX);
+            try {
+                fs.mkdirs(table.dir());
+                long bytes = ResultTables.writeFile(rows, schema, fs, file);
+                actions.add(table.add(file, bytes));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file + ": " + Storage.oneLine(e), e);
+            }
+        }
+        if (!actions.isEmpty()) {
+            table.commit(schema, actions, "append");
+        }
+    }
+
+    private static List<Action> removals(List<AddFile> files) {
+        long now = System.currentTimeMillis();
+        return files.stream().<Action>map(a -> a.remove(now, true)).toList();
+    }
+
+    /** The group of a data file: its name up to the first '.' ({@code part-UUID}, or a cell id in older folders). */
+    static String group(String fileName) {
+        String name = fileName.substring(fileName.lastIndexOf('/') + 1);
+        int dot = name.indexOf('.');
+        return dot < 0 ? name : name.substring(0, dot);
+    }
+
+    // ---------------------------------------------------------------- opening
+
+    /**
+     * Commits the Parquet files of a table folder written before the log as its first version: every {@code runs}
+     * file, and the {@code curves} and {@code step_stats} files of cells {@code runs} holds (a cell is committed
+     * there exactly when its {@code runs} file exists).
+     */
+    private void adoptPlainFolders() {
+        if (runs.isDelta() || curves.isDelta() || stepStats.isDelta()) {
+            return;
+        }
+        List<Path> runFiles = runs.files();
+        Set<String> committedGroups = new HashSet<>();
+        runFiles.forEach(f -> committedGroups.add(group(f.getName())));
+        adopt(curves, ResultTables.CURVES, curves.files().stream()
+                .filter(f -> committedGroups.contains(group(f.getName()))).toList());
+        adopt(stepStats, ResultTables.STEP_STATS, stepStats.files().stream()
+                .filter(f -> committedGroups.contains(group(f.getName()))).toList());
+        adopt(runs, ResultTables.RUNS, runFiles);
+    }
+
+    private void adopt(Table table, StructType schema, List<Path> files) {
+        if (files.isEmpty()) {
+            return;
+        }
+        List<Action> adds = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                adds.add(table.add(f, fs.getFileStatus(f).getLen()));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + f + ": " + Storage.oneLine(e), e);
+            }
+        }
+        table.commit(schema, adds, "adopt files written before the log");
+    }
+
+    /**
+     * Removes from the log the {@code curves} and {@code step_stats} files of groups without a {@code runs} file, and
+     * deletes data files no log version names (a killed writer's).
+     */
+    private void repair() {
+        Set<String> committedGroups = new HashSet<>();
+        runs.committed().forEach(a -> committedGroups.add(group(a.getPath())));
+        for (Table t : List.of(curves, stepStats)) {
+            List<AddFile> orphans = t.committed().stream()
+                    .filter(a -> !committedGroups.contains(group(a.getPath()))).toList();
+            if (!orphans.isEmpty()) {
+                t.commit(t == curves ? ResultTables.CURVES : ResultTables.STEP_STATS, removals(orphans),
+                        "remove rows of uncommitted cells");
+            }
+        }
+        for (Table t : List.of(runs, curves, stepStats)) {
+            Set<String> named = new HashSet<>();
+            t.committed().forEach(a -> named.add(new Path(t.dir(), a.getPath()).getName()));
+            for (FileStatus f : Storage.list(t.dir(), conf)) {
+                String name = f.getPath().getName();
+                boolean hidden = name.startsWith(".") || name.startsWith("_");
+                if (f.isFile() && !hidden && name.endsWith(".parquet") && !named.contains(name)) {
+                    try {
+                        fs.delete(f.getPath(), false);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("cannot delete " + f.getPath() + ": " + Storage.oneLine(e), e);
+                    }
+                }
+            }
+        }
+    }
+
+    private void loadCommitted() {
+        for (AddFile a : runs.committed()) {
+            String group = group(a.getPath());
+            runs.forEachRow(List.of(new Path(runs.dir(), a.getPath())), ResultTables.RUNS, r -> {
+                groupOf.put(r.getString(0), group);
+                statuses.put(r.getString(0), r.getString(1));
+            }, "cell", "status");
+        }
+    }
+
+    /** Ids of the cells committed in the tables of folder {@code dir}, read without opening (or repairing) it. */
+    public static List<String> committedCells(Path dir, Configuration conf) {
+        return Table.at(new Path(dir, RUNS), conf).read(ResultTables.RUNS, "cell").stream()
+                .map(r -> r.getString(0)).sorted().toList();
+    }
+}

@@ -1,0 +1,143 @@
+package dev.carousel.store;
+
+import io.delta.standalone.DeltaLog;
+import io.delta.standalone.Operation;
+import io.delta.standalone.OptimisticTransaction;
+import io.delta.standalone.actions.Action;
+import io.delta.standalone.actions.AddFile;
+import io.delta.standalone.actions.Metadata;
+import io.delta.standalone.types.DataType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * One result table in folder {@code dir} of any Hadoop file system, in one of two layouts:
+ * <ul>
+ *   <li>a <b>Delta table</b> (a sweep's tables): Parquet data files and Delta Lake's transaction log
+ *       {@code dir/_delta_log/}, written by Delta Standalone without Spark. A file belongs to the table exactly when
+ *       a committed log entry adds it (and none removes it), so a killed writer's files are never read, on file
+ *       systems without an atomic rename too; Spark ({@code format("delta")}), DuckDB ({@code delta_scan}), Trino and
+ *       pandas (delta-rs) read it as one table;</li>
+ *   <li>a <b>plain folder</b> of Parquet files (a single run's tables, and sweeps written before the log): every
+ *       {@code *.parquet} file not starting with '.' or '_'.</li>
+ * </ul>
+ */
+public final class Table {
+    /** Delta Lake's log folder inside a table. */
+    public static final String LOG = "_delta_log";
+
+    private final Path dir;
+    private final Configuration conf;
+
+    private Table(Path dir, Configuration conf) {
+        this.dir = dir;
+        this.conf = conf;
+    }
+
+    public static Table at(Path dir, Configuration conf) {
+        return new Table(dir, conf);
+    }
+
+    /** The table in local folder {@code dir}. */
+    public static Table at(java.nio.file.Path dir) {
+        return new Table(Storage.local(dir), new Configuration());
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Whether the table has a Delta log (with at least one commit). */
+    public boolean isDelta() {
+        return Storage.exists(new Path(dir, LOG), conf) && log().tableExists();
+    }
+
+    /**
+     * The data files a reader takes, in name order: the committed files of the Delta log's latest version, or the
+     * Parquet files of a plain folder; empty if there is no table.
+     */
+    public List<Path> files() {
+        if (isDelta()) {
+            return committed().stream().map(a -> new Path(dir, a.getPath())).sorted().toList();
+        }
+        List<Path> out = new ArrayList<>();
+        for (FileStatus f : Storage.list(dir, conf)) {
+            String name = f.getPath().getName();
+            if (f.isFile() && name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")) {
+                out.add(f.getPath());
+            }
+        }
+        return out;
+    }
+
+    /** Every row of the table's {@link #files()}; see {@link ResultTables#forEachRow} for columns and nulls. */
+    public List<Row> read(StructType schema, String... columns) {
+        List<Row> rows = new ArrayList<>();
+        forEachRow(files(), schema, rows::add, columns);
+        return rows;
+    }
+
+    /** The rows of {@code files} (a {@link #files()} snapshot, so that two passes read the same files). */
+    public void forEachRow(List<Path> files, StructType schema, Consumer<Row> sink, String... columns) {
+        ResultTables.forEachRow(files, conf, schema, sink, columns);
+    }
+
+    // ---------------------------------------------------------------- writing (one writer at a time)
+
+    /** The add actions of the log's latest version (empty if there is no log yet). */
+    List<AddFile> committed() {
+        DeltaLog log = log();
+        return log.tableExists() ? log.update().getAllFiles() : List.of();
+    }
+
+    /**
+     * Commits {@code actions} as one new version of the log; the first commit also records {@code schema}, and a
+     * later one that brings new columns (appended to the end) records the wider schema, so older files read them as
+     * null. Delta's log store makes the commit atomic on each file system: a new log entry is put whole if absent
+     * (object stores, single writer) or renamed into place without overwriting (HDFS, local disk).
+     *
+     * @throws IllegalArgumentException if {@code schema} drops or changes a column the table already has
+     */
+    void commit(StructType schema, List<? extends Action> actions, String operation) {
+        DeltaLog log = log();
+        OptimisticTransaction txn = log.startTransaction();
+        io.delta.standalone.types.StructType wanted = (io.delta.standalone.types.StructType) DataType.fromJson(schema.json());
+        if (!log.tableExists()) {
+            txn.updateMetadata(Metadata.builder().name(dir.getName()).schema(wanted)
+                    .createdTime(System.currentTimeMillis()).build());
+        } else {
+            io.delta.standalone.types.StructType have = txn.metadata().getSchema();
+            if (!have.equals(wanted)) {
+                List<String> haveNames = Arrays.asList(have.getFieldNames());
+                List<String> wantNames = Arrays.asList(wanted.getFieldNames());
+                if (wantNames.size() < haveNames.size() || !wantNames.subList(0, haveNames.size()).equals(haveNames)) {
+                    throw new IllegalArgumentException("table " + dir + " has the columns " + haveNames
+                            + "; a writer may only add columns at the end, not write " + wantNames);
+                }
+                txn.updateMetadata(txn.metadata().copyBuilder().schema(wanted).build());
+            }
+        }
+        txn.commit(actions, new Operation(Operation.Name.WRITE, Map.of("mode", "\"Append\"")),
+                "Carousel");
+    }
+
+    /**
+     * An add action for data file {@code file} of this table, of {@code bytes} bytes. It carries no statistics:
+     * Delta Standalone 3.2 writes a file's statistics string as a raw JSON object and then cannot read its own log.
+     */
+    AddFile add(Path file, long bytes) {
+        return new AddFile(file.getName(), Map.of(), bytes, System.currentTimeMillis(), true, null, Map.of());
+    }
+
+    private DeltaLog log() {
+        return DeltaLog.forTable(conf, dir);
+    }
+}

@@ -1,0 +1,118 @@
+package dev.carousel.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.cli.CliRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sweep whose {@code --out} is on a real HDFS (a MiniDFSCluster: name node and one data node in this JVM): the
+ * tables, manifest and report are written there through Hadoop's API, Spark reads the tables back as Delta tables
+ * from {@code hdfs://}, a rerun finds every cell committed, and bad URIs are refused in one line before any work.
+ */
+class HdfsSweepTest {
+    private static MiniDFSCluster cluster;
+    private static String root;
+
+    static final String SPEC = "name = hdfs\n"
+            + "base {\n"
+            + "  task { name = adding, length = 10, validation-sequences = 32 }\n"
+            + "  model { hidden = 6 }\n"
+            + "  optimizer { name = adam, learning-rate = 0.01 }\n"
+            + "  training { batch-size = 8, updates = 20, eval-every = 10 }\n"
+            + "  probes { enabled = true, every = 10 }\n"
+            + "}\n"
+            + "grid {\n  \"model.cell\" = [lstm, rnn]\n  \"model.forget-gate.bias\" = [0, 1]\n}\nseeds = [1]\n";
+
+    @BeforeAll
+    static void startHdfs(@TempDir Path base) throws IOException {
+        Configuration conf = new Configuration();
+        conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.toString());
+        cluster = new MiniDFSCluster.Builder(conf).numDataNodes(1).build();
+        cluster.waitActive();
+        root = "hdfs://localhost:" + cluster.getNameNodePort();
+    }
+
+    @AfterAll
+    static void stopHdfs() {
+        if (cluster != null) {
+            cluster.shutdown();
+        }
+    }
+
+    @Test
+    void aSweepWritesItsTablesAndReportToHdfsAndSparkReadsThemBack(@TempDir Path dir) throws IOException {
+        Path spec = dir.resolve("hdfs.conf");
+        Files.writeString(spec, SPEC);
+        String out = root + "/sweeps/hdfs";
+        CliRunner.Run run = CliRunner.cli("sweep", spec.toString(), "--out", out, "--master", "local[2]");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertTrue(run.out().contains("3 completed") || run.out().contains("completed"), run.out());
+
+        Configuration conf = new Configuration();
+        org.apache.hadoop.fs.Path outPath = new org.apache.hadoop.fs.Path(out);
+        assertTrue(Storage.exists(new org.apache.hadoop.fs.Path(outPath, "sweep.json"), conf));
+        assertTrue(Storage.exists(new org.apache.hadoop.fs.Path(outPath, "report/index.html"), conf));
+        assertTrue(Storage.exists(new org.apache.hadoop.fs.Path(outPath, "runs/_delta_log"), conf));
+
+        SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+        List<Row> runs = spark.read().format("delta").load(out + "/runs").collectAsList();
+        Set<String> cells = runs.stream().map(r -> r.<String>getAs("cell")).collect(Collectors.toSet());
+        assertEquals(Set.copyOf(ResultStore.committedCells(outPath, conf)), cells);
+        assertEquals(3, cells.size(), "lstm bias 0 and 1, and the rnn (the bias does not apply to it)");
+        assertTrue(runs.stream().allMatch(r -> "completed".equals(r.getAs("status"))));
+        long curveRows = spark.read().format("delta").load(out + "/curves").count();
+        assertEquals(3 * 3, curveRows, "evaluations at updates 0, 10 and 20 of each cell");
+        assertTrue(spark.read().format("delta").load(out + "/step_stats").count() > 0);
+
+        CliRunner.Run again = CliRunner.cli("sweep", spec.toString(), "--out", out, "--master", "local[2]");
+        assertEquals(0, again.exit(), again.out() + again.err());
+        assertTrue(again.out().contains("3 committed in") && again.out().contains("nothing new to run"), again.out());
+
+        CliRunner.Run report = CliRunner.cli("report", out);
+        assertEquals(0, report.exit(), report.out() + report.err());
+        assertTrue(report.out().contains(out + "/report/index.html"), report.out());
+    }
+
+    @Test
+    void badUrisAreRefusedInOneLineBeforeAnyWork(@TempDir Path dir) throws IOException {
+        Path spec = dir.resolve("hdfs.conf");
+        Files.writeString(spec, SPEC);
+        CliRunner.Run unknown = CliRunner.cli("sweep", spec.toString(), "--out", "nosuchfs://x/y", "--master", "local[1]");
+        assertEquals(2, unknown.exit(), unknown.out() + unknown.err());
+        assertOneLineNaming(unknown, "nosuchfs://x/y", "no file system for scheme 'nosuchfs'");
+
+        long start = System.nanoTime();
+        CliRunner.Run unreachable = CliRunner.cli("sweep", spec.toString(), "--out", "hdfs://127.0.0.1:1/sweeps/x",
+                "--master", "local[1]");
+        assertEquals(2, unreachable.exit(), unreachable.out() + unreachable.err());
+        assertOneLineNaming(unreachable, "hdfs://127.0.0.1:1/sweeps/x", "cannot reach it");
+        System.out.printf("unreachable name node refused after %.1f s: %s%n", (System.nanoTime() - start) / 1e9,
+                unreachable.err().strip());
+
+        CliRunner.Run report = CliRunner.cli("report", root + "/no/such/folder");
+        assertEquals(2, report.exit(), report.out() + report.err());
+        assertOneLineNaming(report, root + "/no/such/folder", "does not exist");
+    }
+
+    private static void assertOneLineNaming(CliRunner.Run run, String uri, String what) {
+        String err = run.err().strip();
+        assertEquals(1, err.lines().count(), "one line: " + err);
+        assertTrue(err.contains(uri) && err.contains(what), err);
+        assertTrue(run.out().isBlank() || !run.out().contains("cells done"), "no work started: " + run.out());
+    }
+}

@@ -1,0 +1,148 @@
+package dev.carousel.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The commit protocol of {@link ResultStore} on local disk: cells gathered into one group per flush, a cell committed
+ * again replacing its rows, and what a writer killed between the commits of one group leaves repaired on open.
+ */
+class ResultStoreTest {
+    private static final Configuration CONF = new Configuration();
+
+    /** A runs row with the given cell and status; the other columns are fixed values. */
+    static Row run(String cell, String status) {
+        return RowFactory.create(cell, "adding", 10, "lstm", "learned", "learned(1.0)", 8, 1.0, "orthogonal", "adam",
+                0.01, 4, 1L, status, 5L, null, 0.5, 0.4, 0.4, "mse", 1.0, null, null, "{}");
+    }
+
+    static Row curve(String cell, long update) {
+        return RowFactory.create(cell, update, update * 4, 0.5, 0.4, 0.4, 1.0);
+    }
+
+    static Row stat(String cell, int t) {
+        return RowFactory.create(cell, 0L, t, 9 - t, "dh", 4L, 0L, -1.0, 0.1, -1.2, -0.8, -1.1, -1.0, -0.9);
+    }
+
+    private static long dataFiles(Path table) throws IOException {
+        try (Stream<Path> files = Files.list(table)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".parquet")).count();
+        }
+    }
+
+    private static Map<String, Long> rowsPerCell(Path table) {
+        Map<String, Long> m = new TreeMap<>();
+        Table.at(table).read(ResultTables.CURVES, "cell").forEach(r -> m.merge(r.getString(0), 1L, Long::sum));
+        return m;
+    }
+
+    @Test
+    void cellsAddedBeforeAFlushShareOneFilePerTableAndAreCommittedTogether(@TempDir Path dir) throws IOException {
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
+            for (int i = 0; i < 5; i++) {
+                store.add("c" + i, run("c" + i, "completed"), List.of(curve("c" + i, 0), curve("c" + i, 5)),
+                        List.of(stat("c" + i, 0)));
+            }
+            assertEquals(List.of(), ResultStore.committedCells(Storage.local(dir), CONF), "nothing before the flush");
+            store.flush();
+            assertEquals(List.of("c0", "c1", "c2", "c3", "c4"), ResultStore.committedCells(Storage.local(dir), CONF));
+            store.add("c5", run("c5", "diverged"), List.of(), List.of());
+        } // close flushes the last group
+        assertEquals(2, dataFiles(dir.resolve("runs")), "one file per group");
+        for (String t : List.of("curves", "step_stats")) {
+            assertEquals(1, dataFiles(dir.resolve(t)), t + ": a group without such rows writes no file");
+        }
+        try (ResultStore again = ResultStore.open(Storage.local(dir), CONF, 3600)) {
+            assertEquals(6, again.statuses().size());
+            assertEquals("diverged", again.statuses().get("c5"));
+        }
+    }
+
+    @Test
+    void aCellCommittedAgainReplacesItsRowsAndKeepsTheOtherCellsOfItsGroup(@TempDir Path dir) {
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
+            store.add("a", run("a", "failed"), List.of(curve("a", 0)), List.of(stat("a", 0)));
+            store.add("b", run("b", "completed"), List.of(curve("b", 0), curve("b", 5)), List.of(stat("b", 0)));
+        }
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
+            store.add("a", run("a", "completed"), List.of(curve("a", 0), curve("a", 5), curve("a", 10)),
+                    List.of(stat("a", 0), stat("a", 1)));
+        }
+        List<Row> runs = Table.at(dir.resolve("runs")).read(ResultTables.RUNS, "cell", "status");
+        assertEquals(List.of("a=completed", "b=completed"),
+                runs.stream().map(r -> r.getString(0) + "=" + r.getString(1)).sorted().toList());
+        assertEquals(Map.of("a", 3L, "b", 2L), rowsPerCell(dir.resolve("curves")));
+        assertEquals(3, Table.at(dir.resolve("step_stats")).read(ResultTables.STEP_STATS).size());
+    }
+
+    /**
+     * A writer killed after committing a group's curves and step statistics but before its runs entry: on open the
+     * orphaned rows leave the tables and the unnamed files are deleted, so the cell is simply not committed.
+     */
+    @Test
+    void openRemovesTheRowsOfAGroupWhoseRunsCommitNeverHappened(@TempDir Path dir) throws IOException {
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
+            store.add("kept", run("kept", "completed"), List.of(curve("kept", 0)), List.of(stat("kept", 0)));
+        }
+        // The first two commits of a group, as a flush makes them, and an uncommitted data file.
+        Table curves = Table.at(dir.resolve("curves"));
+        Table stats = Table.at(dir.resolve("step_stats"));
+        org.apache.hadoop.fs.Path orphanCurve = new org.apache.hadoop.fs.Path(curves.dir(), "part-orphan.snappy.parquet");
+        org.apache.hadoop.fs.Path orphanStat = new org.apache.hadoop.fs.Path(stats.dir(), "part-orphan.snappy.parquet");
+        org.apache.hadoop.fs.FileSystem fs = Storage.dataFs(Storage.fs(curves.dir(), CONF));
+        long b1 = ResultTables.writeFile(List.of(curve("lost", 0)), ResultTables.CURVES, fs, orphanCurve);
+        curves.commit(ResultTables.CURVES, List.of(curves.add(orphanCurve, b1)), "append");
+        long b2 = ResultTables.writeFile(List.of(stat("lost", 0)), ResultTables.STEP_STATS, fs, orphanStat);
+        stats.commit(ResultTables.STEP_STATS, List.of(stats.add(orphanStat, b2)), "append");
+        ResultTables.writeFile(List.of(run("never", "completed")), ResultTables.RUNS, fs,
+                new org.apache.hadoop.fs.Path(Storage.local(dir.resolve("runs")), "part-never.snappy.parquet"));
+        assertEquals(Map.of("kept", 1L, "lost", 1L), rowsPerCell(dir.resolve("curves")), "before the repair");
+
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
+            assertEquals(Map.of("kept", "completed"), store.statuses());
+        }
+        assertEquals(Map.of("kept", 1L), rowsPerCell(dir.resolve("curves")));
+        assertEquals(List.of("kept"), Table.at(dir.resolve("step_stats")).read(ResultTables.STEP_STATS, "cell")
+                .stream().map(r -> r.getString(0)).toList());
+        assertTrue(Files.notExists(dir.resolve("runs/part-never.snappy.parquet")), "an uncommitted file is deleted");
+        assertEquals(1, dataFiles(dir.resolve("curves")), "the removed orphan's file is deleted too");
+    }
+
+    /** A folder written before the log (one CELL.parquet per table and cell) is taken over as the first version. */
+    @Test
+    void aFolderWrittenBeforeTheLogIsAdoptedWithOnlyItsCommittedCells(@TempDir Path dir) throws IOException {
+        List<String> names = new ArrayList<>();
+        for (String cell : List.of("x", "y")) {
+            ResultTables.write(List.of(run(cell, "completed")), ResultTables.RUNS, dir.resolve("w-runs-" + cell));
+            Files.createDirectories(dir.resolve("runs"));
+            Files.move(dir.resolve("w-runs-" + cell + "/part-00000.snappy.parquet"), dir.resolve("runs/" + cell + ".parquet"));
+            names.add(cell);
+        }
+        for (String cell : List.of("x", "y", "z")) { // z: curves committed, runs not (a crash in the old protocol)
+            ResultTables.write(List.of(curve(cell, 0)), ResultTables.CURVES, dir.resolve("w-curves-" + cell));
+            Files.createDirectories(dir.resolve("curves"));
+            Files.move(dir.resolve("w-curves-" + cell + "/part-00000.snappy.parquet"),
+                    dir.resolve("curves/" + cell + ".parquet"));
+        }
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
+            assertEquals(Map.of("x", "completed", "y", "completed"), store.statuses());
+        }
+        assertTrue(Table.at(dir.resolve("runs")).isDelta());
+        assertEquals(Map.of("x", 1L, "y", 1L), rowsPerCell(dir.resolve("curves")));
+        assertTrue(Files.notExists(dir.resolve("curves/z.parquet")), "the uncommitted cell's file is deleted");
+    }
+}
