@@ -2,23 +2,30 @@
 # store.sh: the result store's cost, old and new side by side in one run. A random sweep of 1,000 tiny cells
 # (500 forget biases x 2 seeds; H = 8, T = 20, 20 updates) on local disk, in alternating processes:
 # the sweep, a rerun that finds nothing new, `report`, and the number of files the tables hold.
-#   bench/store.sh [BASE_REV] [REPEATS]      (default: the commit before the Delta store, 3 repeats)
-# BASE_REV is built in a git worktree under target/bench-base; the working tree is the new side.
+#   bench/store.sh [BASE_REV] [NEW_REV] [REPEATS]   (default: the commit before the Delta store, HEAD, 3)
+# Each side is built in a git worktree of its own under target/ (so editing the tree meanwhile changes nothing).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base_rev="${1:-ce4b96a}"
-repeats="${2:-3}"
+new_rev="${2:-HEAD}"
+repeats="${3:-3}"
 work="$root/target/bench-store"
 rm -rf "$work" && mkdir -p "$work"
 
-base="$root/target/bench-base"
-if [ ! -d "$base" ] || [ "$(git -C "$base" rev-parse HEAD)" != "$(git -C "$root" rev-parse "$base_rev")" ]; then
-  git -C "$root" worktree remove --force "$base" 2>/dev/null || rm -rf "$base"
-  git -C "$root" worktree add --detach "$base" "$base_rev" >/dev/null
-fi
-echo "building $base_rev and the working tree ..." >&2
-(cd "$base" && mvn -B -q -o -DskipTests -Dshade.skip=true package) >&2
-(cd "$root" && mvn -B -q -o -DskipTests -Dshade.skip=true package) >&2
+worktree() { # worktree DIR REV: a detached worktree of REV at DIR, built (plain jar and class path)
+  local dir="$1" rev
+  rev="$(git -C "$root" rev-parse "$2")"
+  if [ ! -d "$dir" ] || [ "$(git -C "$dir" rev-parse HEAD)" != "$rev" ]; then
+    git -C "$root" worktree remove --force "$dir" 2>/dev/null || rm -rf "$dir"
+    git -C "$root" worktree add --detach "$dir" "$rev" >/dev/null
+  fi
+  echo "building $2 ($rev) in $dir ..." >&2
+  (cd "$dir" && mvn -B -q -o -DskipTests -Dshade.skip=true package) >&2
+}
+old_tree="$root/target/bench-old"
+new_tree="$root/target/bench-new"
+worktree "$old_tree" "$base_rev"
+worktree "$new_tree" "$new_rev"
 
 cat > "$work/tiny1000.conf" <<'SPEC'
 name = tiny1000
@@ -43,7 +50,7 @@ seconds() { # seconds COMMAND...: runs it quietly, prints its wall time
 
 for i in $(seq 1 "$repeats"); do
   for side in old new; do
-    tree="$root"; [ "$side" = old ] && tree="$base"
+    tree="$new_tree"; [ "$side" = old ] && tree="$old_tree"
     out="$work/$side-$i"
     sweep=$(seconds "$tree/jobs/carousel" sweep "$work/tiny1000.conf" --out "$out" --master 'local[2]' -q)
     rerun=$(seconds "$tree/jobs/carousel" sweep "$work/tiny1000.conf" --out "$out" --master 'local[2]' -q)

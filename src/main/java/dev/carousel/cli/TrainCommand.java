@@ -11,14 +11,14 @@ import dev.carousel.report.SweepReport;
 import dev.carousel.spark.DistributedTrainer;
 import dev.carousel.spark.FileDataset;
 import dev.carousel.spark.Shard;
+import dev.carousel.store.Folders;
 import dev.carousel.store.ResultTables;
+import dev.carousel.store.Storage;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.FileData;
 import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.TrainResult;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -35,9 +36,8 @@ import picocli.CommandLine.Option;
 
 /**
  * Trains one config with synchronous parameter averaging on Spark (embedded local mode by default)
- * and commits its results atomically to {@code OUT/train-HASH/}:
- * Parquet tables {@code runs}, {@code curves}, {@code step_stats} (written through Spark in local
- * mode), a {@code checkpoint/} of the final parameters, {@code run.json} provenance, {@code summary.md} and
+ * and commits its results atomically ({@link Folders}) to {@code OUT/train-HASH/} on any Hadoop file system:
+ * Parquet tables {@code runs}, {@code curves}, {@code step_stats}, a {@code checkpoint/} of the final parameters, {@code run.json} provenance, {@code summary.md} and
  * {@code report/index.html} with its figures.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -47,8 +47,9 @@ final class TrainCommand implements Callable<Integer> {
     ConfigOptions config;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "runs",
-            description = "Output folder; results go to DIR/train-<config hash>/ (default: ${DEFAULT-VALUE}).")
-    Path out;
+            description = "Output folder, a local path or a Hadoop URI (hdfs://, s3a://, ...); results go to "
+                    + "DIR/train-<config hash>/ (default: ${DEFAULT-VALUE}).")
+    String out;
 
     @Option(names = "--master",
             description = "Spark master to train on and write the result tables with (default: spark-submit's master, else local[*]).")
@@ -64,7 +65,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CarouselConfig cfg = config.load();
-        if (Files.exists(out) && !Files.isDirectory(out)) {
+        Configuration hadoop = Storage.hadoopConf();
+        org.apache.hadoop.fs.Path out = Storage.resolve(this.out, "--out", hadoop);
+        if (Storage.probe(out, "--out", hadoop) && !Storage.isDirectory(out, hadoop)) {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory");
         }
         if (!cfg.data().isGenerated() && !Files.exists(Path.of(cfg.data().path()))) {
@@ -75,8 +78,8 @@ final class TrainCommand implements Callable<Integer> {
                     + " file or a directory of them");
         }
         ResultTables.requireCodec(); // before Spark starts and training, not at the commit after it
-        Path target = out.resolve("train-" + ConfigLoader.hash(cfg));
-        Path checkpoints = out.resolve("checkpoints-" + ConfigLoader.hash(cfg));
+        org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(out, "train-" + ConfigLoader.hash(cfg));
+        org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(out, "checkpoints-" + ConfigLoader.hash(cfg));
         try (SparkSession spark = SparkSessions.local(master, "carousel-train " + ConfigLoader.hash(cfg))) {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             // A file dataset is read and validated completely before anything is written or trained.
@@ -92,16 +95,18 @@ final class TrainCommand implements Callable<Integer> {
                         setup.describe(), setup.spec().layout().count(), cfg.distributed().partitions(), target);
             }
             Progress progress = new Progress(quiet, metric, cfg.distributed().localSteps());
-            AtomicDirectory.cleanStale(out);
+            if (Folders.isLocal(out) && Files.isDirectory(Folders.local(out))) {
+                AtomicDirectory.cleanStale(Folders.local(out));
+            }
             DistributedTrainer trainer = new DistributedTrainer(sc, setup,
                     new DistributedTrainer.Options(checkpoints, resume, -1, 0));
             TrainResult result = dataset == null ? trainer.run(progress) : trainer.run(shards, progress);
-            commit(spark, setup, result, target, metric);
-            AtomicDirectory.discard(checkpoints); // the run is committed: nothing left to resume
+            commit(spark, hadoop, setup, result, target, metric);
+            Folders.discard(checkpoints, hadoop); // the run is committed: nothing left to resume
             CurvePoint last = result.last();
             System.out.printf(Locale.ROOT, "%s after %d updates in %.1f s: validation loss %.4f, %s %.4f -> %s%n",
                     result.status().name().toLowerCase(), result.updates(), result.wallSeconds(), last.validationLoss(),
-                    metric, last.validationMetric(), target.resolve("summary.md"));
+                    metric, last.validationMetric(), new org.apache.hadoop.fs.Path(target, "summary.md"));
             if (!result.roundTimings().isEmpty()) {
                 System.out.println(roundsLine(result.roundTimings(),
                         DistributedTrainer.roundsBackToBack(result.config().distributed())));
@@ -156,10 +161,10 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     /** Writes the tables, checkpoint, provenance and summary into {@code target} in one atomic commit. */
-    private static void commit(SparkSession spark, RunSetup setup, TrainResult result, Path target, String metric) {
+    private static void commit(SparkSession spark, Configuration hadoop, RunSetup setup, TrainResult result,
+                               org.apache.hadoop.fs.Path target, String metric) {
         CarouselConfig cfg = setup.config();
-        try (AtomicDirectory dir = AtomicDirectory.begin(target)) {
-            Path s = dir.staging();
+        Folders.write(target, hadoop, s -> {
             String cell = ConfigLoader.hash(cfg);
             ResultTables.write(List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
             ResultTables.write(ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
@@ -175,10 +180,7 @@ final class TrainCommand implements Callable<Integer> {
             run.put("status", result.status().name().toLowerCase());
             run.put("updates", result.updates());
             Json.write(s.resolve("run.json"), run);
-            dir.commit();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     /** One line per evaluation: progress, losses, speed and ETA. */

@@ -40,30 +40,34 @@ public record Checkpoint(CarouselConfig config, INDArray parameters, OptimizerSt
      */
     public void write(Path dir, ParameterLayout layout, java.util.function.Consumer<Path> extras) {
         try (AtomicDirectory out = AtomicDirectory.begin(dir)) {
-            Path s = out.staging();
-            extras.accept(s);
-            writeNpy(parameters, s.resolve("parameters.npy"));
-            for (String name : optimizerState.names()) {
-                writeNpy(optimizerState.get(name), s.resolve("optimizer-" + name + ".npy"));
-            }
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("format", FORMAT);
-            m.put("config_hash", ConfigLoader.hash(config));
-            m.put("update", update);
-            m.put("dtype", parameters.dataType().name().toLowerCase());
-            m.put("parameters", "parameters.npy");
-            m.put("layout", layoutManifest(layout));
-            Map<String, Object> opt = new LinkedHashMap<>();
-            opt.put("kind", config.optimizer().kind().name().toLowerCase());
-            opt.put("step", optimizerState.step());
-            opt.put("buffers", optimizerState.names());
-            m.put("optimizer", opt);
-            m.put("config", ConfigLoader.toConfig(config).root().unwrapped());
-            Json.write(s.resolve("manifest.json"), m);
+            extras.accept(out.staging());
+            writeInto(out.staging(), layout);
             out.commit();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Writes the checkpoint's files into the existing folder {@code s} (whose commit is the caller's). */
+    public void writeInto(Path s, ParameterLayout layout) throws IOException {
+        writeNpy(parameters, s.resolve("parameters.npy"));
+        for (String name : optimizerState.names()) {
+            writeNpy(optimizerState.get(name), s.resolve("optimizer-" + name + ".npy"));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("format", FORMAT);
+        m.put("config_hash", ConfigLoader.hash(config));
+        m.put("update", update);
+        m.put("dtype", parameters.dataType().name().toLowerCase());
+        m.put("parameters", "parameters.npy");
+        m.put("layout", layoutManifest(layout));
+        Map<String, Object> opt = new LinkedHashMap<>();
+        opt.put("kind", config.optimizer().kind().name().toLowerCase());
+        opt.put("step", optimizerState.step());
+        opt.put("buffers", optimizerState.names());
+        m.put("optimizer", opt);
+        m.put("config", ConfigLoader.toConfig(config).root().unwrapped());
+        Json.write(s.resolve("manifest.json"), m);
     }
 
     /**

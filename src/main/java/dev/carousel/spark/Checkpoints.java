@@ -10,32 +10,33 @@ import dev.carousel.train.CurvePoint;
 import dev.carousel.train.RunSetup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import dev.carousel.store.Folders;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Round checkpoints of a distributed run: {@code DIR/round-NNNNNNNN/} holds a {@link Checkpoint} (θ and
  * optimiser state as .npy, manifest.json) plus {@code progress.json} (update, curve, the open training
  * window) and {@code stats-UPDATE.bin} (per-step statistics, Carousel's own versioned binary format),
- * all committed in one atomic rename. Resuming from one reproduces the uninterrupted run exactly.
+ * all committed together as one {@link Folders} folder, on any Hadoop file system. Resuming from one reproduces the uninterrupted run exactly.
  */
 final class Checkpoints {
     private static final Pattern ROUND = Pattern.compile("round-(\\d{8})");
 
     private Checkpoints() {}
 
-    static void write(Path dir, RunSetup setup, long round, DistributedTrainer.Progress p) {
-        Path target = dir.resolve(String.format("round-%08d", round));
-        new Checkpoint(setup.config(), p.theta(), p.state(), p.update()).write(target, setup.spec().layout(), s -> {
+    static void write(Path dir, Configuration conf, RunSetup setup, long round, DistributedTrainer.Progress p) {
+        Path target = new Path(dir, String.format("round-%08d", round));
+        Checkpoint ck = new Checkpoint(setup.config(), p.theta(), p.state(), p.update());
+        Folders.write(target, conf, s -> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("round", round);
             m.put("update", p.update());
@@ -55,33 +56,38 @@ final class Checkpoints {
                     Double.doubleToRawLongBits(p.window()[1]), (long) p.window()[2]));
             m.put("stats", new ArrayList<>(p.stats().keySet()));
             Json.write(s.resolve("progress.json"), m);
-            try {
-                for (Map.Entry<Long, StepStats> e : p.stats().entrySet()) {
-                    Files.write(s.resolve("stats-" + e.getKey() + ".bin"), e.getValue().toByteArray());
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+            for (Map.Entry<Long, StepStats> e : p.stats().entrySet()) {
+                Files.write(s.resolve("stats-" + e.getKey() + ".bin"), e.getValue().toByteArray());
             }
+            ck.writeInto(s, setup.spec().layout());
         });
         // Keep the two newest: enough to survive a crash while the next one is written.
-        List<Path> all = rounds(dir);
+        List<Path> all = rounds(dir, conf);
         for (int i = 0; i + 2 < all.size(); i++) {
-            deleteQuietly(all.get(i));
+            deleteQuietly(all.get(i), conf);
         }
     }
 
     /** The newest committed checkpoint in {@code dir} for this config, or null if there is none. */
-    @SuppressWarnings("unchecked")
-    static DistributedTrainer.Progress newest(Path dir, CarouselConfig config) {
-        AtomicDirectory.cleanStale(dir);
-        List<Path> all = rounds(dir);
+    static DistributedTrainer.Progress newest(Path dir, Configuration conf, CarouselConfig config) {
+        if (Folders.isLocal(dir) && Files.isDirectory(Folders.local(dir))) {
+            AtomicDirectory.cleanStale(Folders.local(dir));
+        }
+        List<Path> all = rounds(dir, conf);
         if (all.isEmpty()) {
             return null;
         }
         Path last = all.get(all.size() - 1);
+        return Folders.read(last, conf, local -> read(local, last, config));
+    }
+
+    /** The progress held by checkpoint folder {@code dir} (a local copy of {@code name}). */
+    @SuppressWarnings("unchecked")
+    private static DistributedTrainer.Progress read(java.nio.file.Path dir, Path name, CarouselConfig config) {
+        java.nio.file.Path last = dir;
         Checkpoint ck = Checkpoint.read(last);
         if (!ConfigLoader.hash(ck.config()).equals(ConfigLoader.hash(config))) {
-            throw new IllegalArgumentException("checkpoint " + last + " belongs to config " + ConfigLoader.hash(ck.config())
+            throw new IllegalArgumentException("checkpoint " + name + " belongs to config " + ConfigLoader.hash(ck.config())
                     + ", not " + ConfigLoader.hash(config) + "; use another --out or remove it");
         }
         Map<String, Object> m = Json.read(last.resolve("progress.json"));
@@ -99,7 +105,7 @@ final class Checkpoints {
                 stats.put(update, StepStats.fromByteArray(Files.readAllBytes(last.resolve("stats-" + update + ".bin"))));
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read statistics of checkpoint " + last + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot read statistics of checkpoint " + name + ": " + e.getMessage(), e);
         }
         return new DistributedTrainer.Progress(ck.parameters(), ck.optimizerState(), ck.update(), curve, stats, window);
     }
@@ -113,23 +119,13 @@ final class Checkpoints {
     }
 
     /** Committed round directories, oldest first. */
-    static List<Path> rounds(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> {
-                Matcher m = ROUND.matcher(p.getFileName().toString());
-                return m.matches() && Files.isRegularFile(p.resolve("manifest.json"));
-            }).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    static List<Path> rounds(Path dir, Configuration conf) {
+        return Folders.list(dir, conf).stream().filter(p -> ROUND.matcher(p.getName()).matches()).toList();
     }
 
-    private static void deleteQuietly(Path p) {
+    private static void deleteQuietly(Path p, Configuration conf) {
         try {
-            AtomicDirectory.discard(p); // renamed away first: a reader never sees a half-deleted checkpoint
+            Folders.discard(p, conf); // a reader never sees a half-deleted checkpoint
         } catch (UncheckedIOException e) {
             // an old checkpoint left behind is harmless; the next write tries again
         }

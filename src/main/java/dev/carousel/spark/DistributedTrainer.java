@@ -70,12 +70,20 @@ public final class DistributedTrainer {
     /**
      * Runtime options that do not change results.
      *
-     * @param checkpointDir where {@code distributed.checkpoint-every} writes {@code round-NNNNNNNN/}; null: none
+     * @param checkpointDir where {@code distributed.checkpoint-every} writes {@code round-NNNNNNNN/} (any Hadoop file
+     *                      system, opened with the job's Hadoop configuration); null: none
      * @param resume        continue from the newest checkpoint in checkpointDir, if any
      * @param delayPartition test hook: make this partition a straggler by {@code delayMillis} (−1: none)
      */
-    public record Options(Path checkpointDir, boolean resume, int delayPartition, long delayMillis) {
-        public static final Options NONE = new Options(null, false, -1, 0);
+    public record Options(org.apache.hadoop.fs.Path checkpointDir, boolean resume, int delayPartition,
+                          long delayMillis) {
+        public static final Options NONE = new Options((org.apache.hadoop.fs.Path) null, false, -1, 0);
+
+        /** Checkpoints in the local folder {@code checkpointDir}. */
+        public Options(Path checkpointDir, boolean resume, int delayPartition, long delayMillis) {
+            this(checkpointDir == null ? null : dev.carousel.store.Storage.local(checkpointDir), resume, delayPartition,
+                    delayMillis);
+        }
     }
 
     public DistributedTrainer(JavaSparkContext sc, RunSetup setup, Options options) {
@@ -130,7 +138,7 @@ public final class DistributedTrainer {
         Optimizer optimizer = Optimizers.create(config.optimizer());
 
         Progress p = options.resume() && options.checkpointDir() != null
-                ? Checkpoints.newest(options.checkpointDir(), config) : null;
+                ? Checkpoints.newest(options.checkpointDir(), sc.hadoopConfiguration(), config) : null;
         INDArray theta;
         OptimizerState state;
         List<CurvePoint> curve;
@@ -251,7 +259,7 @@ public final class DistributedTrainer {
                 }
             }
             if (checkpointDue(round)) {
-                Checkpoints.write(options.checkpointDir(), setup, round,
+                Checkpoints.write(options.checkpointDir(), sc.hadoopConfiguration(), setup, round,
                         new Progress(theta, state, update, curve, stats, window.sums()));
             }
         }

@@ -3,11 +3,9 @@ package dev.carousel.store;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -261,31 +259,6 @@ public final class Storage {
             fs(path, conf).delete(path, true);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + path + ": " + oneLine(e), e);
-        }
-    }
-
-    /**
-     * Copies the files of local folder {@code from} into folder {@code to} (created as needed), flushed, each file
-     * replacing the one of its name; {@code last} (e.g. {@code index.html}) is copied after all others, so a reader
-     * that follows it finds what it links to.
-     */
-    public static void upload(java.nio.file.Path from, Path to, String last, Configuration conf) {
-        FileSystem fs = dataFs(fs(to, conf));
-        try (Stream<java.nio.file.Path> files = Files.list(from)) {
-            fs.mkdirs(to);
-            List<java.nio.file.Path> all = files.filter(Files::isRegularFile).sorted((a, b) -> {
-                boolean al = a.getFileName().toString().equals(last);
-                boolean bl = b.getFileName().toString().equals(last);
-                return al == bl ? a.compareTo(b) : al ? 1 : -1;
-            }).toList();
-            for (java.nio.file.Path f : all) {
-                try (FSDataOutputStream out = fs.create(new Path(to, f.getFileName().toString()), true)) {
-                    Files.copy(f, (OutputStream) out);
-                    sync(out);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + to + ": " + oneLine(e), e);
         }
     }
 

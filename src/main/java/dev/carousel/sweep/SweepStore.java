@@ -1,13 +1,12 @@
 package dev.carousel.sweep;
 
-import dev.carousel.io.AtomicDirectory;
 import dev.carousel.io.Json;
+import dev.carousel.store.Folders;
 import dev.carousel.store.ResultStore;
 import dev.carousel.store.Storage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -138,8 +137,8 @@ public final class SweepStore implements AutoCloseable {
     }
 
     /**
-     * Writes the report: {@code writer} fills a local folder, which then replaces {@code DIR/report/} (by one rename
-     * on local disk; elsewhere file by file, {@code index.html} last).
+     * Writes the report: {@code writer} fills a local folder, which then replaces {@code DIR/report/} as a
+     * {@link Folders} folder.
      *
      * @return the report's {@code index.html}
      */
@@ -154,26 +153,7 @@ public final class SweepStore implements AutoCloseable {
 
     /** {@link #publishReport} for any results folder's {@code report} folder {@code target}. */
     public static Path publish(Path target, Configuration conf, ReportWriter writer) {
-        try {
-            if ("file".equals(target.toUri().getScheme())) {
-                java.nio.file.Path local = java.nio.file.Path.of(target.toUri());
-                AtomicDirectory.cleanStale(local.getParent()); // what a crash while replacing it left
-                try (AtomicDirectory out = AtomicDirectory.begin(local)) {
-                    writer.write(out.staging());
-                    out.commit();
-                }
-            } else {
-                java.nio.file.Path local = Files.createTempDirectory("carousel-report-");
-                try {
-                    writer.write(local);
-                    Storage.upload(local, target, "index.html", conf);
-                } finally {
-                    AtomicDirectory.deleteRecursively(local);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the report " + target + ": " + e.getMessage(), e);
-        }
+        Folders.write(target, conf, writer::write);
         return new Path(target, "index.html");
     }
 

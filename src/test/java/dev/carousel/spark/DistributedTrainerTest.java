@@ -142,8 +142,8 @@ class DistributedTrainerTest {
     void sameSeedIsBitIdenticalWhateverOrderTasksFinishIn() {
         CarouselConfig cfg = config("distributed { partitions = 3, local-steps = 2 }\n");
         TrainResult plain = distributed(cfg, DistributedTrainer.Options.NONE);
-        TrainResult firstIsLast = distributed(cfg, new DistributedTrainer.Options(null, false, 0, 400));
-        TrainResult secondIsLast = distributed(cfg, new DistributedTrainer.Options(null, false, 1, 400));
+        TrainResult firstIsLast = distributed(cfg, new DistributedTrainer.Options((java.nio.file.Path) null, false, 0, 400));
+        TrainResult secondIsLast = distributed(cfg, new DistributedTrainer.Options((java.nio.file.Path) null, false, 1, 400));
         assertBitIdentical(plain, firstIsLast);
         assertBitIdentical(plain, secondIsLast);
     }

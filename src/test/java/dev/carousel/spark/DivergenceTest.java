@@ -9,6 +9,7 @@ import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.SequenceBatch;
 import dev.carousel.optim.Adam;
+import dev.carousel.store.Storage;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.RunStatus;
 import dev.carousel.train.TrainResult;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
@@ -147,12 +149,12 @@ class DivergenceTest {
                 .run((point, total) -> point.update() < 4);
         assertEquals(4, stopped.updates());
 
-        DistributedTrainer.Progress p = Checkpoints.newest(good, cfg);
+        DistributedTrainer.Progress p = Checkpoints.newest(Storage.local(good), new Configuration(), cfg);
         p.theta().putScalar(0, -Float.MAX_VALUE);
         double[] theta = p.theta().data().asDouble();
         p.state().get(Adam.M).putScalar(0, Float.MAX_VALUE);
         Path corrupt = dir.resolve("corrupt");
-        Checkpoints.write(corrupt, setup, 4, p);
+        Checkpoints.write(Storage.local(corrupt), new Configuration(), setup, 4, p);
         TrainResult r = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(corrupt, true, -1, 0))
                 .run(TrainingListener.NONE);
 

@@ -58,7 +58,7 @@ final class ExecutorLoss {
         try {
             Killer killer = new Killer(events, sc.sc().applicationId(), start);
             killer.start();
-            disturbed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(null, false, VICTIM, DELAY_MILLIS))
+            disturbed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options((java.nio.file.Path) null, false, VICTIM, DELAY_MILLIS))
                     .run(TrainingListener.NONE);
             trained = (System.nanoTime() - start) / 1e9;
             killer.join(10_000);

@@ -7,12 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.store.Folders;
+import dev.carousel.store.Storage;
 import dev.carousel.train.RunSetup;
 import java.io.Serializable;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterAll;
@@ -100,8 +103,9 @@ class LocalClusterTest {
         assertEquals(dev.carousel.train.RunStatus.COMPLETED, first.status());
         assertEquals(List.of(0L, 4L, 8L), first.curve().stream().map(dev.carousel.train.CurvePoint::update).toList());
         assertTrue(Double.isFinite(first.last().validationLoss()));
-        assertEquals(2, Checkpoints.rounds(dir.resolve("ck")).size(), "the two newest round checkpoints are kept");
-        assertEquals(8, dev.carousel.io.Checkpoint.read(Checkpoints.rounds(dir.resolve("ck")).get(1)).update());
+        assertEquals(2, Checkpoints.rounds(Storage.local(dir.resolve("ck")), new Configuration()).size(), "the two newest round checkpoints are kept");
+        assertEquals(8, dev.carousel.io.Checkpoint.read(Folders.local(Checkpoints.rounds(Storage.local(dir.resolve("ck")),
+                new Configuration()).get(1))).update());
         DistributedTrainerTest.assertBitIdentical(first, second);
 
         long driver = ProcessHandle.current().pid();

@@ -38,6 +38,11 @@ class HdfsSweepTest {
             + "}\n"
             + "grid {\n  \"model.cell\" = [lstm, rnn]\n  \"model.forget-gate.bias\" = [0, 1]\n}\nseeds = [1]\n";
 
+    /** A distributed run with a round checkpoint after every round. */
+    static final String TRAIN = "seed = 9\ntask { name = adding, length = 12, validation-sequences = 32 }\n"
+            + "model.hidden = 8\ntraining { batch-size = 8, updates = 240, eval-every = 20 }\nprobes.every = 40\n"
+            + "distributed { partitions = 2, local-steps = 4, checkpoint-every = 1 }\n";
+
     @BeforeAll
     static void startHdfs(@TempDir Path base) throws IOException {
         Configuration conf = new Configuration();
@@ -107,6 +112,57 @@ class HdfsSweepTest {
         CliRunner.Run report = CliRunner.cli("report", root + "/no/such/folder");
         assertEquals(2, report.exit(), report.out() + report.err());
         assertOneLineNaming(report, root + "/no/such/folder", "does not exist");
+    }
+
+    /**
+     * {@code train --out hdfs://...} in a driver JVM of its own, killed (SIGKILL) once round checkpoints are committed
+     * on HDFS; {@code --resume} from them ends with parameters bit-identical to an uninterrupted local run.
+     */
+    @Test
+    void aTrainKilledWithCheckpointsOnHdfsResumesBitIdentically(@TempDir Path dir) throws Exception {
+        Path conf = dir.resolve("k.conf");
+        Files.writeString(conf, TRAIN);
+        String hash = dev.carousel.config.ConfigLoader.hash(dev.carousel.config.ConfigLoader.load(conf));
+        String out = root + "/train";
+        Configuration hc = new Configuration();
+        org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(out + "/checkpoints-" + hash);
+        Process driver = new ProcessBuilder(CliRunner.separateJvm("train", conf.toString(), "--out", out,
+                "--master", "local[2]", "-q")).redirectErrorStream(true).redirectOutput(dir.resolve("log").toFile())
+                .start();
+        try {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(300);
+            while (Folders.list(checkpoints, hc).size() < 2) {
+                assertTrue(driver.isAlive(), "the run ended before it was killed:\n"
+                        + Files.readString(dir.resolve("log")));
+                assertTrue(System.nanoTime() < deadline, "no checkpoint in time:\n" + Files.readString(dir.resolve("log")));
+                Thread.sleep(50);
+            }
+        } finally {
+            driver.destroyForcibly();
+            driver.waitFor(60, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        org.apache.hadoop.fs.Path result = new org.apache.hadoop.fs.Path(out + "/train-" + hash);
+        assertTrue(!Folders.committed(result, hc), "killed before the run committed");
+
+        CliRunner.Run resumed = CliRunner.cli("train", conf.toString(), "--out", out, "--master", "local[2]",
+                "--resume", "-q");
+        assertEquals(0, resumed.exit(), resumed.out() + resumed.err());
+        assertTrue(Folders.committed(result, hc), "the run is committed on HDFS");
+        assertTrue(!Storage.exists(checkpoints, hc), "its checkpoints are removed");
+
+        Path clean = dir.resolve("clean");
+        assertEquals(0, CliRunner.cli("train", conf.toString(), "--out", clean.toString(), "--master", "local[2]", "-q")
+                .exit());
+        byte[] local = Files.readAllBytes(clean.resolve("train-" + hash).resolve("checkpoint/parameters.npy"));
+        byte[] onHdfs = Storage.readAll(new org.apache.hadoop.fs.Path(result, "checkpoint/parameters.npy"), hc);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(local, onHdfs, "θ bit-identical");
+        SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
+        for (String table : List.of("curves", "step_stats")) {
+            assertEquals(spark.read().parquet(clean.resolve("train-" + hash).resolve(table).toString()).collectAsList()
+                            .stream().map(Row::toString).sorted().toList(),
+                    spark.read().parquet(result + "/" + table).collectAsList().stream().map(Row::toString).sorted()
+                            .toList(), table);
+        }
     }
 
     private static void assertOneLineNaming(CliRunner.Run run, String uri, String what) {
