@@ -30,20 +30,39 @@ class SubmitScriptsIT {
 
     /** Runs {@code jobs/SCRIPT --env local --conf spark.master=local[2] ARGS} as on a machine with Spark installed. */
     static Submitted submit(Path dir, String script, String... args) throws IOException, InterruptedException {
+        return submit(dir, Map.of(), script, args);
+    }
+
+    /** {@link #submit(Path, String, String...)} with {@code env} added to the script's environment. */
+    static Submitted submit(Path dir, Map<String, String> env, String script, String... args)
+            throws IOException, InterruptedException {
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of("--env", "local", "--conf", "spark.master=local[2]"));
+        all.addAll(java.util.Arrays.asList(args));
+        return run(dir, env, script, all.toArray(String[]::new));
+    }
+
+    /**
+     * Runs {@code jobs/SCRIPT ARGS} as on a machine with Spark installed (SPARK_HOME a distribution without
+     * conf/spark-defaults.conf), with {@code env} added to its environment; TMPDIR is {@code dir/tmp}.
+     */
+    static Submitted run(Path dir, Map<String, String> env, String script, String... args)
+            throws IOException, InterruptedException {
         Path sparkHome = LocalSparkHome.distribution();
         Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
         Path log = Files.createTempFile(dir, script, ".log");
-        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(root.resolve("jobs").resolve(script).toString(),
-                "--env", "local", "--conf", "spark.master=local[2]"));
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(root.resolve("jobs").resolve(script).toString()));
         cmd.addAll(java.util.Arrays.asList(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        Map<String, String> env = pb.environment();
-        env.put("SPARK_HOME", sparkHome.toString());
-        env.put("SPARK_SCALA_VERSION", LocalSparkHome.SCALA_VERSION);
-        env.put("CAROUSEL_JAR", ApplicationJarIT.applicationJar().toAbsolutePath().toString());
-        env.put("SPARK_PRINT_LAUNCH_COMMAND", "1");
-        env.remove("OMP_NUM_THREADS"); // the script's default must provide it
-        env.remove("SPARK_SUBMIT_OPTS");
+        Map<String, String> environment = pb.environment();
+        environment.put("SPARK_HOME", sparkHome.toString());
+        environment.put("SPARK_SCALA_VERSION", LocalSparkHome.SCALA_VERSION);
+        environment.put("CAROUSEL_JAR", ApplicationJarIT.applicationJar().toAbsolutePath().toString());
+        environment.put("SPARK_PRINT_LAUNCH_COMMAND", "1");
+        environment.put("TMPDIR", Files.createDirectories(dir.resolve("tmp")).toString());
+        environment.remove("OMP_NUM_THREADS"); // the script's default must provide it
+        environment.remove("SPARK_SUBMIT_OPTS");
+        environment.remove("SPARK_CONF_DIR");
+        environment.putAll(env);
         Process p = pb.start();
         boolean done = p.waitFor(5, TimeUnit.MINUTES);
         if (!done) {
@@ -52,6 +71,11 @@ class SubmitScriptsIT {
         String output = Files.readString(log, StandardCharsets.UTF_8);
         assertTrue(done, script + " did not finish within 5 minutes:\n" + output);
         return new Submitted(p.exitValue(), output);
+    }
+
+    /** The java command line spark-submit ran (SPARK_PRINT_LAUNCH_COMMAND). */
+    static String launchCommand(Submitted submitted) {
+        return submitted.output().lines().filter(l -> l.startsWith("Spark Command:")).findFirst().orElse("");
     }
 
     @Test
@@ -65,7 +89,7 @@ class SubmitScriptsIT {
         assertEquals(0, submitted.exit(), output);
 
         // The driver JVM got conf/local.properties' memory and JavaCPP limits, and train.sh's log config.
-        String command = output.lines().filter(l -> l.startsWith("Spark Command:")).findFirst().orElse("");
+        String command = launchCommand(submitted);
         for (String opt : new String[] {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=7g",
                 "-Dlog4j2.configurationFile=" + root.resolve("conf/log4j2.properties"), "--add-opens=java.base/java.nio=ALL-UNNAMED",
                 "--properties-file " + root.resolve("conf/local.properties"), "--class dev.carousel.cli.Main"}) {
@@ -97,11 +121,24 @@ class SubmitScriptsIT {
         Path spec = dir.resolve("nightly.conf");
         Files.writeString(spec, "base {\n" + TINY.replace("seed = 5\n", "") + "}\ngrid { \"model.cell\" = [lstm, rnn] }\n");
         Path out = dir.resolve("sweeps").resolve("nightly");
-        Submitted first = submit(dir, "sweep.sh", spec.toString(), "--out", out.toString());
+        // The cluster's spark-defaults.conf: spark-submit drops it when given a properties file, so the script
+        // merges it under conf/local.properties. A key only the defaults set reaches the driver; a key both
+        // set takes conf/local.properties' value (-Xmx4g, not 1g).
+        Path clusterConf = Files.createDirectories(dir.resolve("cluster-conf"));
+        Files.writeString(clusterConf.resolve("spark-defaults.conf"), "# a cluster's defaults\n"
+                + "spark.driver.defaultJavaOptions   -Dcarousel.it.defaults=kept\nspark.driver.memory 1g\n");
+        Submitted first = submit(dir, Map.of("SPARK_CONF_DIR", clusterConf.toString()), "sweep.sh", spec.toString(),
+                "--out", out.toString());
         assertEquals(0, first.exit(), first.output());
         assertTrue(first.output().contains("2 completed"), first.output());
-        String command = first.output().lines().filter(l -> l.startsWith("Spark Command:")).findFirst().orElse("");
+        String command = launchCommand(first);
         assertTrue(command.contains("dev.carousel.cli.Main") && command.contains(" sweep "), command);
+        assertTrue(command.contains("-Dcarousel.it.defaults=kept") && command.contains("-Xmx4g") && !command.contains("-Xmx1g"),
+                command);
+        assertTrue(command.contains("--properties-file " + dir.resolve("tmp").resolve("carousel-spark-properties.")), command);
+        try (Stream<Path> left = Files.list(dir.resolve("tmp"))) {
+            assertEquals(java.util.List.of(), left.toList(), "the merged properties file is removed");
+        }
         Map<String, Object> manifest = Json.read(out.resolve("sweep.json"));
         assertEquals("nightly", manifest.get("name"));
         java.nio.file.attribute.FileTime stamp = Files.getLastModifiedTime(out.resolve("sweep.json"));
