@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # submit.sh: runs a carousel command (train or sweep) through spark-submit, with the Spark settings of one
-# environment (conf/<env>.properties) laid over the cluster's spark-defaults.conf, and the shaded application
-# jar. jobs/train.sh and jobs/sweep.sh call it.
-#   jobs/submit.sh train|sweep [--env local|standalone|yarn|k8s] [--conf KEY=VALUE]... CONFIG [command options]
+# environment (conf/<env>.properties) laid over the cluster's spark-defaults.conf, any spark-submit options
+# given before CONFIG, and the shaded application jar. jobs/train.sh and jobs/sweep.sh call it.
+#   jobs/submit.sh train|sweep [--env local|standalone|yarn|k8s] [spark-submit options] CONFIG [command options]
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
@@ -15,20 +15,30 @@ script="jobs/$command.sh"
 
 usage() {
   cat <<USAGE
-Usage: $script [--env local|standalone|yarn|k8s] [--conf KEY=VALUE]... CONFIG [$command options]
+Usage: $script [--env local|standalone|yarn|k8s] [spark-submit options] CONFIG [$command options]
 
 Runs \`carousel $command CONFIG [$command options]\` (see \`jobs/carousel $command --help\`) through
 spark-submit with the Spark settings of conf/<env>.properties (default env: local).
 
-  --env ENV          local (this machine), standalone, yarn or k8s
-  --conf KEY=VALUE   a Spark setting over the properties file, e.g. --conf spark.master=spark://head:7077
+  --env ENV   local (this machine), standalone, yarn or k8s
+  Every other option before CONFIG goes to spark-submit, with its value, e.g. --conf KEY=VALUE,
+  --master URL, --deploy-mode MODE, --queue Q, --num-executors N, --executor-memory 8g,
+  --driver-memory 8g, --principal P --keytab K, --proxy-user U, --name N, --verbose.
+  Refused (exit 2): --class (set here), --kill, --status and --version (not submissions), --remote
+  (Carousel needs a classic Spark driver, not Spark Connect), and options spark-submit 3.5 does not know.
 
 Spark settings, later ones winning:
   1. the cluster's spark-defaults.conf (\$SPARK_CONF_DIR, else \$SPARK_HOME/conf), which spark-submit
      itself reads only when given no properties file;
   2. conf/<env>.properties;
-  3. --conf.
-  1 and 2 go to spark-submit as one merged temporary properties file, removed when spark-submit ends.
+  3. files given with --properties-file, in order;
+  4. --conf and the other options.
+  1 to 3 go to spark-submit as one merged temporary properties file, removed when spark-submit ends.
+  --files, --jars, --archives, --py-files, --packages, --exclude-packages, --repositories,
+  --driver-java-options, --driver-class-path and --driver-library-path add to the value that 1 to 4 give
+  their key (spark.files, spark.jars, ..., spark.driver.extraJavaOptions) and to their earlier uses,
+  where spark-submit would keep only the last: --env yarn ships conf/log4j2.properties with --files, and
+  yours go with it.
 
 Environment:
   SPARK_HOME      spark-submit is \$SPARK_HOME/bin/spark-submit (else spark-submit on PATH)
@@ -45,18 +55,80 @@ bad() {
   exit 2
 }
 
+# spark-submit 3.5's options (org.apache.spark.launcher.SparkSubmitOptionParser): those that take a value,
+# and the switches. -h/--help is this script's.
+value_options=" --archives --class --conf -c --deploy-mode --driver-class-path --driver-cores --driver-java-options
+  --driver-library-path --driver-memory --executor-cores --executor-memory --exclude-packages --files --jars --keytab
+  --kill --master --name --num-executors --packages --principal --properties-file --proxy-user --py-files --queue
+  --remote --repositories --status --total-executor-cores "
+switch_options=" --supervise --usage-error --verbose -v --version "
+listed() { case "$2" in *[[:space:]]"$1"[[:space:]]*) return 0 ;; *) return 1 ;; esac; }
+
+# Options whose value spark-submit takes whole, replacing both their key's value from the properties and
+# their earlier uses; this script joins them instead. Option, its key, and the separator of its values.
+join_options=(--files --jars --archives --py-files --packages --exclude-packages --repositories
+  --driver-java-options --driver-class-path --driver-library-path)
+join_keys=(spark.files spark.jars spark.archives spark.submit.pyFiles spark.jars.packages spark.jars.excludes
+  spark.jars.repositories spark.driver.extraJavaOptions spark.driver.extraClassPath spark.driver.extraLibraryPath)
+join_separators=(, , , , , , , " " : :)
+joined=("" "" "" "" "" "" "" "" "" "")
+join_index() {
+  local i
+  for i in "${!join_options[@]}"; do
+    if [ "${join_options[$i]}" = "$1" ]; then echo "$i"; return 0; fi
+  done
+  return 1
+}
+# "$1$3$2", or whichever of $1 and $2 is not empty.
+join() { if [ -z "$1" ]; then echo "$2"; elif [ -z "$2" ]; then echo "$1"; else echo "$1$3$2"; fi; }
+
 env=local
-spark_args=()
+passed=()          # spark-submit options and values, in the order given
+confs=()           # the KEY=VALUE of each --conf
+property_files=()  # --properties-file values
 while [ $# -gt 0 ]; do
   case "$1" in
-    --env) [ $# -ge 2 ] || bad "--env needs a value"; env="$2"; shift 2 ;;
-    --env=*) env="${1#--env=}"; shift ;;
-    --conf) [ $# -ge 2 ] || bad "--conf needs KEY=VALUE"; spark_args+=(--conf "$2"); shift 2 ;;
-    --conf=*) spark_args+=(--conf "${1#--conf=}"); shift ;;
-    -h|--help) usage; exit 0 ;;
     --) shift; break ;;
-    -*) bad "unknown option $1 ($command options go after CONFIG)" ;;
+    -h|--help) usage; exit 0 ;;
+    -*) ;;
     *) break ;;
+  esac
+  option="$1"; value=""; has_value=false
+  shift
+  case "$option" in
+    --*=*) value="${option#*=}"; option="${option%%=*}"; has_value=true ;;
+  esac
+  case "$option" in
+    --env)
+      if ! $has_value; then [ $# -ge 1 ] || bad "--env needs a value"; value="$1"; shift; fi
+      env="$value"; continue ;;
+    --class) bad "--class is set by $script (dev.carousel.cli.Main)" ;;
+    --kill|--status|--version|--usage-error) bad "$option is not a submission; run spark-submit $option directly" ;;
+    --remote) bad "--remote is Spark Connect, and Carousel needs a classic Spark driver (it runs RDD jobs)" ;;
+  esac
+  if listed "$option" "$switch_options"; then
+    $has_value && bad "$option takes no value"
+    passed+=("$option"); continue
+  fi
+  listed "$option" "$value_options" \
+    || bad "unknown option $option: neither --env nor a spark-submit 3.5 option ($command options go after CONFIG)"
+  if ! $has_value; then
+    [ $# -ge 1 ] || bad "$option needs a value"
+    value="$1"; shift
+  fi
+  case "$option" in
+    -c|--conf)
+      case "$value" in *=*) ;; *) bad "--conf needs KEY=VALUE, not '$value'" ;; esac
+      passed+=(--conf "$value"); confs+=("$value") ;;
+    --properties-file)
+      [ -f "$value" ] || bad "--properties-file $value not found"
+      property_files+=("$value") ;;
+    *)
+      if i="$(join_index "$option")"; then
+        joined[$i]="$(join "${joined[$i]}" "$value" "${join_separators[$i]}")"
+      else
+        passed+=("$option" "$value")
+      fi ;;
   esac
 done
 [ $# -ge 1 ] || bad "CONFIG is required"
@@ -93,13 +165,15 @@ fi
 
 # spark-submit --properties-file F reads F instead of spark-defaults.conf, not on top of it: the cluster's
 # defaults (event log, history server, YARN queues, Hadoop and object-store settings) would be lost. So the
-# properties spark-submit gets are the defaults, then conf/<env>.properties, concatenated into one file:
-# java.util.Properties keeps a key's last value, so Carousel's settings win over the defaults. A blank line
-# after each file ends a trailing continuation line there.
+# properties spark-submit gets are the defaults, then conf/<env>.properties, then the --properties-file
+# files, concatenated into one file: java.util.Properties keeps a key's last value, so Carousel's settings
+# win over the defaults and the user's over Carousel's. A blank line after each file ends a trailing
+# continuation line there.
 defaults="${SPARK_CONF_DIR:-$spark_home/conf}/spark-defaults.conf"
 layers=()
 if [ -f "$defaults" ]; then layers+=("$defaults"); fi
 layers+=("$properties")
+if [ ${#property_files[@]} -gt 0 ]; then layers+=("${property_files[@]}"); fi
 merged=""
 if [ ${#layers[@]} -eq 1 ]; then
   spark_properties="$properties"
@@ -114,6 +188,30 @@ else
   spark_properties="$merged"
 fi
 
+# The last value of key $1 in the properties file $2, trimmed as Spark trims it, for the key=value,
+# key: value and key value lines spark-defaults.conf holds (escapes and continuation lines are not decoded).
+property() {
+  awk -v key="$1" '
+    { line = $0; sub(/^[ \t\f]+/, "", line) }
+    line ~ /^[#!]/ { next }
+    substr(line, 1, length(key)) == key {
+      rest = substr(line, length(key) + 1)
+      if (rest == "" || rest ~ /^[ \t\f=:]/) {
+        sub(/^[ \t\f]*[=:]?[ \t\f]*/, "", rest); sub(/[ \t\f\r]+$/, "", rest); value = rest; found = 1
+      }
+    }
+    END { if (found) print value }' "$2"
+}
+# The value of key $1 in the last --conf that sets it; fails if none does.
+conf_value() {
+  local pair found=1 value=""
+  for pair in ${confs[@]+"${confs[@]}"}; do
+    if [ "${pair%%=*}" = "$1" ]; then value="${pair#*=}"; found=0; fi
+  done
+  echo "$value"
+  return $found
+}
+
 # One BLAS/OpenMP thread for the driver, which trains (spark.executorEnv.OMP_NUM_THREADS covers executors
 # only): on small recurrent products multi-threaded BLAS was 50-100x slower on 2 cores. Override by
 # exporting OMP_NUM_THREADS.
@@ -122,15 +220,20 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 # properties files cannot name this checkout's conf/. Options already in SPARK_SUBMIT_OPTS come later and win.
 export SPARK_SUBMIT_OPTS="-Dlog4j2.configurationFile=$root/conf/log4j2.properties${SPARK_SUBMIT_OPTS:+ $SPARK_SUBMIT_OPTS}"
 
-extra=()
 if [ "$env" = yarn ]; then
   # YARN localizes --files into each container's working directory before the executor starts, where
   # conf/yarn.properties' -Dlog4j2.configurationFile=log4j2.properties finds it.
-  extra+=(--files "$root/conf/log4j2.properties")
+  i="$(join_index --files)"
+  joined[$i]="$(join "$root/conf/log4j2.properties" "${joined[$i]}" ,)"
 fi
+for i in "${!join_options[@]}"; do
+  [ -n "${joined[$i]}" ] || continue
+  base="$(conf_value "${join_keys[$i]}")" || base="$(property "${join_keys[$i]}" "$spark_properties")"
+  passed+=("${join_options[$i]}" "$(join "$base" "${joined[$i]}" "${join_separators[$i]}")")
+done
 
-run=("$submit" --properties-file "$spark_properties" ${extra[@]+"${extra[@]}"} ${spark_args[@]+"${spark_args[@]}"}
-  --class dev.carousel.cli.Main "$jar" "$command" "$@")
+run=("$submit" --properties-file "$spark_properties" ${passed[@]+"${passed[@]}"} --class dev.carousel.cli.Main
+  "$jar" "$command" "$@")
 if [ -z "$merged" ]; then
   exec "${run[@]}"
 fi

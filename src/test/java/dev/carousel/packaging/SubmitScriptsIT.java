@@ -84,13 +84,17 @@ class SubmitScriptsIT {
         Path conf = dir.resolve("tiny.conf");
         Files.writeString(conf, TINY);
         Path out = dir.resolve("out");
-        Submitted submitted = submit(dir, "train.sh", conf.toString(), "--out", out.toString());
+        // spark-submit options before CONFIG reach spark-submit; --driver-java-options adds to the properties' value.
+        Submitted submitted = submit(dir, "train.sh", "--verbose", "--driver-java-options", "-Dcarousel.it.user=1",
+                "--driver-cores", "1", conf.toString(), "--out", out.toString());
         String output = submitted.output();
         assertEquals(0, submitted.exit(), output);
+        assertTrue(output.contains("Parsed arguments:"), "spark-submit --verbose:\n" + output);
 
-        // The driver JVM got conf/local.properties' memory and JavaCPP limits, and train.sh's log config.
+        // The driver JVM got conf/local.properties' memory and JavaCPP limits, the user's option, and train.sh's
+        // log config.
         String command = launchCommand(submitted);
-        for (String opt : new String[] {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=7g",
+        for (String opt : new String[] {"-Xmx4g", "-Dorg.bytedeco.javacpp.maxphysicalbytes=7g", "-Dcarousel.it.user=1",
                 "-Dlog4j2.configurationFile=" + root.resolve("conf/log4j2.properties"), "--add-opens=java.base/java.nio=ALL-UNNAMED",
                 "--properties-file " + root.resolve("conf/local.properties"), "--class dev.carousel.cli.Main"}) {
             assertTrue(command.contains(opt), opt + " missing from the launch command:\n" + command);
