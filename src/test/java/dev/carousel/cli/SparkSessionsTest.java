@@ -25,4 +25,37 @@ class SparkSessionsTest {
             }
         }
     }
+
+    @Test
+    void theUiIsOffOnlyForTheEmbeddedLocalRunUnlessTheUserSaysOtherwise() {
+        java.util.Map<String, String> saved = new java.util.HashMap<>();
+        for (String key : new String[] {"spark.ui.enabled", "spark.submit.deployMode"}) {
+            saved.put(key, System.getProperty(key));
+            System.clearProperty(key);
+        }
+        try {
+            // jobs/carousel: no spark-submit.
+            assertEquals("false", SparkSessions.uiEnabled("local[*]"));
+            assertEquals("false", SparkSessions.uiEnabled("local-cluster[2,1,1024]"));
+            assertEquals("true", SparkSessions.uiEnabled("spark://head:7077"));
+            // spark-submit sets spark.submit.deployMode in the driver, "client" when none was asked for.
+            System.setProperty("spark.submit.deployMode", "client");
+            assertEquals("true", SparkSessions.uiEnabled("local[2]"));
+            assertEquals("true", SparkSessions.uiEnabled("yarn"));
+            // --conf spark.ui.enabled=false, or the key in a properties file.
+            System.setProperty("spark.ui.enabled", "false");
+            assertEquals("false", SparkSessions.uiEnabled("yarn"));
+            System.clearProperty("spark.submit.deployMode");
+            System.setProperty("spark.ui.enabled", "true");
+            assertEquals("true", SparkSessions.uiEnabled("local[1]"));
+        } finally {
+            saved.forEach((key, value) -> {
+                if (value == null) {
+                    System.clearProperty(key);
+                } else {
+                    System.setProperty(key, value);
+                }
+            });
+        }
+    }
 }

@@ -135,6 +135,8 @@ class SubmitScriptsIT {
                 "--out", out.toString());
         assertEquals(0, first.exit(), first.output());
         assertTrue(first.output().contains("2 completed"), first.output());
+        // The UI is on under spark-submit (it is off only for jobs/carousel's embedded local run).
+        assertTrue(first.output().contains("carousel: Spark UI at http://"), first.output());
         String command = launchCommand(first);
         assertTrue(command.contains("dev.carousel.cli.Main") && command.contains(" sweep "), command);
         assertTrue(command.contains("-Dcarousel.it.defaults=kept") && command.contains("-Xmx4g") && !command.contains("-Xmx1g"),
@@ -147,8 +149,9 @@ class SubmitScriptsIT {
         assertEquals("nightly", manifest.get("name"));
         java.nio.file.attribute.FileTime stamp = Files.getLastModifiedTime(out.resolve("sweep.json"));
 
-        Submitted again = submit(dir, "sweep.sh", spec.toString(), "--out", out.toString());
+        Submitted again = submit(dir, "sweep.sh", "--conf", "spark.ui.enabled=false", spec.toString(), "--out", out.toString());
         assertEquals(0, again.exit(), again.output());
+        assertTrue(!again.output().contains("Spark UI"), "the user's spark.ui.enabled=false wins:\n" + again.output());
         assertTrue(again.output().contains("2 committed in") && again.output().contains("nothing new to run"),
                 again.output());
         assertEquals(stamp, Files.getLastModifiedTime(out.resolve("sweep.json")), "a no-op rewrites nothing");
