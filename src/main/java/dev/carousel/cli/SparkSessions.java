@@ -20,7 +20,7 @@ final class SparkSessions {
         String resolved = master(master);
         SparkSession spark = SparkSession.builder()
                 .master(resolved)
-                .appName(appName)
+                .appName(appName(appName))
                 // Result tables are tiny; Spark's default of 200 shuffle partitions only adds tasks.
                 .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.ui.enabled", uiEnabled(resolved))
@@ -57,6 +57,16 @@ final class SparkSessions {
             return set.trim();
         }
         return String.valueOf(underSparkSubmit() || !master.startsWith("local"));
+    }
+
+    /**
+     * The application's name: the one given to spark-submit (--name, or spark.app.name in its settings),
+     * else {@code ours}, which names the command and its config or spec. spark-submit names an application
+     * after its main class when given no name, so that name counts as none.
+     */
+    static String appName(String ours) {
+        String submitted = System.getProperty("spark.app.name");
+        return submitted == null || submitted.isBlank() || submitted.equals(Main.class.getName()) ? ours : submitted;
     }
 
     /**

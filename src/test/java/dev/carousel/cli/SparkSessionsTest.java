@@ -58,4 +58,24 @@ class SparkSessionsTest {
             });
         }
     }
+
+    @Test
+    void sparkSubmitsNameWinsOverTheCommandsUnlessItIsTheMainClassDefault() {
+        String saved = System.getProperty("spark.app.name");
+        try {
+            System.clearProperty("spark.app.name");
+            assertEquals("carousel-sweep forget-gate", SparkSessions.appName("carousel-sweep forget-gate"));
+            // spark-submit without --name: the main class.
+            System.setProperty("spark.app.name", "dev.carousel.cli.Main");
+            assertEquals("carousel-sweep forget-gate", SparkSessions.appName("carousel-sweep forget-gate"));
+            System.setProperty("spark.app.name", "nightly forget gate");
+            assertEquals("nightly forget gate", SparkSessions.appName("carousel-sweep forget-gate"));
+        } finally {
+            if (saved == null) {
+                System.clearProperty("spark.app.name");
+            } else {
+                System.setProperty("spark.app.name", saved);
+            }
+        }
+    }
 }
