@@ -157,7 +157,9 @@ elif [ "$env" = k8s ]; then
   jar="local:///opt/carousel/carousel-app.jar"
 else
   jar="$root/target/carousel-0.1.0-SNAPSHOT-app.jar"
-  if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" -newer "$jar" -print -quit 2>/dev/null)" ]; then
+  # Stale also when HEAD moved (a commit, a checkout): the jar records the commit it was built from.
+  if [ ! -f "$jar" ] || [ -n "$(find "$root/src/main" "$root/pom.xml" "$root/.git/HEAD" "$root/.git/logs/HEAD" \
+      -newer "$jar" -print -quit 2>/dev/null)" ]; then
     echo "$command.sh: building the application jar (mvn package, tests skipped) ..." >&2
     (cd "$root" && mvn -B -q -DskipTests package) >&2
   fi

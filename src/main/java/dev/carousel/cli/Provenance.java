@@ -4,45 +4,63 @@ import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 
 /** Where a result came from: Carousel's version and commit, library versions, the resolved config. */
 final class Provenance {
     private Provenance() {}
 
-    static String version() {
+    /**
+     * carousel-version.properties as Maven filled it in when it built this jar: the project version and the
+     * commit of the source tree (git-commit-id-maven-plugin).
+     */
+    private static final Properties BUILD = load();
+
+    private static Properties load() {
         Properties p = new Properties();
         try (InputStream in = Provenance.class.getResourceAsStream("/carousel-version.properties")) {
             if (in != null) {
                 p.load(in);
             }
         } catch (IOException e) {
-            // fall through to "unknown"
+            // every value reads as "unknown"
         }
-        return p.getProperty("version", "unknown");
+        return p;
     }
 
-    /** The git commit of the working directory, if it is a checkout; "unknown" otherwise. */
+    /** A build-time value; "unknown" if absent or left unfiltered (a build from a tree without .git). */
+    private static String built(String key) {
+        return built(BUILD, key);
+    }
+
+    static String built(Properties build, String key) {
+        String v = build.getProperty(key, "").trim();
+        return v.isEmpty() || v.contains("${") ? "unknown" : v;
+    }
+
+    static String version() {
+        return built("version");
+    }
+
+    /**
+     * The git commit this build was made from, recorded when Maven built it (so the same wherever and from
+     * whichever directory the jar runs, and no git process is started); "unknown" for a build from a tree
+     * without .git.
+     */
     static String gitCommit() {
-        try {
-            Process proc = new ProcessBuilder("git", "rev-parse", "HEAD").redirectErrorStream(true).start();
-            if (!proc.waitFor(5, TimeUnit.SECONDS)) {
-                proc.destroyForcibly();
-                return "unknown";
-            }
-            String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return proc.exitValue() == 0 ? out : "unknown";
-        } catch (IOException e) {
-            return "unknown";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "unknown";
-        }
+        return built("git.commit");
+    }
+
+    /**
+     * Whether tracked files differed from {@link #gitCommit()} when the build was made (untracked files do
+     * not count, as with {@code git describe --dirty}); null when unknown.
+     */
+    static Boolean gitDirty() {
+        String v = built("git.dirty");
+        return v.equals("unknown") ? null : Boolean.valueOf(v);
     }
 
     /** Versions and commit: what produced a result, whatever its config. */
@@ -50,6 +68,9 @@ final class Provenance {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("carousel_version", version());
         m.put("git_commit", gitCommit());
+        if (gitDirty() != null) {
+            m.put("git_dirty", gitDirty());
+        }
         m.put("java", System.getProperty("java.version"));
         m.put("nd4j", implementationVersion(org.nd4j.linalg.factory.Nd4j.class, "1.0.0-M2.1"));
         m.put("spark", sparkVersion);
@@ -72,7 +93,9 @@ final class Provenance {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            return new String[] {"carousel " + version()};
+            String commit = gitCommit();
+            return new String[] {"carousel " + version() + " (commit " + commit
+                    + (Boolean.TRUE.equals(gitDirty()) ? ", with uncommitted changes" : "") + ")"};
         }
     }
 }

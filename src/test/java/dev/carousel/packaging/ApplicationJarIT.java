@@ -2,7 +2,11 @@ package dev.carousel.packaging;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.carousel.cli.ProvenanceTest;
+import dev.carousel.spark.LocalSparkHome;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,9 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shaded application jar (target/carousel-VERSION-app.jar, made in 'package'): everything Carousel needs
@@ -65,6 +71,29 @@ class ApplicationJarIT {
             // Signatures of merged jars would not verify against the merged jar.
             assertEquals(List.of(), names.stream().filter(n -> n.matches("META-INF/[^/]+\\.(SF|DSA|RSA)")).toList());
         }
+    }
+
+    /**
+     * The jar names the commit it was built from: {@code --version} run from a folder outside the checkout,
+     * with no git on PATH, gives {@code git rev-parse HEAD} of the checkout (Provenance reads the value
+     * Maven recorded in the jar instead of asking git at run time).
+     */
+    @Test
+    void namesTheCommitItWasBuiltFromWithoutRunningGit(@TempDir Path elsewhere) throws IOException, InterruptedException {
+        Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
+        String head = ProvenanceTest.gitHead(root);
+        assumeTrue(head != null, "not built from a git checkout");
+
+        String classPath = applicationJar().toAbsolutePath() + File.pathSeparator
+                + LocalSparkHome.distribution().resolve("jars") + File.separator + "*";
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classPath, "dev.carousel.cli.Main", "--version").directory(elsewhere.toFile()).redirectErrorStream(true);
+        pb.environment().put("PATH", elsewhere.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), out);
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.startsWith("carousel 0.1.0-SNAPSHOT (commit " + head), out);
     }
 
     private static String services(JarFile jar, String service) throws IOException {

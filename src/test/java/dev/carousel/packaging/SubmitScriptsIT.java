@@ -3,6 +3,7 @@ package dev.carousel.packaging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.carousel.cli.ProvenanceTest;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.io.Json;
 import dev.carousel.spark.LocalSparkHome;
@@ -42,8 +43,9 @@ class SubmitScriptsIT {
     }
 
     /**
-     * Runs {@code jobs/SCRIPT ARGS} as on a machine with Spark installed (SPARK_HOME a distribution without
-     * conf/spark-defaults.conf), with {@code env} added to its environment; TMPDIR is {@code dir/tmp}.
+     * Runs {@code jobs/SCRIPT ARGS} in {@code dir} as on a machine with Spark installed (SPARK_HOME a
+     * distribution without conf/spark-defaults.conf), with {@code env} added to its environment; TMPDIR is
+     * {@code dir/tmp}.
      */
     static Submitted run(Path dir, Map<String, String> env, String script, String... args)
             throws IOException, InterruptedException {
@@ -52,7 +54,8 @@ class SubmitScriptsIT {
         Path log = Files.createTempFile(dir, script, ".log");
         java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(root.resolve("jobs").resolve(script).toString()));
         cmd.addAll(java.util.Arrays.asList(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // From a folder outside the checkout: nothing may depend on the working directory being one.
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> environment = pb.environment();
         environment.put("SPARK_HOME", sparkHome.toString());
         environment.put("SPARK_SCALA_VERSION", LocalSparkHome.SCALA_VERSION);
@@ -118,6 +121,11 @@ class SubmitScriptsIT {
         assertEquals("completed", run.get("status"));
         assertEquals("local[2]", run.get("spark_master"), "spark-submit's master (--conf over the properties file)");
         assertEquals("1", run.get("omp_num_threads"));
+        // The commit the jar was built from, though the driver's working directory is no checkout.
+        String head = ProvenanceTest.gitHead(root);
+        if (head != null) {
+            assertEquals(head, run.get("git_commit"));
+        }
     }
 
     @Test
