@@ -85,6 +85,31 @@ class SchedulingFilesTest {
         assertTrue(Files.isExecutable(Path.of("jobs/sweep.sh")) && Files.isExecutable(Path.of("jobs/submit.sh")));
     }
 
+    @Test
+    void theCronExampleGivesSparkSubmitItsEnvironment() throws IOException {
+        // cron's environment is bare: the assignments before the first job must name Java, Spark and a PATH.
+        List<String> lines = Files.readAllLines(CRON);
+        int firstJob = 0;
+        while (firstJob < lines.size() && !lines.get(firstJob).matches("^[0-9*].*")) {
+            firstJob++;
+        }
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+        for (String line : lines.subList(0, firstJob)) {
+            Matcher m = Pattern.compile("^([A-Z_]+)=(.*)$").matcher(line);
+            if (m.matches()) {
+                env.put(m.group(1), m.group(2));
+            }
+        }
+        for (String name : new String[] {"PATH", "JAVA_HOME", "SPARK_HOME"}) {
+            String value = env.get(name);
+            assertTrue(value != null && value.startsWith("/") && !value.contains("$"),
+                    name + " must be set to literal absolute paths (cron expands nothing): " + value);
+        }
+        List<String> path = List.of(env.get("PATH").split(":"));
+        assertTrue(path.contains("/usr/bin") && path.contains("/bin"), "PATH must still find flock and bash: " + path);
+        assertTrue(env.get("JAVA_HOME").contains("17"), "Carousel needs Java 17: " + env.get("JAVA_HOME"));
+    }
+
     private static Class<?> assertDoesNotThrowClass(String name) {
         try {
             return Class.forName(name);
