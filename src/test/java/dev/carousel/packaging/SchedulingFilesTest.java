@@ -72,6 +72,41 @@ class SchedulingFilesTest {
     }
 
     @Test
+    void theJarIsAddedInOneLayerReadableByAllAndTheWorkingDirectoryIsTheSparkUsers() throws IOException {
+        String docker = Files.readString(DOCKERFILE);
+        List<String> instructions = docker.lines().filter(l -> !l.startsWith("#") && !l.isBlank()).toList();
+        List<String> jarCopies = instructions.stream().filter(l -> l.contains("-app.jar")).toList();
+        assertEquals(1, jarCopies.size(), jarCopies.toString());
+        Matcher copy = Pattern.compile("^COPY --chown=spark:spark --chmod=(0?[0-7]{3}) \\S+-app\\.jar (\\S+)$").matcher(jarCopies.get(0));
+        assertTrue(copy.matches(), "owner and mode set by the COPY itself: " + jarCopies.get(0));
+        int mode = Integer.parseInt(copy.group(1), 8);
+        assertEquals(0444, mode & 0444, "readable by every uid");
+        assertEquals(0, mode & 0222, "read-only");
+        assertTrue(docker.contains("BuildKit"), "the comment says COPY --chmod needs BuildKit");
+        // A later chmod/chown reaching the jar would store it in a second layer.
+        String jar = copy.group(2);
+        for (String line : instructions.stream().filter(l -> l.startsWith("RUN")).toList()) {
+            for (String command : line.substring(3).split("&&|;")) {
+                List<String> words = List.of(command.trim().split("\\s+"));
+                if (!words.get(0).equals("chmod") && !words.get(0).equals("chown")) {
+                    continue;
+                }
+                boolean recursive = words.contains("-R");
+                for (String target : words.stream().filter(w -> w.startsWith("/")).toList()) {
+                    assertTrue(!target.equals(jar) && !(recursive && jar.startsWith(target.replaceAll("/$", "") + "/")),
+                            command.trim() + " reaches " + jar);
+                }
+            }
+        }
+
+        Matcher workdir = Pattern.compile("(?m)^WORKDIR (\\S+)$").matcher(docker);
+        assertTrue(workdir.find());
+        String dir = workdir.group(1);
+        assertTrue(instructions.stream().anyMatch(l -> l.startsWith("RUN") && l.matches(".*chown spark:spark( /\\S+)* " + Pattern.quote(dir) + "( .*)?$")),
+                "WORKDIR " + dir + " belongs to the spark user");
+    }
+
+    @Test
     void theCronExampleRunsExistingSpecsThroughSweepShUnderALock() throws IOException {
         List<String> jobs = Files.readAllLines(CRON).stream().filter(l -> !l.isBlank() && !l.startsWith("#"))
                 .filter(l -> l.matches("^[0-9*].*")).toList();
