@@ -21,6 +21,7 @@ class SchedulingFilesTest {
     static final Path DOCKERFILE = Path.of("docker/Dockerfile");
     static final Path MANIFEST = Path.of("jobs/k8s/forget-gate-nightly.yaml");
     static final Path CRON = Path.of("jobs/cron/carousel-sweeps.cron");
+    static final Path NAMESPACE = Path.of("jobs/k8s/carousel-namespace.yaml");
 
     /** The value of {@code key: value} on its own line of the manifest (first match). */
     static String yaml(String text, String key) {
@@ -56,6 +57,72 @@ class SchedulingFilesTest {
         assertEquals("--out", args.get(2));
         String out = args.get(3);
         assertTrue(out.startsWith(yaml(k8s, "mountPath") + "/"), "--out is on the mounted results volume: " + out);
+    }
+
+    /** The documents of a multi-document YAML file, by kind (one of each kind). */
+    static java.util.Map<String, String> byKind(String text) {
+        java.util.Map<String, String> docs = new java.util.LinkedHashMap<>();
+        for (String doc : text.split("(?m)^---\\s*$")) {
+            assertEquals(null, docs.put(yaml(doc, "kind"), doc), "one of each kind");
+        }
+        return docs;
+    }
+
+    /** The value of {@code key: value} on its own line, also as a list item ({@code - key: value}). */
+    static String item(String text, String key) {
+        Matcher m = Pattern.compile("(?m)^[\\s-]*" + Pattern.quote(key) + ":\\s*\"?([^\"\\n]*?)\"?\\s*$").matcher(text);
+        assertTrue(m.find(), key + " missing");
+        return m.group(1);
+    }
+
+    /** The items of a flow list, {@code key: [a, b]}. */
+    static List<String> flowList(String doc, String key) {
+        Matcher m = Pattern.compile("(?m)^[\\s-]*" + Pattern.quote(key) + ":\\s*\\[([^\\]]*)\\]").matcher(doc);
+        assertTrue(m.find(), key + " missing");
+        return List.of(m.group(1).split("\\s*,\\s*")).stream().map(String::trim).toList();
+    }
+
+    @Test
+    void theNamespaceGivesTheDriversServiceAccountItsRightsAndTheSweepItsClaim() throws IOException {
+        String k8s = Files.readString(MANIFEST);
+        java.util.Map<String, String> docs = byKind(Files.readString(NAMESPACE));
+        assertEquals(java.util.Set.of("Namespace", "ServiceAccount", "Role", "RoleBinding", "PersistentVolumeClaim"), docs.keySet());
+        java.util.Properties props = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(Path.of("conf/k8s.properties"))) {
+            props.load(r);
+        }
+
+        // One namespace for the sweep, spark-submit --env k8s and every object here.
+        String namespace = yaml(docs.get("Namespace"), "name");
+        assertEquals(namespace, yaml(k8s, "namespace"));
+        assertEquals(namespace, props.getProperty("spark.kubernetes.namespace"));
+        for (String kind : List.of("ServiceAccount", "Role", "RoleBinding", "PersistentVolumeClaim")) {
+            assertEquals(namespace, yaml(docs.get(kind), "namespace"), kind);
+        }
+
+        // The drivers' service account, bound to a role that lets a driver manage its executors' objects.
+        String account = yaml(docs.get("ServiceAccount"), "name");
+        assertEquals(account, yaml(k8s, "serviceAccount"));
+        assertEquals(account, props.getProperty("spark.kubernetes.authenticate.driver.serviceAccountName"));
+        String role = docs.get("Role");
+        assertEquals(List.of(""), flowList(role, "apiGroups").stream().map(g -> g.replace("\"", "")).toList(), "the core API group");
+        assertTrue(flowList(role, "resources").containsAll(List.of("pods", "services", "configmaps", "persistentvolumeclaims")), role);
+        assertTrue(flowList(role, "verbs").containsAll(List.of("get", "list", "watch", "create", "delete", "deletecollection")), role);
+        String binding = docs.get("RoleBinding");
+        String subjects = binding.substring(binding.indexOf("subjects:"), binding.indexOf("roleRef:"));
+        assertEquals("ServiceAccount", item(subjects, "kind"));
+        assertEquals(account, yaml(subjects, "name"));
+        assertEquals(namespace, yaml(subjects, "namespace"));
+        String roleRef = binding.substring(binding.indexOf("roleRef:"));
+        assertEquals("Role", yaml(roleRef, "kind"));
+        assertEquals(yaml(role, "name"), yaml(roleRef, "name"));
+
+        // The sweep's results claim exists, and the image's spark group (185) may write to it.
+        String claim = yaml(k8s, "claimName");
+        assertEquals(claim, yaml(docs.get("PersistentVolumeClaim"), "name"));
+        String driver = k8s.substring(k8s.indexOf("    driver:"), k8s.indexOf("    executor:"));
+        assertEquals("185", yaml(driver, "fsGroup"));
+        assertTrue(Files.readString(DOCKERFILE).contains("uid 185"));
     }
 
     @Test
