@@ -96,8 +96,9 @@ public final class ResultStore implements AutoCloseable {
     public static ResultStore open(Path dir, Configuration conf, double flushSeconds) {
         ResultStore s = new ResultStore(dir, conf, flushSeconds);
         s.adoptPlainFolders();
-        s.repair();
-        s.loadCommitted();
+        List<AddFile> runFiles = s.runs.committed();
+        s.repair(runFiles);
+        s.loadCommitted(runFiles);
         long period = Math.max(100, Math.min(1000, s.flushNanos / 4_000_000));
         s.timer.scheduleWithFixedDelay(s::flushIfDue, period, period, TimeUnit.MILLISECONDS);
         return s;
@@ -268,8 +269,10 @@ public final class ResultStore implements AutoCloseable {
      * there exactly when its {@code runs} file exists).
      */
     private void adoptPlainFolders() {
-        if (runs.isDelta() || curves.isDelta() || stepStats.isDelta()) {
-            return;
+        for (Table t : List.of(runs, curves, stepStats)) {
+            if (Storage.exists(new Path(t.dir(), Table.LOG), conf)) {
+                return;
+            }
         }
         List<Path> runFiles = runs.files();
         Set<String> committedGroups = new HashSet<>();
@@ -300,20 +303,24 @@ public final class ResultStore implements AutoCloseable {
      * Removes from the log the {@code curves} and {@code step_stats} files of groups without a {@code runs} file, and
      * deletes data files no log version names (a killed writer's).
      */
-    private void repair() {
+    private void repair(List<AddFile> runFiles) {
         Set<String> committedGroups = new HashSet<>();
-        runs.committed().forEach(a -> committedGroups.add(group(a.getPath())));
+        runFiles.forEach(a -> committedGroups.add(group(a.getPath())));
+        Map<Table, List<AddFile>> kept = new HashMap<>();
+        kept.put(runs, runFiles);
         for (Table t : List.of(curves, stepStats)) {
-            List<AddFile> orphans = t.committed().stream()
-                    .filter(a -> !committedGroups.contains(group(a.getPath()))).toList();
+            List<AddFile> files = t.committed();
+            List<AddFile> orphans = files.stream().filter(a -> !committedGroups.contains(group(a.getPath()))).toList();
             if (!orphans.isEmpty()) {
                 t.commit(t == curves ? ResultTables.CURVES : ResultTables.STEP_STATS, removals(orphans),
                         "remove rows of uncommitted cells");
+                files = files.stream().filter(a -> committedGroups.contains(group(a.getPath()))).toList();
             }
+            kept.put(t, files);
         }
         for (Table t : List.of(runs, curves, stepStats)) {
             Set<String> named = new HashSet<>();
-            t.committed().forEach(a -> named.add(new Path(t.dir(), a.getPath()).getName()));
+            kept.get(t).forEach(a -> named.add(new Path(t.dir(), a.getPath()).getName()));
             for (FileStatus f : Storage.list(t.dir(), conf)) {
                 String name = f.getPath().getName();
                 boolean hidden = name.startsWith(".") || name.startsWith("_");
@@ -328,8 +335,8 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
-    private void loadCommitted() {
-        for (AddFile a : runs.committed()) {
+    private void loadCommitted(List<AddFile> runFiles) {
+        for (AddFile a : runFiles) {
             String group = group(a.getPath());
             runs.forEachRow(List.of(new Path(runs.dir(), a.getPath())), ResultTables.RUNS, r -> {
                 groupOf.put(r.getString(0), group);

@@ -133,16 +133,19 @@ public final class Storage {
      */
     public static boolean probe(Path path, String what, Configuration conf) {
         fs(path, what, conf);
-        // A fresh instance that gives up fast: Hadoop's IPC client retries a refused connection 10 times a second
-        // apart by default, and S3A retries for minutes; the job's own instance keeps the configured patience.
+        // A fresh instance that gives up within seconds: by default Hadoop's IPC client retries a name node that
+        // does not answer for about 15 minutes (forever if it accepts and stays silent), and S3A retries a refused
+        // endpoint for minutes. The job's own instance keeps the configured patience.
         Configuration quick = new Configuration(conf);
-        quick.setInt("ipc.client.connect.max.retries", 1);
-        quick.setInt("ipc.client.connect.max.retries.on.timeouts", 1);
-        quick.setInt("ipc.client.connect.timeout", 5000);
+        quick.setInt("ipc.client.connect.max.retries", 0);
+        quick.setInt("ipc.client.connect.max.retries.on.timeouts", 0);
+        quick.setInt("ipc.client.connect.timeout", 2000);
+        quick.setInt("ipc.client.rpc-timeout.ms", 5000);
         quick.setInt("fs.s3a.attempts.maximum", 1);
         quick.setInt("fs.s3a.retry.limit", 1);
         quick.set("fs.s3a.retry.interval", "100ms");
-        quick.setInt("fs.s3a.connection.establish.timeout", 5000);
+        quick.setInt("fs.s3a.connection.establish.timeout", 2000);
+        quick.setInt("fs.s3a.connection.timeout", 10000);
         try (FileSystem fs = FileSystem.newInstance(path.toUri(), quick)) {
             return fs.exists(path);
         } catch (IOException | RuntimeException e) {

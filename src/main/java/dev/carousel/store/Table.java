@@ -36,6 +36,8 @@ public final class Table {
 
     private final Path dir;
     private final Configuration conf;
+    /** The table's Delta log, opened on first use. */
+    private DeltaLog log;
 
     private Table(Path dir, Configuration conf) {
         this.dir = dir;
@@ -137,7 +139,10 @@ public final class Table {
         return new AddFile(file.getName(), Map.of(), bytes, System.currentTimeMillis(), true, null, Map.of());
     }
 
-    private DeltaLog log() {
-        return DeltaLog.forTable(conf, dir);
+    private synchronized DeltaLog log() {
+        if (log == null) {
+            log = DeltaLog.forTable(conf, dir);
+        }
+        return log;
     }
 }

@@ -16,9 +16,19 @@ public final class CliRunner {
      * jobs/carousel does (for tests that kill it).
      */
     public static java.util.List<String> separateJvm(String... args) throws java.io.IOException {
+        return separateJvm(java.util.List.of(), java.util.List.of(), args);
+    }
+
+    /**
+     * As {@link #separateJvm(String...)}, with JVM options (e.g. {@code -Dspark.hadoop.KEY=VALUE}) and the jars of
+     * this test class path whose names contain one of {@code jarsNamed} (e.g. a file system client a cluster adds).
+     */
+    public static java.util.List<String> separateJvm(java.util.List<String> jvmOptions, java.util.List<String> jarsNamed,
+                                                     String... args) throws java.io.IOException {
         java.util.List<String> cmd = new java.util.ArrayList<>();
         cmd.add(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx2g");
+        cmd.addAll(jvmOptions);
         for (String arg : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
             if (arg.startsWith("--add-opens")) {
                 cmd.add(arg);
@@ -27,7 +37,14 @@ public final class CliRunner {
         String deps = java.nio.file.Files.readString(java.nio.file.Path.of("target", "classpath.txt"),
                 StandardCharsets.UTF_8).trim();
         cmd.add("-cp");
-        cmd.add(java.nio.file.Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator + deps);
+        StringBuilder extra = new StringBuilder();
+        for (String jar : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
+            String name = java.nio.file.Path.of(jar).getFileName().toString();
+            if (jarsNamed.stream().anyMatch(name::contains)) {
+                extra.append(java.io.File.pathSeparator).append(jar);
+            }
+        }
+        cmd.add(java.nio.file.Path.of("target", "classes").toAbsolutePath() + java.io.File.pathSeparator + deps + extra);
         cmd.add(Main.class.getName());
         cmd.addAll(java.util.List.of(args));
         return cmd;
