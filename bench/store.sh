@@ -60,3 +60,13 @@ for i in $(seq 1 "$repeats"); do
     echo "store $side repeat $i: sweep ${sweep}s rerun ${rerun}s report ${report}s files $files cells $cells"
   done
 done
+
+# Resume over a large table: 100,000 committed cells synthesised in groups of 1,000, then found by a fresh JVM
+# opening the store as a resumed sweep does (new side only: the old layout held one file per cell and table).
+"$root/bench/build.sh" >&2
+cp_bench="$root/target/bench-classes:$root/target/classes:$(cat "$root/target/bench-classpath.txt")"
+java -Xmx4g -cp "$cp_bench" dev.carousel.bench.StoreResumeBench synth "$work/resume" 100000 1000
+for i in 1 2 3; do
+  java -Xmx4g -cp "$cp_bench" dev.carousel.bench.StoreResumeBench open "$work/resume"
+done
+echo "resume: files $(find "$work/resume" -type f | wc -l)"

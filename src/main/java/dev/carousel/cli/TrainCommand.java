@@ -8,6 +8,7 @@ import dev.carousel.io.Checkpoint;
 import dev.carousel.io.Json;
 import dev.carousel.report.RunSummary;
 import dev.carousel.report.SweepReport;
+import dev.carousel.spark.DataLocation;
 import dev.carousel.spark.DistributedTrainer;
 import dev.carousel.spark.FileDataset;
 import dev.carousel.spark.Shard;
@@ -70,10 +71,12 @@ final class TrainCommand implements Callable<Integer> {
         if (Storage.probe(out, "--out", hadoop) && !Storage.isDirectory(out, hadoop)) {
             throw new IllegalArgumentException("--out " + out + " exists and is not a directory");
         }
-        if (!cfg.data().isGenerated() && !Files.exists(Path.of(cfg.data().path()))) {
+        DataLocation data = cfg.data().isGenerated() ? null
+                : new DataLocation(Storage.resolve(cfg.data().path(), "data.path", hadoop));
+        if (data != null && !Storage.probe(data.uri(), "data.path", hadoop)) {
             // Checked before Spark starts; FileDataset checks again (and everything else) when it reads.
             throw new IllegalArgumentException("data.path = \"" + cfg.data().path() + "\": no such file or directory"
-                    + (Path.of(cfg.data().path()).isAbsolute() ? "" : " (relative to the working directory "
+                    + (!data.isLocal() || Path.of(cfg.data().path()).isAbsolute() ? "" : " (relative to the working directory "
                     + Path.of("").toAbsolutePath() + ")") + "; expected a " + cfg.data().format()
                     + " file or a directory of them");
         }
@@ -83,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
         try (SparkSession spark = SparkSessions.local(master, "carousel-train " + ConfigLoader.hash(cfg))) {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             // A file dataset is read and validated completely before anything is written or trained.
-            FileDataset dataset = cfg.data().isGenerated() ? null : openDataset(spark, cfg);
+            FileDataset dataset = data == null ? null : openDataset(spark, cfg, data);
             RunSetup setup = dataset == null ? RunSetup.of(cfg) : RunSetup.of(cfg, fileData(dataset));
             // Cut the shards now too: a dataset too small for the partitions is bad input, to be reported
             // before anything is printed or any stale staging folder in --out is cleaned up.
@@ -134,11 +137,11 @@ final class TrainCommand implements Callable<Integer> {
                 roundsBackToBack ? "training.eval-every" : "distributed.local-steps");
     }
 
-    private static FileDataset openDataset(SparkSession spark, CarouselConfig cfg) {
+    private static FileDataset openDataset(SparkSession spark, CarouselConfig cfg, DataLocation data) {
         CarouselConfig.Data d = cfg.data();
         // Text windows need T from the config; Parquet and CSV carry their own length.
         int length = "text".equals(d.format()) ? cfg.task().length() : 0;
-        return FileDataset.open(spark, d.format(), Path.of(d.path()), length, d.validationFraction());
+        return FileDataset.open(spark, d.format(), data, length, d.validationFraction(), 0);
     }
 
     /** One shard per partition; more partitions than training sequences would leave some empty. */

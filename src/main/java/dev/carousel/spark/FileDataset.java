@@ -11,8 +11,11 @@ import dev.carousel.spark.FileFormats.Read;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.RemoteIterator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -87,7 +90,7 @@ public final class FileDataset implements AutoCloseable {
     public enum Format {
         PARQUET, CSV, TEXT;
 
-        static Format parse(String name, Path path) {
+        static Format parse(String name, DataLocation path) {
             if (name != null) {
                 switch (name.strip().toLowerCase(Locale.ROOT)) {
                     case "parquet":
@@ -117,7 +120,7 @@ public final class FileDataset implements AutoCloseable {
     }
 
     private final Format format;
-    private final Path path;
+    private final DataLocation path;
     private final int steps;
     private final int inputSize;
     private final int outputSize;
@@ -127,7 +130,7 @@ public final class FileDataset implements AutoCloseable {
     private final String vocabulary;
     private final JavaRDD<Sequence> sequences;
 
-    private FileDataset(Format format, Path path, Plan plan, Supervision supervision, long size, long heldOutPpm,
+    private FileDataset(Format format, DataLocation path, Plan plan, Supervision supervision, long size, long heldOutPpm,
                         String vocabulary, JavaRDD<Sequence> sequences) {
         this.format = format;
         this.path = path;
@@ -142,21 +145,28 @@ public final class FileDataset implements AutoCloseable {
     }
 
     /** Opens and validates a dataset with no held-out split; {@code sequenceLength} as in the full form. */
-    public static FileDataset open(SparkSession spark, String format, Path path, int sequenceLength) {
+    public static FileDataset open(SparkSession spark, String format, java.nio.file.Path path, int sequenceLength) {
         return open(spark, format, path, sequenceLength, 0.0, 0);
     }
 
     /** Opens and validates a dataset holding out {@code validationFraction} of it; see the class comment. */
-    public static FileDataset open(SparkSession spark, String format, Path path, int sequenceLength,
+    public static FileDataset open(SparkSession spark, String format, java.nio.file.Path path, int sequenceLength,
                                    double validationFraction) {
         return open(spark, format, path, sequenceLength, validationFraction, 0);
+    }
+
+    /** The local dataset {@code path}; see {@link #open(SparkSession, String, DataLocation, int, double, int)}. */
+    public static FileDataset open(SparkSession spark, String format, java.nio.file.Path path, int sequenceLength,
+                                   double validationFraction, int numClasses) {
+        return open(spark, format, path == null ? null : DataLocation.local(path), sequenceLength, validationFraction,
+                numClasses);
     }
 
     /**
      * Reads and validates the whole dataset at {@code path}; see the class comment for layouts and checks.
      *
      * @param format             {@code parquet}, {@code csv} or {@code text}
-     * @param path               a file or a directory of files
+     * @param path               a file or a directory of files, on any Hadoop file system (read by executors)
      * @param sequenceLength     text: the window length T (required, ≥ 1); Parquet and CSV: 0 to take T from
      *                           the data, or the T every sequence must have (the model's T: for CSV without
      *                           y, one less than the stored steps)
@@ -164,7 +174,7 @@ public final class FileDataset implements AutoCloseable {
      * @param numClasses         Parquet labels: the number of classes O, or 0 for max label + 1; else 0
      * @throws IllegalArgumentException one line naming the file and row and what was expected
      */
-    public static FileDataset open(SparkSession spark, String format, Path path, int sequenceLength,
+    public static FileDataset open(SparkSession spark, String format, DataLocation path, int sequenceLength,
                                    double validationFraction, int numClasses) {
         Format fmt = Format.parse(format, path);
         if (path == null) {
@@ -181,7 +191,7 @@ public final class FileDataset implements AutoCloseable {
             throw bad(path + ": number of classes " + numClasses + " is out of range; expected 0 (from the labels) or 1.."
                     + MAX_CLASSES);
         }
-        List<Path> files = checkFiles(fmt, path, sequenceLength);
+        List<DataLocation> files = checkFiles(spark.sparkContext().hadoopConfiguration(), fmt, path, sequenceLength);
 
         try {
             Read read = switch (fmt) {
@@ -219,7 +229,7 @@ public final class FileDataset implements AutoCloseable {
         }
     }
 
-    private static FileDataset validate(Format fmt, Path path, Read read, JavaRDD<Candidate> c, int sequenceLength,
+    private static FileDataset validate(Format fmt, DataLocation path, Read read, JavaRDD<Candidate> c, int sequenceLength,
                                         long ppm, int numClasses) {
         List<Candidate> firstBad = c.filter(x -> x.problem() != null).takeOrdered(1, new ByPosition<Candidate>());
         if (!firstBad.isEmpty()) {
@@ -370,50 +380,65 @@ public final class FileDataset implements AutoCloseable {
         };
     }
 
-    /** Driver-side checks of the path: it exists, holds data files, none of them empty; returns them, sorted. */
-    private static List<Path> checkFiles(Format fmt, Path path, int sequenceLength) {
-        if (!Files.exists(path)) {
+    /**
+     * Driver-side checks of the path, through its Hadoop file system: it exists, holds data files, none of them
+     * empty; returns them, sorted.
+     */
+    private static List<DataLocation> checkFiles(Configuration conf, Format fmt, DataLocation path, int sequenceLength) {
+        FileSystem fs;
+        FileStatus root;
+        try {
+            fs = path.uri().getFileSystem(conf);
+            root = fs.getFileStatus(path.uri());
+        } catch (java.io.FileNotFoundException e) {
             throw bad(path + ": no such file or directory");
+        } catch (IOException | RuntimeException e) {
+            throw bad(path + ": cannot be read: " + e.getClass().getSimpleName() + ": " + e.getMessage());
         }
-        List<Path> files;
-        if (Files.isDirectory(path)) {
-            try (Stream<Path> walk = Files.walk(path)) {
-                files = walk.filter(p -> Files.isRegularFile(p) && visible(path, p)).sorted().toList();
+        List<FileStatus> found = new ArrayList<>();
+        if (root.isDirectory()) {
+            try {
+                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root.getPath(), true);
+                while (it.hasNext()) {
+                    LocatedFileStatus f = it.next();
+                    if (f.isFile() && visible(root.getPath(), f.getPath())) {
+                        found.add(f);
+                    }
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot list " + path + ": " + e.getMessage(), e);
             }
-            if (files.isEmpty()) {
+            found.sort(Comparator.comparing(f -> f.getPath().toString()));
+            if (found.isEmpty()) {
                 throw bad(path + ": directory has no data files (names starting with '.' or '_' are skipped)");
             }
         } else {
-            files = List.of(path);
+            found.add(root);
         }
-        for (Path f : files) {
-            if (!Files.isReadable(f)) {
-                throw bad(f + ": cannot be read (permission denied); expected a file this user can read");
+        List<DataLocation> files = new ArrayList<>();
+        for (FileStatus f : found) {
+            DataLocation file = new DataLocation(f.getPath());
+            if (path.isLocal() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(f.getPath().toUri().getPath()))) {
+                throw bad(file + ": cannot be read (permission denied); expected a file this user can read");
             }
-            long bytes;
-            try {
-                bytes = Files.size(f);
-            } catch (IOException e) {
-                throw bad(f + ": cannot be read: " + e.getMessage());
-            }
-            if (bytes == 0) {
-                throw bad(f + ": empty file (0 bytes); expected " + switch (fmt) {
+            if (f.getLen() == 0) {
+                throw bad(file + ": empty file (0 bytes); expected " + switch (fmt) {
                     case PARQUET -> "a Parquet file with one row per sequence";
                     case CSV -> "a header line with seq_id, t, x1..xI[, y] and one line per step";
                     case TEXT -> "at least T+1 = " + (sequenceLength + 1L) + " characters";
                 });
             }
+            files.add(file);
         }
         return files;
     }
 
     /** Spark skips files and directories whose names start with '.' or '_'. */
-    private static boolean visible(Path root, Path p) {
-        for (Path part : root.relativize(p)) {
-            String s = part.toString();
-            if (s.startsWith(".") || s.startsWith("_")) {
+    private static boolean visible(org.apache.hadoop.fs.Path root, org.apache.hadoop.fs.Path p) {
+        String rootPath = root.toUri().getPath();
+        String rel = p.toUri().getPath().substring(Math.min(rootPath.length(), p.toUri().getPath().length()));
+        for (String part : rel.split("/")) {
+            if (part.startsWith(".") || part.startsWith("_")) {
                 return false;
             }
         }
@@ -513,7 +538,7 @@ public final class FileDataset implements AutoCloseable {
         return format;
     }
 
-    public Path path() {
+    public DataLocation path() {
         return path;
     }
 

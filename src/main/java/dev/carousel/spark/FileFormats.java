@@ -7,7 +7,6 @@ import dev.carousel.spark.Candidate.OrderKey;
 import java.io.IOException;
 import java.io.Serializable;
 import java.net.URI;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -98,7 +97,7 @@ final class FileFormats {
         try {
             URI u = new URI(uri);
             if ("file".equals(u.getScheme())) {
-                return Path.of(u).toString();
+                return java.nio.file.Path.of(u).toString();
             }
         } catch (Exception e) {
             // not a URI we can map: show it as Spark gave it
@@ -106,8 +105,8 @@ final class FileFormats {
         return uri;
     }
 
-    static String sparkPath(Path path) {
-        return path.toAbsolutePath().normalize().toString();
+    static String sparkPath(DataLocation path) {
+        return path.forSpark();
     }
 
     private static String rootMessage(Throwable e) {
@@ -146,7 +145,7 @@ final class FileFormats {
     // ------------------------------------------------------------------------------------------------
     // Parquet: one row per sequence, features array<array<float|double>> [T][I], target array or label int.
 
-    static Read parquet(SparkSession spark, Path path, List<Path> files) {
+    static Read parquet(SparkSession spark, DataLocation path, List<DataLocation> files) {
         String shown = path.toString();
         List<StructType> footers = footers(spark, files);
         Dataset<Row> df;
@@ -196,13 +195,12 @@ final class FileFormats {
      * Every file's schema, read from its footer on the driver, in Spark's types. A file that is not Parquet is
      * reported here by name; Spark's own schema inference would fail it inside a task, with a stack trace in the log.
      */
-    private static List<StructType> footers(SparkSession spark, List<Path> files) {
+    private static List<StructType> footers(SparkSession spark, List<DataLocation> files) {
         ParquetToSparkSchemaConverter converter = new ParquetToSparkSchemaConverter(spark.sessionState().conf());
         org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
         List<StructType> schemas = new ArrayList<>();
-        for (Path f : files) {
-            try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(
-                    new org.apache.hadoop.fs.Path(f.toAbsolutePath().toUri()), conf))) {
+        for (DataLocation f : files) {
+            try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromPath(f.uri(), conf))) {
                 schemas.add(converter.convert(reader.getFooter().getFileMetaData().getSchema()));
             } catch (Exception e) { // IOException, or Parquet's RuntimeExceptions for a malformed footer
                 throw bad(f + ": cannot be read as Parquet: " + rootMessage(e) + "; expected Parquet files for "
@@ -217,9 +215,9 @@ final class FileFormats {
      * {@code schema}, the one Spark took from one of the files. A file that disagrees would otherwise fail inside
      * a Spark task halfway through validation, with Spark's stack traces in the log.
      */
-    private static void checkAgreement(List<Path> files, List<StructType> footers, StructType schema, String other) {
+    private static void checkAgreement(List<DataLocation> files, List<StructType> footers, StructType schema, String other) {
         for (int k = 0; k < files.size(); k++) {
-            Path f = files.get(k);
+            DataLocation f = files.get(k);
             StructType own = footers.get(k);
             Set<String> names = new HashSet<>(Arrays.asList(own.fieldNames()));
             for (String column : List.of("features", other)) {
@@ -325,7 +323,7 @@ final class FileFormats {
     // Whole files, for CSV (line numbers) and text (windows across lines).
 
     /** One row per file: (Spark's file URI, contents). */
-    private static JavaRDD<Row> wholeFiles(SparkSession spark, Path path) {
+    private static JavaRDD<Row> wholeFiles(SparkSession spark, DataLocation path) {
         try {
             return spark.read().option("wholetext", "true").text(sparkPath(path))
                     .select(col("_metadata.file_path"), col("value")).javaRDD();
@@ -404,7 +402,7 @@ final class FileFormats {
         private static final long serialVersionUID = 1L;
     }
 
-    static Read csv(SparkSession spark, Path path) {
+    static Read csv(SparkSession spark, DataLocation path) {
         JavaRDD<Row> files = wholeFiles(spark, path).persist(StorageLevel.MEMORY_AND_DISK_SER());
         List<JavaRDD<?>> transients = new ArrayList<>(List.of(files));
         try {
@@ -415,7 +413,7 @@ final class FileFormats {
         }
     }
 
-    private static Read csv(Path path, JavaRDD<Row> files, List<JavaRDD<?>> transients) {
+    private static Read csv(DataLocation path, JavaRDD<Row> files, List<JavaRDD<?>> transients) {
         // Headers are small: check them, and their agreement across files, on the driver.
         List<String[]> heads = new ArrayList<>(files.map(r -> {
             String[] ls = lines(r.getString(1));
@@ -614,7 +612,7 @@ final class FileFormats {
     // ------------------------------------------------------------------------------------------------
     // Text: windows of T+1 characters at stride T over each file; vocabulary = sorted set of characters.
 
-    static Read text(SparkSession spark, Path path, int length) {
+    static Read text(SparkSession spark, DataLocation path, int length) {
         JavaRDD<Row> files = wholeFiles(spark, path).persist(StorageLevel.MEMORY_AND_DISK_SER());
         List<JavaRDD<?>> transients = new ArrayList<>(List.of(files));
         try {
@@ -625,7 +623,7 @@ final class FileFormats {
         }
     }
 
-    private static Read text(Path path, int length, JavaRDD<Row> files, List<JavaRDD<?>> transients) {
+    private static Read text(DataLocation path, int length, JavaRDD<Row> files, List<JavaRDD<?>> transients) {
         List<Object[]> sizes = new ArrayList<>(files.map(r -> new Object[] {display(r.getString(0)),
                 (long) r.getString(1).codePointCount(0, r.getString(1).length())}).collect());
         sizes.sort(Comparator.comparing((Object[] s) -> (String) s[0]));

@@ -14,28 +14,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** train on file datasets through the real CLI: a CSV dataset trains on 2 partitions; a bad file stops everything first. */
 class FileDataTrainTest {
-    static final String BASE = "model.hidden = 6\ntraining { batch-size = 4, updates = 6, eval-every = 3 }\n"
-            + "distributed { partitions = 2, local-steps = 3 }\nprobes.every = 3\n";
-
-    /** 40 sequences of 5 steps with 2 features and a target y at the last step, one row per step. */
-    static String csv(boolean broken) {
-        StringBuilder sb = new StringBuilder("seq_id,t,x1,x2,y\n");
-        for (int s = 0; s < 40; s++) {
-            for (int t = 0; t < 5; t++) {
-                String x1 = broken && s == 7 && t == 2 ? "oops" : String.valueOf((s * 7 + t) % 10 / 10.0);
-                sb.append(s).append(',').append(t).append(',').append(x1).append(',').append(t == 1 ? 1 : 0)
-                        .append(',').append(t == 4 ? String.valueOf(s % 3) : "").append('\n');
-            }
-        }
-        return sb.toString();
-    }
-
     @Test
     void trainsOnACsvDatasetAcrossPartitions(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("seqs.csv");
-        Files.writeString(data, csv(false), StandardCharsets.UTF_8);
+        Files.writeString(data, FileDataTrainTestData.csv(false), StandardCharsets.UTF_8);
         Path conf = dir.resolve("file.conf");
-        Files.writeString(conf, BASE + "data { format = csv, path = \"" + data + "\", validation-fraction = 0.2 }\n");
+        Files.writeString(conf, FileDataTrainTestData.BASE + "data { format = csv, path = \"" + data + "\", validation-fraction = 0.2 }\n");
         CliRunner.Run run = CliRunner.cli("train", conf.toString(), "--out", dir.resolve("out").toString(), "--master", "local[2]");
         assertEquals(0, run.exit(), run.err() + run.out());
         assertTrue(run.out().contains("data=csv:"), run.out());
@@ -49,9 +33,9 @@ class FileDataTrainTest {
     @Test
     void aBadRecordStopsTheJobBeforeTrainingAndWritesNothing(@TempDir Path dir) throws IOException {
         Path data = dir.resolve("broken.csv");
-        Files.writeString(data, csv(true), StandardCharsets.UTF_8);
+        Files.writeString(data, FileDataTrainTestData.csv(true), StandardCharsets.UTF_8);
         Path conf = dir.resolve("file.conf");
-        Files.writeString(conf, BASE + "data { format = csv, path = \"" + data + "\" }\n");
+        Files.writeString(conf, FileDataTrainTestData.BASE + "data { format = csv, path = \"" + data + "\" }\n");
         Path out = dir.resolve("out");
         CliRunner.Run run = CliRunner.cli("train", conf.toString(), "--out", out.toString(), "--master", "local[2]");
         assertEquals(Main.BAD_INPUT, run.exit(), run.out());
