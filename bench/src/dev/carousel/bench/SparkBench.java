@@ -3,8 +3,10 @@ package dev.carousel.bench;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.spark.DistributedTrainer;
+import dev.carousel.store.Storage;
 import dev.carousel.sweep.Strategy;
 import dev.carousel.sweep.SweepRunner;
+import dev.carousel.sweep.SweepStore;
 import dev.carousel.sweep.SweepSpec;
 import dev.carousel.train.LocalTrainer;
 import dev.carousel.train.RoundTiming;
@@ -31,6 +33,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -361,7 +364,8 @@ public final class SparkBench {
         CellClock clock = new CellClock();
         long start = System.nanoTime();
         SweepRunner.Summary s = new SweepRunner(spark, spec,
-                new SweepRunner.Options(out, strategy, false, Map.of(), text, clock)).run();
+                new SweepRunner.Options(Storage.local(out), new Configuration(), strategy, false, Map.of(), text, clock,
+                        SweepStore.COMMIT_SECONDS)).run();
         double wall = (System.nanoTime() - start) / 1e9;
         if (s.failed() > 0 || s.ran() != spec.cells().size()) {
             throw new IllegalStateException("bench sweep: " + s);

@@ -5,6 +5,7 @@ import io.delta.standalone.actions.AddFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -20,6 +21,9 @@ import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -60,10 +64,14 @@ public final class ResultStore implements AutoCloseable {
     private final Table curves;
     private final Table stepStats;
     private final long flushNanos;
+    /** The columns of {@code runs}: those the table has, then those this writer adds. */
+    private StructType runsSchema = ResultTables.RUNS;
     /** Committed cell to the group whose files hold its rows, and to its status. */
     private final Map<String, String> groupOf = new HashMap<>();
     private final Map<String, String> statuses = new LinkedHashMap<>();
     private final List<Pending> pending = new ArrayList<>();
+    /** Held while a group is written and committed: one at a time, in order. */
+    private final Object flushing = new Object();
     private int pendingRows;
     private long oldestPending;
     private final ScheduledExecutorService timer;
@@ -94,8 +102,20 @@ public final class ResultStore implements AutoCloseable {
      * @param flushSeconds how long a finished cell may wait before its group is committed
      */
     public static ResultStore open(Path dir, Configuration conf, double flushSeconds) {
+        return open(dir, conf, flushSeconds, ResultTables.RUNS);
+    }
+
+    /**
+     * As {@link #open(Path, Configuration, double)}, for {@code runs} rows with the columns of {@code runs}: the
+     * {@link ResultTables#RUNS} columns first, then any others (a sweep's axes and provenance). Columns the table
+     * has and {@code runs} lacks stay (null in new rows); columns it lacks are added at the end (null in old rows).
+     *
+     * @throws IllegalArgumentException if a column of {@code runs} exists in the table with another type
+     */
+    public static ResultStore open(Path dir, Configuration conf, double flushSeconds, StructType runs) {
         ResultStore s = new ResultStore(dir, conf, flushSeconds);
         s.adoptPlainFolders();
+        s.runsSchema = union(s.runs.schema(), runs, dir);
         List<AddFile> runFiles = s.runs.committed();
         s.repair(runFiles);
         s.loadCommitted(runFiles);
@@ -119,29 +139,44 @@ public final class ResultStore implements AutoCloseable {
      *
      * @throws RuntimeException the error of an earlier flush, which leaves the store unusable
      */
-    public synchronized void add(String cell, Row run, List<Row> curveRows, List<Row> stepStatRows) {
-        rethrow();
-        if (pending.isEmpty()) {
-            oldestPending = System.nanoTime();
+    public void add(String cell, Row run, List<Row> curveRows, List<Row> stepStatRows) {
+        boolean full;
+        synchronized (this) {
+            rethrow();
+            if (pending.isEmpty()) {
+                oldestPending = System.nanoTime();
+            }
+            pending.add(new Pending(cell, conform(run), List.copyOf(curveRows), List.copyOf(stepStatRows)));
+            pendingRows += 1 + curveRows.size() + stepStatRows.size();
+            full = pendingRows >= MAX_PENDING_ROWS || flushNanos <= 0;
         }
-        pending.add(new Pending(cell, run, List.copyOf(curveRows), List.copyOf(stepStatRows)));
-        pendingRows += 1 + curveRows.size() + stepStatRows.size();
-        if (pendingRows >= MAX_PENDING_ROWS || flushNanos <= 0) {
+        if (full) {
             flush();
         }
     }
 
-    /** Commits the cells gathered so far as one group (nothing if there are none). */
-    public synchronized void flush() {
-        rethrow();
-        if (pending.isEmpty()) {
-            return;
-        }
-        try {
-            commitGroup();
-        } catch (RuntimeException e) {
-            failure = e;
-            throw e;
+    /**
+     * Commits the cells gathered so far as one group (nothing if there are none). Cells keep being added while a
+     * group is written; they go into the next group.
+     */
+    public void flush() {
+        synchronized (flushing) {
+            List<Pending> group;
+            synchronized (this) {
+                rethrow();
+                group = new ArrayList<>(pending);
+                pending.clear();
+                pendingRows = 0;
+            }
+            if (group.isEmpty()) {
+                return;
+            }
+            try {
+                commitGroup(group);
+            } catch (RuntimeException e) {
+                failure = e;
+                throw e;
+            }
         }
     }
 
@@ -152,13 +187,16 @@ public final class ResultStore implements AutoCloseable {
         flush();
     }
 
-    private synchronized void flushIfDue() {
-        if (failure == null && !pending.isEmpty() && System.nanoTime() - oldestPending >= flushNanos) {
-            try {
-                commitGroup();
-            } catch (RuntimeException e) {
-                failure = e; // reported to the next add, flush or close
+    private void flushIfDue() {
+        synchronized (this) {
+            if (failure != null || pending.isEmpty() || System.nanoTime() - oldestPending < flushNanos) {
+                return;
             }
+        }
+        try {
+            flush();
+        } catch (RuntimeException e) {
+            // recorded in failure by flush, and reported to the next add, flush or close
         }
     }
 
@@ -170,15 +208,17 @@ public final class ResultStore implements AutoCloseable {
 
     // ---------------------------------------------------------------- one group
 
-    private void commitGroup() {
+    private void commitGroup(List<Pending> pending) {
         String group = "part-" + UUID.randomUUID();
         Set<String> again = new HashSet<>();
         Set<String> replacedGroups = new HashSet<>();
-        for (Pending p : pending) {
-            String old = groupOf.get(p.cell());
-            if (old != null) {
-                again.add(p.cell());
-                replacedGroups.add(old);
+        synchronized (this) {
+            for (Pending p : pending) {
+                String old = groupOf.get(p.cell());
+                if (old != null) {
+                    again.add(p.cell());
+                    replacedGroups.add(old);
+                }
             }
         }
         List<Row> runRows = new ArrayList<>();
@@ -189,28 +229,28 @@ public final class ResultStore implements AutoCloseable {
             curveRows.addAll(p.curves());
             statRows.addAll(p.stepStats());
         }
-        List<AddFile> oldRuns = kept(runs, ResultTables.RUNS, replacedGroups, again, runRows);
+        List<AddFile> oldRuns = kept(runs, runsSchema, replacedGroups, again, runRows);
         List<AddFile> oldCurves = kept(curves, ResultTables.CURVES, replacedGroups, again, curveRows);
         List<AddFile> oldStats = kept(stepStats, ResultTables.STEP_STATS, replacedGroups, again, statRows);
 
         append(curves, ResultTables.CURVES, group, curveRows, List.of());
         append(stepStats, ResultTables.STEP_STATS, group, statRows, List.of());
-        append(runs, ResultTables.RUNS, group, runRows, oldRuns); // the commit point of every cell in the group
+        append(runs, runsSchema, group, runRows, oldRuns); // the commit point of every cell in the group
         if (!oldCurves.isEmpty()) {
             curves.commit(ResultTables.CURVES, removals(oldCurves), "remove replaced rows");
         }
         if (!oldStats.isEmpty()) {
             stepStats.commit(ResultTables.STEP_STATS, removals(oldStats), "remove replaced rows");
         }
-        for (Row r : runRows) {
-            String cell = r.getString(0);
-            groupOf.put(cell, group);
-            statuses.remove(cell);
-            statuses.put(cell, r.getString(ResultTables.RUNS.fieldIndex("status")));
+        synchronized (this) {
+            for (Row r : runRows) {
+                String cell = r.getString(0);
+                groupOf.put(cell, group);
+                statuses.remove(cell);
+                statuses.put(cell, r.getString(ResultTables.RUNS.fieldIndex("status")));
+            }
+            flushes++;
         }
-        pending.clear();
-        pendingRows = 0;
-        flushes++;
     }
 
     /**
@@ -252,6 +292,42 @@ public final class ResultStore implements AutoCloseable {
     private static List<Action> removals(List<AddFile> files) {
         long now = System.currentTimeMillis();
         return files.stream().<Action>map(a -> a.remove(now, true)).toList();
+    }
+
+    /** {@code have} (null: no table yet) with the columns of {@code want} it lacks appended. */
+    static StructType union(StructType have, StructType want, Path dir) {
+        if (have == null) {
+            return want;
+        }
+        StructType out = have;
+        for (StructField f : want.fields()) {
+            if (Arrays.asList(have.fieldNames()).contains(f.name())) {
+                DataType existing = have.apply(f.name()).dataType();
+                if (!existing.equals(f.dataType())) {
+                    throw new IllegalArgumentException("--out " + dir + ": column runs." + f.name() + " holds "
+                            + existing.simpleString() + ", but these results give it " + f.dataType().simpleString()
+                            + "; write them to another folder");
+                }
+            } else {
+                out = out.add(f.name(), f.dataType(), true);
+            }
+        }
+        return out;
+    }
+
+    /** {@code run} with the columns of {@link #runsSchema}, taken by name (a row without a schema is in RUNS order). */
+    private Row conform(Row run) {
+        StructType from = run.schema() == null ? ResultTables.RUNS : run.schema();
+        if (from.equals(runsSchema)) {
+            return run;
+        }
+        Object[] values = new Object[runsSchema.size()];
+        List<String> names = Arrays.asList(from.fieldNames());
+        for (int i = 0; i < values.length; i++) {
+            int k = names.indexOf(runsSchema.fields()[i].name());
+            values[i] = k < 0 ? null : run.get(k);
+        }
+        return new GenericRowWithSchema(values, runsSchema);
     }
 
     /** The group of a data file: its name up to the first '.' ({@code part-UUID}, or a cell id in older folders). */

@@ -12,6 +12,8 @@ import dev.carousel.train.TrainResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -208,7 +210,7 @@ public final class ResultTables {
      * Parquet's own writer (snappy pages, Spark's schema in the footer, so Spark reads the columns back with the same
      * types and names) rather than as a Spark SQL job: a sweep commits three tables per group of cells, and Spark
      * SQL jobs' planning, scheduling and tasks cost more CPU than many a cell's training. Flat schemas of string,
-     * int, long and double columns only.
+     * int, long, double and timestamp columns only.
      *
      * @return the file's size in bytes
      * @throws IOException if the file exists or cannot be written
@@ -360,7 +362,7 @@ public final class ResultTables {
      */
     private enum Column {
         STRING(PrimitiveTypeName.BINARY), INT(PrimitiveTypeName.INT32), LONG(PrimitiveTypeName.INT64),
-        DOUBLE(PrimitiveTypeName.DOUBLE);
+        DOUBLE(PrimitiveTypeName.DOUBLE), TIMESTAMP(PrimitiveTypeName.INT64);
 
         final PrimitiveTypeName parquet;
 
@@ -374,7 +376,13 @@ public final class ResultTables {
                 case INT -> g.append(name, row.getInt(i));
                 case LONG -> g.append(name, row.getLong(i));
                 case DOUBLE -> g.append(name, row.getDouble(i));
+                case TIMESTAMP -> g.append(name, micros(row.getTimestamp(i).toInstant()));
             }
+        }
+
+        /** Microseconds since the epoch, as Spark stores a timestamp. */
+        static long micros(Instant t) {
+            return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000L), t.getNano() / 1_000);
         }
 
         Object read(Group g, int field) {
@@ -383,6 +391,11 @@ public final class ResultTables {
                 case INT -> g.getInteger(field, 0);
                 case LONG -> g.getLong(field, 0);
                 case DOUBLE -> g.getDouble(field, 0);
+                case TIMESTAMP -> {
+                    long us = g.getLong(field, 0);
+                    yield Timestamp.from(Instant.ofEpochSecond(Math.floorDiv(us, 1_000_000L),
+                            Math.floorMod(us, 1_000_000L) * 1_000L));
+                }
             };
         }
 
@@ -397,6 +410,8 @@ public final class ResultTables {
                 return LONG;
             } else if (t.equals(DataTypes.DoubleType)) {
                 return DOUBLE;
+            } else if (t.equals(DataTypes.TimestampType)) {
+                return TIMESTAMP;
             }
             throw new IllegalArgumentException("column " + f.name() + ": unsupported type " + t.simpleString());
         }
@@ -410,6 +425,9 @@ public final class ResultTables {
             Column c = Column.of(f);
             if (c == Column.STRING) {
                 b.primitive(c.parquet, repetition).as(LogicalTypeAnnotation.stringType()).named(f.name());
+            } else if (c == Column.TIMESTAMP) {
+                b.primitive(c.parquet, repetition).as(LogicalTypeAnnotation.timestampType(true,
+                        LogicalTypeAnnotation.TimeUnit.MICROS)).named(f.name());
             } else {
                 b.primitive(c.parquet, repetition).named(f.name());
             }

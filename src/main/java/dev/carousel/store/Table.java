@@ -94,6 +94,15 @@ public final class Table {
 
     // ---------------------------------------------------------------- writing (one writer at a time)
 
+    /** The schema the log records (Spark's types), or null if there is no log yet. */
+    public StructType schema() {
+        DeltaLog log = log();
+        if (!log.tableExists()) {
+            return null;
+        }
+        return (StructType) org.apache.spark.sql.types.DataType.fromJson(log.update().getMetadata().getSchema().toJson());
+    }
+
     /** The add actions of the log's latest version (empty if there is no log yet). */
     List<AddFile> committed() {
         DeltaLog log = log();

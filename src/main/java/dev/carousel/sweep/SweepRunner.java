@@ -124,7 +124,7 @@ public final class SweepRunner {
         long start = System.nanoTime();
         Plan plan = check();
         try (SweepStore store = SweepStore.open(options.out(), options.hadoopConf(), spec.name(),
-                options.commitSeconds())) {
+                options.commitSeconds(), SweepColumns.schema(spec))) {
             return run(store, plan, start);
         }
     }
@@ -297,6 +297,7 @@ public final class SweepRunner {
         sc.setJobGroup(jobGroup, "cell " + cell.id() + " (" + cell.label() + ")", true);
         progress.started(cell);
         long start = System.nanoTime();
+        Instant startedAt = Instant.now();
         MedianReference reference = references.snapshot(cell);
         CellOutcome outcome;
         try {
@@ -312,8 +313,11 @@ public final class SweepRunner {
             outcome = CellOutcome.failed(cell.id(), seconds(start), describe(e));
         }
         CarouselConfig c = cell.config();
-        Row run = ResultTables.runRow(c, outcome.status(), outcome.updates(), outcome.divergedAt(), outcome.last(),
-                metricName(c), outcome.wallSeconds(), outcome.error(), outcome.stoppedBy());
+        Row run = SweepColumns.row(store.runsSchema(), ResultTables.runRow(c, outcome.status(), outcome.updates(),
+                outcome.divergedAt(), outcome.last(), metricName(c), outcome.wallSeconds(), outcome.error(),
+                outcome.stoppedBy()), spec.name(), startedAt, Instant.now(),
+                String.valueOf(options.provenance().get("carousel_version")),
+                String.valueOf(options.provenance().get("git_commit")), cell);
         store.commit(cell.id(), run, ResultTables.curveRows(cell.id(), outcome.curve()),
                 ResultTables.stepStatRows(cell.id(), outcome.stepStats()));
         references.add(cell, outcome);

@@ -14,6 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * A sweep's output folder ({@code --out DIR}, on any Hadoop file system):
@@ -38,11 +39,13 @@ public final class SweepStore implements AutoCloseable {
     private final Path dir;
     private final Configuration conf;
     private final ResultStore tables;
+    private final StructType runsSchema;
 
-    private SweepStore(Path dir, Configuration conf, ResultStore tables) {
+    private SweepStore(Path dir, Configuration conf, ResultStore tables, StructType runsSchema) {
         this.dir = dir;
         this.conf = conf;
         this.tables = tables;
+        this.runsSchema = runsSchema;
     }
 
     /**
@@ -50,9 +53,11 @@ public final class SweepStore implements AutoCloseable {
      * that is not a sweep's output, before anything is written; then repairs what a crash left behind.
      *
      * @param commitSeconds how long a finished cell may wait before its group is committed (0: each cell alone)
+     * @param runsSchema    the columns of the {@code runs} rows that {@link #commit} is given
      * @throws IllegalArgumentException (a one-line bad-input error) if the folder cannot hold this sweep
      */
-    public static SweepStore open(Path dir, Configuration conf, String name, double commitSeconds) {
+    public static SweepStore open(Path dir, Configuration conf, String name, double commitSeconds,
+                                  StructType runsSchema) {
         check(dir, conf, name);
         try {
             Storage.fs(dir, "--out", conf).mkdirs(dir);
@@ -62,7 +67,7 @@ public final class SweepStore implements AutoCloseable {
         for (String table : List.of(RUNS, CURVES, STEP_STATS)) {
             removeHidden(new Path(dir, table), conf);
         }
-        return new SweepStore(dir, conf, ResultStore.open(dir, conf, commitSeconds));
+        return new SweepStore(dir, conf, ResultStore.open(dir, conf, commitSeconds, runsSchema), runsSchema);
     }
 
     /** The checks of {@link #open}, without writing anything; an unreachable location fails here too. */
@@ -103,6 +108,11 @@ public final class SweepStore implements AutoCloseable {
 
     public Configuration conf() {
         return conf;
+    }
+
+    /** The columns of the {@code runs} rows {@link #commit} takes. */
+    public StructType runsSchema() {
+        return runsSchema;
     }
 
     /** Ids of the cells committed in the sweep folder {@code dir}, read without opening (or repairing) it. */

@@ -145,4 +145,35 @@ class ResultStoreTest {
         assertEquals(Map.of("x", 1L, "y", 1L), rowsPerCell(dir.resolve("curves")));
         assertTrue(Files.notExists(dir.resolve("curves/z.parquet")), "the uncommitted cell's file is deleted");
     }
+
+    /** A writer with a new column widens the table: older rows read it as null, Spark's Delta reader included. */
+    @Test
+    void aNewColumnIsAddedToTheTableAndOlderRowsReadItAsNull(@TempDir Path dir) {
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
+            store.add("old", run("old", "completed"), List.of(), List.of());
+        }
+        org.apache.spark.sql.types.StructType wider = ResultTables.RUNS.add("axis_x", "bigint", true);
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0, wider)) {
+            Object[] values = new Object[wider.size()];
+            Row base = run("new", "completed");
+            for (int i = 0; i < base.length(); i++) {
+                values[i] = base.get(i);
+            }
+            values[base.length()] = 7L;
+            store.add("new", new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(values, wider), List.of(),
+                    List.of());
+        }
+        assertEquals(wider, Table.at(dir.resolve("runs")).schema());
+        Map<String, Object> x = new TreeMap<>();
+        Table.at(dir.resolve("runs")).read(wider, "cell", "axis_x").forEach(r -> x.put(r.getString(0), r.get(1)));
+        java.util.HashMap<String, Object> expected = new java.util.HashMap<>();
+        expected.put("old", null);
+        expected.put("new", 7L);
+        assertEquals(expected, new java.util.HashMap<>(x));
+        // A writer of the narrower schema keeps the column (null in its rows).
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
+            store.add("third", run("third", "completed"), List.of(), List.of());
+        }
+        assertEquals(wider, Table.at(dir.resolve("runs")).schema());
+    }
 }

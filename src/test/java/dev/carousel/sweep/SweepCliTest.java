@@ -74,11 +74,11 @@ class SweepCliTest {
         return SparkSession.builder().master("local[1]").getOrCreate();
     }
 
-    /** The rows of one table, wall time left out (the only column that differs between equal runs), sorted. */
+    /** The rows of one table, wall time and timestamps left out (all that differs between equal runs), sorted. */
     static List<String> rows(Path table, StructType schema) {
         Dataset<Row> df = spark().read().format("delta").load(table.toString());
         if (Arrays.asList(schema.fieldNames()).contains("wall_seconds")) {
-            df = df.drop("wall_seconds");
+            df = df.drop("wall_seconds", "started_at", "finished_at");
         }
         return df.collectAsList().stream().map(Row::toString).sorted().toList();
     }
@@ -98,13 +98,30 @@ class SweepCliTest {
         assertTrue(run.out().contains("[cells 8/8 done, 0 running, 0 failed, 0 diverged"), run.out());
         assertTrue(run.out().contains("8 completed"), run.out());
 
-                for (Map.Entry<String, StructType> t : Map.of("runs", ResultTables.RUNS, "curves", ResultTables.CURVES,
+        StructType runsSchema = SweepColumns.schema(parsed);
+        for (Map.Entry<String, StructType> t : Map.of("runs", runsSchema, "curves", ResultTables.CURVES,
                 "step_stats", ResultTables.STEP_STATS).entrySet()) {
             Dataset<Row> df = spark().read().format("delta").load(out.resolve(t.getKey()).toString());
             assertEquals(Arrays.asList(t.getValue().fieldNames()), Arrays.asList(df.schema().fieldNames()), t.getKey());
             assertEquals(Arrays.asList(Arrays.stream(t.getValue().fields()).map(f -> f.dataType()).toArray()),
                     Arrays.asList(Arrays.stream(df.schema().fields()).map(f -> f.dataType()).toArray()), t.getKey());
         }
+        // Every axis is a typed column, after the common columns and where and when each cell ran.
+        assertEquals(List.of("sweep", "started_at", "finished_at", "carousel_version", "git_commit",
+                "axis_model_cell", "axis_model_forget_gate_mode", "axis_model_forget_gate_bias", "axis_seed"),
+                Arrays.asList(runsSchema.fieldNames()).subList(ResultTables.RUNS.size(), runsSchema.size()));
+        assertEquals("double", runsSchema.apply("axis_model_forget_gate_bias").dataType().simpleString(),
+                "a forget bias resolves to a double");
+        assertEquals("string", runsSchema.apply("axis_model_forget_gate_mode").dataType().simpleString());
+        assertEquals("timestamp", runsSchema.apply("started_at").dataType().simpleString());
+        spark().read().format("delta").load(out.resolve("runs").toString()).createOrReplaceTempView("runs");
+        assertEquals(2L, spark().sql("SELECT count(*) FROM runs WHERE axis_model_forget_gate_mode = 'learned' "
+                + "AND axis_model_forget_gate_bias = 1 AND axis_model_cell = 'lstm'").first().getLong(0));
+        assertEquals(2L, spark().sql("SELECT count(*) FROM runs WHERE axis_model_cell = 'rnn' "
+                + "AND axis_model_forget_gate_bias IS NULL AND sweep = 'tiny'").first().getLong(0),
+                "the RNN ignores the forget bias, and its two seeds are its only cells");
+        assertEquals(0L, spark().sql("SELECT count(*) FROM runs WHERE NOT (started_at <= finished_at) "
+                + "OR git_commit IS NULL OR carousel_version IS NULL").first().getLong(0));
         List<Row> runs = spark().read().format("delta").load(out.resolve("runs").toString()).collectAsList();
         assertEquals(8, runs.size());
         assertEquals(parsed.cells().stream().map(Cell::id).collect(Collectors.toSet()),
@@ -115,8 +132,8 @@ class SweepCliTest {
             assertNotNull(r.getAs("final_validation_loss"));
         }
         // Curves: evaluations at 0, 10, 20, 30 per cell; statistics probed at 0, 15, 30 for every step.
-        assertEquals(8 * 4, spark().read().parquet(out.resolve("curves").toString()).count());
-        assertEquals(Set.of(0L, 15L, 30L), spark().read().parquet(out.resolve("step_stats").toString())
+        assertEquals(8 * 4, spark().read().format("delta").load(out.resolve("curves").toString()).count());
+        assertEquals(Set.of(0L, 15L, 30L), spark().read().format("delta").load(out.resolve("step_stats").toString())
                 .select("round").distinct().collectAsList().stream().map(r -> r.getLong(0)).collect(Collectors.toSet()));
 
         Map<String, Object> manifest = Json.read(out.resolve("sweep.json"));

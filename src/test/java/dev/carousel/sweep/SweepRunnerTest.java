@@ -101,7 +101,7 @@ class SweepRunnerTest {
         Path out = dir.resolve("out");
         List<Cell> cells = SweepSpec.load(spec).cells();
         // A previous run in which cell 0 failed (an executor lost for good, say): its row as the runner commits it.
-        try (SweepStore store = SweepStore.open(Storage.local(out), new Configuration(), "f", 0)) {
+        try (SweepStore store = SweepStore.open(Storage.local(out), new Configuration(), "f", 0, ResultTables.RUNS)) {
             Cell failed = cells.get(0);
             CellOutcome outcome = CellOutcome.failed(failed.id(), 1.0, "SparkException: executor lost");
             store.commit(failed.id(), ResultTables.runRow(failed.config(), outcome.status(), 0, -1,
