@@ -5,10 +5,12 @@ import dev.carousel.data.SequenceBatch;
 import dev.carousel.io.Checkpoint;
 import dev.carousel.io.ProbeBundle;
 import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.store.Folders;
+import dev.carousel.store.Storage;
 import dev.carousel.train.RunSetup;
-import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import picocli.CommandLine.Command;
@@ -27,28 +29,37 @@ final class ProbeCommand implements Callable<Integer> {
     ConfigOptions config;
 
     @Option(names = "--checkpoint", paramLabel = "DIR",
-            description = "Probe the parameters of this checkpoint (its config is used; give no CONFIG).")
-    Path checkpoint;
+            description = "Probe the parameters of this checkpoint, a local path or a Hadoop URI (its config is used; "
+                    + "give no CONFIG).")
+    String checkpoint;
 
     @Option(names = "--batch-index", defaultValue = "0", description = "Which training minibatch to probe (default: ${DEFAULT-VALUE}).")
     long batchIndex;
 
-    @Option(names = "--out", paramLabel = "DIR", defaultValue = "probe", description = "Output folder (default: ${DEFAULT-VALUE}).")
-    Path out;
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "probe",
+            description = "Output folder, a local path or a Hadoop URI (default: ${DEFAULT-VALUE}).")
+    String out;
 
     @Override
     public Integer call() {
         CarouselConfig cfg;
         INDArray theta;
         String source;
+        Configuration hadoop = Storage.hadoopConf();
+        org.apache.hadoop.fs.Path target = Storage.resolve(out, "--out", hadoop);
+        Storage.probe(target, "--out", hadoop);
         if (checkpoint != null) {
             if (config.file != null || !config.overrides.isEmpty()) {
                 throw new IllegalArgumentException("--checkpoint carries its own config; give no CONFIG or --set with it");
             }
-            Checkpoint ck = Checkpoint.read(checkpoint);
+            org.apache.hadoop.fs.Path from = Storage.resolve(checkpoint, "--checkpoint", hadoop);
+            if (!Storage.probe(from, "--checkpoint", hadoop) || !Folders.committed(from, hadoop)) {
+                throw new IllegalArgumentException("checkpoint " + from + ": no such checkpoint directory");
+            }
+            Checkpoint ck = Folders.read(from, hadoop, Checkpoint::read);
             cfg = ck.config();
             theta = ck.parameters();
-            source = "checkpoint " + checkpoint.toAbsolutePath() + " at update " + ck.update();
+            source = "checkpoint " + (Folders.isLocal(from) ? Folders.local(from) : from) + " at update " + ck.update();
         } else {
             cfg = config.load();
             theta = null;
@@ -69,9 +80,13 @@ final class ProbeCommand implements Callable<Integer> {
         RecurrentNetwork net = new RecurrentNetwork(setup.spec());
         INDArray grad = Nd4j.create(theta.dataType(), theta.length());
         RecurrentNetwork.Result result = net.lossAndGradient(theta, batch, grad, true);
-        ProbeBundle.write(out, setup, source, theta, batch, result, net.trace(), grad);
+        String from = source;
+        INDArray params = theta;
+        Folders.write(target, hadoop, s -> ProbeBundle.writeInto(s, setup, from, params, batch, result,
+                net.trace(), grad));
         System.out.printf(Locale.ROOT, "probed %s at %s: batch loss %.6g over %d sequences x %d steps -> %s%n",
-                setup.describe(), source, result.loss(), batch.batchSize(), batch.steps(), out.resolve("manifest.json"));
+                setup.describe(), source, result.loss(), batch.batchSize(), batch.steps(),
+                new org.apache.hadoop.fs.Path(target, "manifest.json"));
         return 0;
     }
 }

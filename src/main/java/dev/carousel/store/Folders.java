@@ -81,12 +81,17 @@ public final class Folders {
         }
     }
 
-    /** Whether folder {@code target} is committed. */
+    /**
+     * Whether folder {@code target} is committed: by its own marker, or as part of its parent folder (a run's
+     * {@code checkpoint/} is committed with the run).
+     */
     public static boolean committed(Path target, Configuration conf) {
         if (isLocal(target)) {
             return Files.isDirectory(local(target));
         }
-        return Storage.exists(new Path(target, MARKER), conf);
+        return Storage.exists(new Path(target, MARKER), conf)
+                || (target.getParent() != null && Storage.exists(new Path(target.getParent(), MARKER), conf)
+                && Storage.isDirectory(target, conf));
     }
 
     /**

@@ -156,6 +156,13 @@ class HdfsSweepTest {
         byte[] local = Files.readAllBytes(clean.resolve("train-" + hash).resolve("checkpoint/parameters.npy"));
         byte[] onHdfs = Storage.readAll(new org.apache.hadoop.fs.Path(result, "checkpoint/parameters.npy"), hc);
         org.junit.jupiter.api.Assertions.assertArrayEquals(local, onHdfs, "θ bit-identical");
+        // probe reads the run's checkpoint from HDFS and writes its bundle there, committed by its marker.
+        CliRunner.Run probe = CliRunner.cli("probe", "--checkpoint", result + "/checkpoint", "--out", root + "/probe");
+        assertEquals(0, probe.exit(), probe.out() + probe.err());
+        org.apache.hadoop.fs.Path bundle = new org.apache.hadoop.fs.Path(root + "/probe");
+        assertTrue(Folders.committed(bundle, hc) && Storage.exists(new org.apache.hadoop.fs.Path(bundle, "manifest.json"),
+                hc) && Storage.exists(new org.apache.hadoop.fs.Path(bundle, "grad_h.npy"), hc), probe.out());
+
         SparkSession spark = SparkSession.builder().master("local[1]").getOrCreate();
         for (String table : List.of("curves", "step_stats")) {
             assertEquals(spark.read().parquet(clean.resolve("train-" + hash).resolve(table).toString()).collectAsList()
