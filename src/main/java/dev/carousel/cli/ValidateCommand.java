@@ -32,7 +32,7 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (config.file != null && isSweepSpec(config.file)) {
+        if (config.localFile() != null && isSweepSpec(config.localFile())) {
             return validateSweep();
         }
         CarouselConfig c = config.load();
@@ -74,7 +74,7 @@ final class ValidateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--set does not apply to a sweep spec; set keys in its base section ("
                     + config.file + ")");
         }
-        SweepSpec spec = SweepSpec.load(config.file);
+        SweepSpec spec = SweepSpec.load(config.localFile());
         List<Cell> cells = spec.cells();
         System.out.printf(Locale.ROOT, "sweep %s is valid: %d cells (%d combinations, %d duplicates removed)%n",
                 config.file, cells.size(), spec.combinations(), spec.combinations() - cells.size());

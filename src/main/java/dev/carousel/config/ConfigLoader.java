@@ -144,6 +144,20 @@ public final class ConfigLoader {
         return fromConfig(overrides(overrides).withFallback(fileConfig));
     }
 
+    /**
+     * Parses the HOCON text of a config file read elsewhere (e.g. from a Hadoop file system) over the defaults, with
+     * {@code overrides} as in {@link #load(Path, Map)}; {@code origin} (the file's URI) appears in errors.
+     */
+    public static CarouselConfig load(String hocon, String origin, Map<String, String> overrides) {
+        Config fileConfig;
+        try {
+            fileConfig = ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription(origin));
+        } catch (ConfigException.Parse e) {
+            throw fromTypesafe("syntax error: ", e);
+        }
+        return fromConfig(overrides(overrides).withFallback(fileConfig));
+    }
+
     /** Parses HOCON text over the defaults; {@code originDescription} (e.g. a file name) appears in errors. */
     public static CarouselConfig parse(String hocon, String originDescription) {
         Config user;

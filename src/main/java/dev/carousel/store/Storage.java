@@ -85,7 +85,7 @@ public final class Storage {
     }
 
     /** Whether {@code s} starts with a URI scheme of two or more letters (so that {@code C:\x} stays a path). */
-    static boolean hasScheme(String s) {
+    public static boolean hasScheme(String s) {
         int colon = s.indexOf(':');
         if (colon < 2) {
             return false;

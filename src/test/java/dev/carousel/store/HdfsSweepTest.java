@@ -241,6 +241,22 @@ class HdfsSweepTest {
         assertTrue(absent.err().contains(root + "/data/absent.csv") && absent.err().contains("no such file"), absent.err());
     }
 
+    /** A run config read from HDFS is the same config as its local copy; a missing one is refused in one line. */
+    @Test
+    void aConfigFileOnHdfsIsReadFromThere(@TempDir Path dir) throws IOException {
+        Path local = dir.resolve("k.conf");
+        Files.writeString(local, TRAIN);
+        new org.apache.hadoop.fs.Path(root).getFileSystem(new Configuration()).copyFromLocalFile(
+                new org.apache.hadoop.fs.Path(local.toUri()), new org.apache.hadoop.fs.Path(root + "/conf/k.conf"));
+        String hash = dev.carousel.config.ConfigLoader.hash(dev.carousel.config.ConfigLoader.load(local));
+        CliRunner.Run remote = CliRunner.cli("validate", root + "/conf/k.conf", "--set", "seed=9");
+        assertEquals(0, remote.exit(), remote.out() + remote.err());
+        assertTrue(remote.out().contains("config " + hash + " is valid"), remote.out());
+        CliRunner.Run missing = CliRunner.cli("validate", root + "/conf/absent.conf");
+        assertEquals(2, missing.exit(), missing.out() + missing.err());
+        assertOneLineNaming(missing, root + "/conf/absent.conf", "config file not found");
+    }
+
     private static Path writeBroken(Path dir) throws IOException {
         Path p = dir.resolve("broken.csv");
         Files.writeString(p, dev.carousel.cli.FileDataTrainTestData.csv(true));
