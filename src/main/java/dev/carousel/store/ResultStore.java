@@ -180,6 +180,78 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Compacts each table that has at least {@code minFiles} committed files: its files, in commit order, are read
+     * and rewritten into files of about {@code targetBytes} each, each tagged with every group of the files it
+     * replaces, and the swap is one log entry that changes no row ({@code dataChange = false}), so readers see the
+     * same rows before and after. {@code curves} and {@code step_stats} are compacted before {@code runs}; a file
+     * belongs to the tables while any of its groups has a {@code runs} file, so a writer killed between two
+     * compactions leaves nothing for {@link #open} to remove. The replaced files are deleted by the next
+     * {@link #open}, not at once, so that a reader of the previous version can finish.
+     *
+     * @return the number of files the tables hold fewer
+     */
+    public int compact(int minFiles, long targetBytes) {
+        int saved = 0;
+        synchronized (flushing) {
+            synchronized (this) {
+                rethrow();
+            }
+            saved += compact(curves, ResultTables.CURVES, minFiles, targetBytes);
+            saved += compact(stepStats, ResultTables.STEP_STATS, minFiles, targetBytes);
+            saved += compact(runs, runsSchema, minFiles, targetBytes);
+        }
+        return saved;
+    }
+
+    private int compact(Table table, StructType schema, int minFiles, long targetBytes) {
+        List<AddFile> files = table.committed();
+        if (files.size() < minFiles) {
+            return 0;
+        }
+        // Bins of consecutive files up to targetBytes (a file larger than that stays as it is).
+        List<List<AddFile>> bins = new ArrayList<>();
+        List<AddFile> bin = new ArrayList<>();
+        long binBytes = 0;
+        for (AddFile a : files.stream().sorted(java.util.Comparator.comparingLong(AddFile::getModificationTime)
+                .thenComparing(AddFile::getPath)).toList()) {
+            if (!bin.isEmpty() && binBytes + a.getSize() > targetBytes) {
+                bins.add(bin);
+                bin = new ArrayList<>();
+                binBytes = 0;
+            }
+            bin.add(a);
+            binBytes += a.getSize();
+        }
+        bins.add(bin);
+        List<Action> actions = new ArrayList<>();
+        int saved = 0;
+        long now = System.currentTimeMillis();
+        for (List<AddFile> b : bins) {
+            if (b.size() < 2) {
+                continue;
+            }
+            List<Row> rows = new ArrayList<>();
+            table.forEachRow(b.stream().map(a -> new Path(table.dir(), a.getPath())).toList(), schema, rows::add);
+            Set<String> groups = new java.util.TreeSet<>();
+            b.forEach(a -> groups.addAll(groupsOf(a)));
+            Path file = new Path(table.dir(), "part-" + UUID.randomUUID() + SUFFIX);
+            try {
+                long bytes = ResultTables.writeFile(rows, schema, fs, file);
+                actions.add(table.add(file, bytes, groups, false));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write " + file + ": " + Storage.oneLine(e), e);
+            }
+            b.forEach(a -> actions.add(a.remove(now, false)));
+            saved += b.size() - 1;
+        }
+        if (!actions.isEmpty()) {
+            // The replaced files stay on disk for readers that listed an older version; the next open deletes them.
+            table.commit(schema, actions, "compact");
+        }
+        return saved;
+    }
+
     /** Commits what is gathered and stops the flush timer. */
     @Override
     public void close() {
@@ -261,7 +333,8 @@ public final class ResultStore implements AutoCloseable {
         if (groups.isEmpty()) {
             return List.of();
         }
-        List<AddFile> old = table.committed().stream().filter(a -> groups.contains(group(a.getPath()))).toList();
+        List<AddFile> old = table.committed().stream().filter(a -> groupsOf(a).stream().anyMatch(groups::contains))
+                .toList();
         List<Row> carried = new ArrayList<>();
         table.forEachRow(old.stream().map(a -> new Path(table.dir(), a.getPath())).toList(), schema, r -> {
             if (!again.contains(r.getString(0))) {
@@ -279,7 +352,7 @@ public final class ResultStore implements AutoCloseable {
             try {
                 fs.mkdirs(table.dir());
                 long bytes = ResultTables.writeFile(rows, schema, fs, file);
-                actions.add(table.add(file, bytes));
+                actions.add(table.add(file, bytes, Set.of(group), true));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file + ": " + Storage.oneLine(e), e);
             }
@@ -330,6 +403,15 @@ public final class ResultStore implements AutoCloseable {
         return new GenericRowWithSchema(values, runsSchema);
     }
 
+    /**
+     * The commit groups whose rows a committed file holds: its {@link Table#GROUPS_TAG} (several after compaction),
+     * else the group its name gives.
+     */
+    static Set<String> groupsOf(AddFile a) {
+        String tag = a.getTags() == null ? null : a.getTags().get(Table.GROUPS_TAG);
+        return tag == null || tag.isEmpty() ? Set.of(group(a.getPath())) : Set.of(tag.split(","));
+    }
+
     /** The group of a data file: its name up to the first '.' ({@code part-UUID}, or a cell id in older folders). */
     static String group(String fileName) {
         String name = fileName.substring(fileName.lastIndexOf('/') + 1);
@@ -367,7 +449,7 @@ public final class ResultStore implements AutoCloseable {
         List<Action> adds = new ArrayList<>();
         for (Path f : files) {
             try {
-                adds.add(table.add(f, fs.getFileStatus(f).getLen()));
+                adds.add(table.add(f, fs.getFileStatus(f).getLen(), Set.of(group(f.getName())), true));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + f + ": " + Storage.oneLine(e), e);
             }
@@ -381,16 +463,17 @@ public final class ResultStore implements AutoCloseable {
      */
     private void repair(List<AddFile> runFiles) {
         Set<String> committedGroups = new HashSet<>();
-        runFiles.forEach(a -> committedGroups.add(group(a.getPath())));
+        runFiles.forEach(a -> committedGroups.addAll(groupsOf(a)));
         Map<Table, List<AddFile>> kept = new HashMap<>();
         kept.put(runs, runFiles);
         for (Table t : List.of(curves, stepStats)) {
             List<AddFile> files = t.committed();
-            List<AddFile> orphans = files.stream().filter(a -> !committedGroups.contains(group(a.getPath()))).toList();
+            List<AddFile> orphans = files.stream()
+                    .filter(a -> groupsOf(a).stream().noneMatch(committedGroups::contains)).toList();
             if (!orphans.isEmpty()) {
                 t.commit(t == curves ? ResultTables.CURVES : ResultTables.STEP_STATS, removals(orphans),
                         "remove rows of uncommitted cells");
-                files = files.stream().filter(a -> committedGroups.contains(group(a.getPath()))).toList();
+                files = files.stream().filter(a -> groupsOf(a).stream().anyMatch(committedGroups::contains)).toList();
             }
             kept.put(t, files);
         }
@@ -413,7 +496,7 @@ public final class ResultStore implements AutoCloseable {
 
     private void loadCommitted(List<AddFile> runFiles) {
         for (AddFile a : runFiles) {
-            String group = group(a.getPath());
+            String group = groupsOf(a).iterator().next();
             runs.forEachRow(List.of(new Path(runs.dir(), a.getPath())), ResultTables.RUNS, r -> {
                 groupOf.put(r.getString(0), group);
                 statuses.put(r.getString(0), r.getString(1));

@@ -140,12 +140,18 @@ public final class Table {
                 "Carousel");
     }
 
+    /** The tag of an add action that names the commit groups whose rows the file holds, comma-separated. */
+    static final String GROUPS_TAG = "carousel.groups";
+
     /**
-     * An add action for data file {@code file} of this table, of {@code bytes} bytes. It carries no statistics:
-     * Delta Standalone 3.2 writes a file's statistics string as a raw JSON object and then cannot read its own log.
+     * An add action for data file {@code file} of this table, of {@code bytes} bytes, holding the rows of the commit
+     * {@code groups}; {@code dataChange} false for a rewrite that changes no row (compaction). It carries no
+     * statistics: Delta Standalone 3.2 writes a file's statistics string as a raw JSON object and then cannot read
+     * its own log.
      */
-    AddFile add(Path file, long bytes) {
-        return new AddFile(file.getName(), Map.of(), bytes, System.currentTimeMillis(), true, null, Map.of());
+    AddFile add(Path file, long bytes, java.util.Collection<String> groups, boolean dataChange) {
+        return new AddFile(file.getName(), Map.of(), bytes, System.currentTimeMillis(), dataChange, null,
+                Map.of(GROUPS_TAG, String.join(",", new java.util.TreeSet<>(groups))));
     }
 
     private synchronized DeltaLog log() {

@@ -165,6 +165,10 @@ public final class SweepRunner {
         Progress progress = new Progress(todo, skipped, plan.width());
         Map<String, CellOutcome> outcomes = execute(store, todo, plan, references, progress);
         store.flush();
+        int compacted = store.compact();
+        if (compacted > 0) {
+            log("result tables compacted: " + compacted + " fewer files");
+        }
 
         Map<String, String> now = new LinkedHashMap<>(committed);
         outcomes.forEach((id, o) -> now.put(id, o.status()));

@@ -35,6 +35,8 @@ public final class SweepStore implements AutoCloseable {
     private static final Set<String> OWN = Set.of(MANIFEST, RUNS, CURVES, STEP_STATS, REPORT);
     /** How long a finished cell waits, by default, before its group of cells is committed. */
     public static final double COMMIT_SECONDS = 3;
+    /** A table with this many files or more is compacted at the end of a run. */
+    public static final int COMPACT_FILES = 16;
 
     private final Path dir;
     private final Configuration conf;
@@ -133,6 +135,16 @@ public final class SweepStore implements AutoCloseable {
     /** Commits every cell gathered so far. */
     public void flush() {
         tables.flush();
+    }
+
+    /**
+     * Compacts each table of {@value #COMPACT_FILES} files or more into files of about 16 MiB
+     * ({@link ResultStore#compact}).
+     *
+     * @return how many files fewer the tables hold
+     */
+    public int compact() {
+        return tables.compact(COMPACT_FILES, 16L << 20);
     }
 
     /** Replaces {@code sweep.json} atomically. */

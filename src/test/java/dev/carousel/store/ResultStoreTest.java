@@ -105,9 +105,11 @@ class ResultStoreTest {
         org.apache.hadoop.fs.Path orphanStat = new org.apache.hadoop.fs.Path(stats.dir(), "part-orphan.snappy.parquet");
         org.apache.hadoop.fs.FileSystem fs = Storage.dataFs(Storage.fs(curves.dir(), CONF));
         long b1 = ResultTables.writeFile(List.of(curve("lost", 0)), ResultTables.CURVES, fs, orphanCurve);
-        curves.commit(ResultTables.CURVES, List.of(curves.add(orphanCurve, b1)), "append");
+        curves.commit(ResultTables.CURVES, List.of(curves.add(orphanCurve, b1, java.util.Set.of("part-orphan"), true)),
+                "append");
         long b2 = ResultTables.writeFile(List.of(stat("lost", 0)), ResultTables.STEP_STATS, fs, orphanStat);
-        stats.commit(ResultTables.STEP_STATS, List.of(stats.add(orphanStat, b2)), "append");
+        stats.commit(ResultTables.STEP_STATS, List.of(stats.add(orphanStat, b2, java.util.Set.of("part-orphan"), true)),
+                "append");
         ResultTables.writeFile(List.of(run("never", "completed")), ResultTables.RUNS, fs,
                 new org.apache.hadoop.fs.Path(Storage.local(dir.resolve("runs")), "part-never.snappy.parquet"));
         assertEquals(Map.of("kept", 1L, "lost", 1L), rowsPerCell(dir.resolve("curves")), "before the repair");
@@ -175,5 +177,42 @@ class ResultStoreTest {
             store.add("third", run("third", "completed"), List.of(), List.of());
         }
         assertEquals(wider, Table.at(dir.resolve("runs")).schema());
+    }
+
+    /**
+     * Compaction rewrites many group files into one per table with the same rows (Spark's Delta reader sees them too);
+     * a later open keeps them all committed, deletes the replaced files, and a cell committed again still replaces
+     * only its own rows.
+     */
+    @Test
+    void compactionKeepsEveryRowAndTheTablesStayRepairable(@TempDir Path dir) throws IOException {
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
+            for (int i = 0; i < 20; i++) { // flushSeconds 0: one group per cell
+                store.add("c" + i, run("c" + i, i == 3 ? "failed" : "completed"), List.of(curve("c" + i, 0)),
+                        List.of(stat("c" + i, 0), stat("c" + i, 1)));
+            }
+            assertEquals(20, dataFiles(dir.resolve("runs")));
+            assertEquals(0, store.compact(21, 16L << 20), "below the threshold nothing changes");
+            assertEquals(3 * 19, store.compact(16, 16L << 20));
+        }
+        assertEquals(20, Table.at(dir.resolve("runs")).files().size() + 19, "one file per table");
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
+            assertEquals(20, store.statuses().size(), "every cell still committed after the repair on open");
+            assertEquals("failed", store.statuses().get("c3"));
+            store.add("c3", run("c3", "completed"), List.of(curve("c3", 0), curve("c3", 5)), List.of(stat("c3", 0)));
+        }
+        ResultStore.open(Storage.local(dir), CONF, 0).close(); // deletes what the compaction and the rerun replaced
+        for (String t : List.of("runs", "curves", "step_stats")) {
+            assertEquals(Table.at(dir.resolve(t)).files().size(), dataFiles(dir.resolve(t)),
+                    t + ": replaced files are deleted by a later open");
+        }
+        Map<String, Long> curves = rowsPerCell(dir.resolve("curves"));
+        assertEquals(20, curves.size());
+        assertEquals(2L, curves.get("c3"));
+        assertEquals(1L, curves.get("c7"));
+        assertEquals(20 * 2 - 1, Table.at(dir.resolve("step_stats")).read(ResultTables.STEP_STATS).size());
+        List<Row> runs = Table.at(dir.resolve("runs")).read(ResultTables.RUNS, "cell", "status");
+        assertEquals(20, runs.size());
+        assertTrue(runs.stream().allMatch(r -> r.getString(1).equals("completed")));
     }
 }
