@@ -34,8 +34,13 @@ final class ConfigOptions {
             if (!Storage.probe(uri, "CONFIG", hadoop) || Storage.isDirectory(uri, hadoop)) {
                 throw new ConfigError(uri + ": config file not found; expected the URI of a HOCON config file");
             }
-            return ConfigLoader.load(new String(Storage.readAll(uri, hadoop), StandardCharsets.UTF_8), uri.toString(),
-                    overrides);
+            String text;
+            try {
+                text = new String(Storage.readAll(uri, hadoop), StandardCharsets.UTF_8);
+            } catch (java.io.UncheckedIOException e) {
+                throw new ConfigError(uri + ": config file is not readable: " + e.getMessage());
+            }
+            return ConfigLoader.load(text, uri.toString(), overrides);
         }
         return ConfigLoader.load(localFile(), overrides);
     }

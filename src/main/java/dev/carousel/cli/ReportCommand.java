@@ -47,8 +47,12 @@ final class ReportCommand implements Callable<Integer> {
         }
         ResultTables.requireCodec(); // reading decompresses the same snappy pages
         Path manifestFile = new Path(results, SweepStore.MANIFEST);
-        Map<String, Object> manifest = Storage.exists(manifestFile, hadoop)
-                ? Json.parse(Storage.readAll(manifestFile, hadoop)) : null;
+        Map<String, Object> manifest;
+        try {
+            manifest = Storage.exists(manifestFile, hadoop) ? Json.parse(Storage.readAll(manifestFile, hadoop)) : null;
+        } catch (java.io.UncheckedIOException e) {
+            throw new IllegalArgumentException(manifestFile + ": unreadable sweep manifest (" + e.getMessage() + ")");
+        }
         Object sweep = manifest == null ? null : manifest.get("name");
         String t = title != null ? title : sweep != null ? "sweep " + sweep : "Carousel — " + results.getName();
         SweepReport.Report[] report = new SweepReport.Report[1];

@@ -21,7 +21,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * Runs a sweep spec on Spark: every cell not yet committed in the output folder, several at a time, each
- * committed atomically as it ends; then {@code report/index.html}. Re-running resumes.
+ * committed atomically in groups within seconds of its end; then {@code report/index.html}. Re-running resumes.
  */
 @Command(name = "sweep", mixinStandardHelpOptions = true,
         description = {"Run a sweep spec (e.g. conf/sweeps/forget-gate.conf) on Spark and write its result tables "

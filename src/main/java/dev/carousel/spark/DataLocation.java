@@ -21,9 +21,12 @@ public record DataLocation(Path uri) implements Serializable {
         return "file".equals(uri.toUri().getScheme());
     }
 
-    /** What Spark's readers are given: the plain path of a local location, the URI of any other. */
+    /**
+     * What Spark's readers are given: the full URI, so that a local path is read from the local file system even
+     * where the cluster's default file system is another (HDFS on YARN).
+     */
     String forSpark() {
-        return toString();
+        return uri.toString();
     }
 
     @Override

@@ -406,7 +406,7 @@ public final class FileDataset implements AutoCloseable {
                     }
                 }
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot list " + path + ": " + e.getMessage(), e);
+                throw bad(path + ": cannot list: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             }
             found.sort(Comparator.comparing(f -> f.getPath().toString()));
             if (found.isEmpty()) {

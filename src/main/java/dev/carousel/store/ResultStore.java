@@ -67,7 +67,7 @@ public final class ResultStore implements AutoCloseable {
     /** The columns of {@code runs}: those the table has, then those this writer adds. */
     private StructType runsSchema = ResultTables.RUNS;
     /** Committed cell to the group whose files hold its rows, and to its status. */
-    private final Map<String, String> groupOf = new HashMap<>();
+    private final Map<String, String> fileOf = new HashMap<>();
     private final Map<String, String> statuses = new LinkedHashMap<>();
     private final List<Pending> pending = new ArrayList<>();
     /** Held while a group is written and committed: one at a time, in order. */
@@ -176,6 +176,9 @@ public final class ResultStore implements AutoCloseable {
             } catch (RuntimeException e) {
                 failure = e;
                 throw e;
+            } catch (Error e) { // e.g. a class-path clash on a cluster: recorded, or the timer would drop it
+                failure = new IllegalStateException(e.toString(), e);
+                throw e;
             }
         }
     }
@@ -255,7 +258,12 @@ public final class ResultStore implements AutoCloseable {
     /** Commits what is gathered and stops the flush timer. */
     @Override
     public void close() {
-        timer.shutdownNow();
+        timer.shutdown(); // a flush the timer is running finishes (interrupting it would lose its group)
+        try {
+            timer.awaitTermination(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         flush();
     }
 
@@ -283,16 +291,41 @@ public final class ResultStore implements AutoCloseable {
     private void commitGroup(List<Pending> pending) {
         String group = "part-" + UUID.randomUUID();
         Set<String> again = new HashSet<>();
-        Set<String> replacedGroups = new HashSet<>();
+        Set<String> againFiles = new HashSet<>();
         synchronized (this) {
             for (Pending p : pending) {
-                String old = groupOf.get(p.cell());
+                String old = fileOf.get(p.cell());
                 if (old != null) {
                     again.add(p.cell());
-                    replacedGroups.add(old);
+                    againFiles.add(old);
                 }
             }
         }
+        // Cells committed again: every file, of any table, that shares a group with the runs files holding them is
+        // rewritten into the new group, closed over shared groups, so the three tables keep naming the same groups
+        // (compaction bins each table on its own).
+        Set<String> replacedGroups = new HashSet<>();
+        if (!again.isEmpty()) {
+            Map<Table, List<AddFile>> now = Map.of(runs, runs.committed(), curves, curves.committed(), stepStats,
+                    stepStats.committed());
+            now.get(runs).stream().filter(a -> againFiles.contains(new Path(runs.dir(), a.getPath()).getName()))
+                    .forEach(a -> replacedGroups.addAll(groupsOf(a)));
+            boolean grew = true;
+            while (grew) {
+                grew = false;
+                for (List<AddFile> files : now.values()) {
+                    for (AddFile a : files) {
+                        Set<String> g = groupsOf(a);
+                        if (g.stream().anyMatch(replacedGroups::contains) && !replacedGroups.containsAll(g)) {
+                            replacedGroups.addAll(g);
+                            grew = true;
+                        }
+                    }
+                }
+            }
+        }
+        Set<String> tags = new HashSet<>(replacedGroups);
+        tags.add(group);
         List<Row> runRows = new ArrayList<>();
         List<Row> curveRows = new ArrayList<>();
         List<Row> statRows = new ArrayList<>();
@@ -305,9 +338,9 @@ public final class ResultStore implements AutoCloseable {
         List<AddFile> oldCurves = kept(curves, ResultTables.CURVES, replacedGroups, again, curveRows);
         List<AddFile> oldStats = kept(stepStats, ResultTables.STEP_STATS, replacedGroups, again, statRows);
 
-        append(curves, ResultTables.CURVES, group, curveRows, List.of());
-        append(stepStats, ResultTables.STEP_STATS, group, statRows, List.of());
-        append(runs, runsSchema, group, runRows, oldRuns); // the commit point of every cell in the group
+        append(curves, ResultTables.CURVES, group, tags, curveRows, List.of());
+        append(stepStats, ResultTables.STEP_STATS, group, tags, statRows, List.of());
+        append(runs, runsSchema, group, tags, runRows, oldRuns); // the commit point of every cell in the group
         if (!oldCurves.isEmpty()) {
             curves.commit(ResultTables.CURVES, removals(oldCurves), "remove replaced rows");
         }
@@ -317,7 +350,7 @@ public final class ResultStore implements AutoCloseable {
         synchronized (this) {
             for (Row r : runRows) {
                 String cell = r.getString(0);
-                groupOf.put(cell, group);
+                fileOf.put(cell, group + SUFFIX);
                 statuses.remove(cell);
                 statuses.put(cell, r.getString(ResultTables.RUNS.fieldIndex("status")));
             }
@@ -345,14 +378,15 @@ public final class ResultStore implements AutoCloseable {
         return old;
     }
 
-    private void append(Table table, StructType schema, String group, List<Row> rows, List<AddFile> removed) {
+    private void append(Table table, StructType schema, String group, Set<String> tags, List<Row> rows,
+                        List<AddFile> removed) {
         List<Action> actions = new ArrayList<>(removals(removed));
         if (!rows.isEmpty()) {
             Path file = new Path(table.dir(), group + SUFFIX);
             try {
                 fs.mkdirs(table.dir());
                 long bytes = ResultTables.writeFile(rows, schema, fs, file);
-                actions.add(table.add(file, bytes, Set.of(group), true));
+                actions.add(table.add(file, bytes, tags, true));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file + ": " + Storage.oneLine(e), e);
             }
@@ -427,18 +461,18 @@ public final class ResultStore implements AutoCloseable {
      * there exactly when its {@code runs} file exists).
      */
     private void adoptPlainFolders() {
-        for (Table t : List.of(runs, curves, stepStats)) {
-            if (Storage.exists(new Path(t.dir(), Table.LOG), conf)) {
-                return;
-            }
+        if (runs.isDelta()) { // runs is adopted last: once it has a commit, the folder is taken over
+            return;
         }
         List<Path> runFiles = runs.files();
         Set<String> committedGroups = new HashSet<>();
         runFiles.forEach(f -> committedGroups.add(group(f.getName())));
-        adopt(curves, ResultTables.CURVES, curves.files().stream()
-                .filter(f -> committedGroups.contains(group(f.getName()))).toList());
-        adopt(stepStats, ResultTables.STEP_STATS, stepStats.files().stream()
-                .filter(f -> committedGroups.contains(group(f.getName()))).toList());
+        for (Table t : List.of(curves, stepStats)) {
+            if (!t.isDelta()) { // a run killed while adopting committed some tables already
+                adopt(t, t == curves ? ResultTables.CURVES : ResultTables.STEP_STATS, t.files().stream()
+                        .filter(f -> committedGroups.contains(group(f.getName()))).toList());
+            }
+        }
         adopt(runs, ResultTables.RUNS, runFiles);
     }
 
@@ -459,7 +493,9 @@ public final class ResultStore implements AutoCloseable {
 
     /**
      * Removes from the log the {@code curves} and {@code step_stats} files of groups without a {@code runs} file, and
-     * deletes data files no log version names (a killed writer's).
+     * deletes the data files the latest log version does not name: a killed writer's, and those a compaction or a
+     * replacement removed (kept until now for readers of the older version). Nothing is deleted while {@code runs}
+     * holds files that no log has taken over.
      */
     private void repair(List<AddFile> runFiles) {
         Set<String> committedGroups = new HashSet<>();
@@ -476,6 +512,9 @@ public final class ResultStore implements AutoCloseable {
                 files = files.stream().filter(a -> groupsOf(a).stream().anyMatch(committedGroups::contains)).toList();
             }
             kept.put(t, files);
+        }
+        if (!runs.isDelta() && !runs.files().isEmpty()) {
+            return; // runs holds files no log has taken over: delete nothing
         }
         for (Table t : List.of(runs, curves, stepStats)) {
             Set<String> named = new HashSet<>();
@@ -496,9 +535,9 @@ public final class ResultStore implements AutoCloseable {
 
     private void loadCommitted(List<AddFile> runFiles) {
         for (AddFile a : runFiles) {
-            String group = groupsOf(a).iterator().next();
-            runs.forEachRow(List.of(new Path(runs.dir(), a.getPath())), ResultTables.RUNS, r -> {
-                groupOf.put(r.getString(0), group);
+            Path file = new Path(runs.dir(), a.getPath());
+            runs.forEachRow(List.of(file), ResultTables.RUNS, r -> {
+                fileOf.put(r.getString(0), file.getName());
                 statuses.put(r.getString(0), r.getString(1));
             }, "cell", "status");
         }

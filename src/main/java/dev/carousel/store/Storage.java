@@ -13,9 +13,11 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataOutputStream;
+import org.apache.hadoop.fs.FileContext;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.LocalFileSystem;
+import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.StreamCapabilities;
 import org.apache.hadoop.fs.UnsupportedFileSystemException;
@@ -113,7 +115,7 @@ public final class Storage {
             throw new IllegalArgumentException(what + " " + path + ": no file system for scheme '"
                     + path.toUri().getScheme() + "' (accepted: a local path, file:, hdfs://, s3a://, abfs://, gs:// or "
                     + "another scheme the cluster's Hadoop configuration names in fs.SCHEME.impl)");
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) { // LinkageError: a client jar without its SDK
             throw new IllegalArgumentException(what + " " + path + ": cannot open its file system: " + oneLine(e));
         }
     }
@@ -124,9 +126,8 @@ public final class Storage {
     }
 
     /**
-     * Checks that {@code path} can be used before any work: its file system answers a status request for it (or, if
-     * it does not exist, for its nearest existing parent), so an unreachable name node, a missing bucket or missing
-     * credentials fail here in one line naming the URI.
+     * Checks that {@code path} can be used before any work: its file system answers whether it exists, so an
+     * unreachable name node, a missing bucket or missing credentials fail here in one line naming the URI.
      *
      * @return whether {@code path} exists
      * @throws IllegalArgumentException naming {@code what} and the URI
@@ -193,14 +194,9 @@ public final class Storage {
             Path tmp = new Path(file.getParent(), "." + file.getName() + "-" + UUID.randomUUID() + ".tmp");
             try {
                 write(fs, tmp, content, false);
-                if (!fs.rename(tmp, file)) {
-                    // Hadoop's rename does not replace an existing file: delete it first. The window in between
-                    // leaves no file, never a partial one; readers of these files retry or take the default.
-                    fs.delete(file, false);
-                    if (!fs.rename(tmp, file)) {
-                        throw new IOException("rename of " + tmp + " to " + file + " failed");
-                    }
-                }
+                // FileContext's rename replaces an existing file in one step on HDFS and local disk (FileSystem's
+                // does not replace at all).
+                FileContext.getFileContext(file.toUri(), conf).rename(tmp, file, Options.Rename.OVERWRITE);
             } finally {
                 fs.delete(tmp, false);
             }

@@ -64,16 +64,21 @@ public final class Table {
 
     /**
      * The data files a reader takes, in name order: the committed files of the Delta log's latest version, or the
-     * Parquet files of a plain folder; empty if there is no table.
+     * Parquet files of a plain folder; empty if there is no table. In a folder without a committed log, files named
+     * {@code part-*} count only beside a {@code _SUCCESS} marker (a run's folder): without it they are a sweep
+     * writer's files that no commit has taken yet.
      */
     public List<Path> files() {
         if (isDelta()) {
             return committed().stream().map(a -> new Path(dir, a.getPath())).sorted().toList();
         }
+        List<FileStatus> all = Storage.list(dir, conf);
+        boolean marked = all.stream().anyMatch(f -> f.getPath().getName().equals("_SUCCESS"));
         List<Path> out = new ArrayList<>();
-        for (FileStatus f : Storage.list(dir, conf)) {
+        for (FileStatus f : all) {
             String name = f.getPath().getName();
-            if (f.isFile() && name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")) {
+            if (f.isFile() && name.endsWith(".parquet") && !name.startsWith(".") && !name.startsWith("_")
+                    && (marked || !name.startsWith("part-"))) {
                 out.add(f.getPath());
             }
         }
@@ -136,8 +141,8 @@ public final class Table {
                 txn.updateMetadata(txn.metadata().copyBuilder().schema(wanted).build());
             }
         }
-        txn.commit(actions, new Operation(Operation.Name.WRITE, Map.of("mode", "\"Append\"")),
-                "Carousel");
+        txn.commit(actions, new Operation(Operation.Name.WRITE, Map.of("mode", "\"Append\"", "carousel",
+                "\"" + operation + "\"")), "Carousel");
     }
 
     /** The tag of an add action that names the commit groups whose rows the file holds, comma-separated. */

@@ -36,7 +36,8 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Runs a {@link SweepSpec} on Spark into a {@link SweepStore}: the cells not yet committed (and, with
- * {@code rerunFailed}, the failed ones), several at a time, each committed as soon as it ends; then the report.
+ * {@code rerunFailed}, the failed ones), several at a time, committed in groups within seconds of their end; then
+ * the report.
  *
  * <p>Resume: cells are keyed by their config hash, so re-running the same command skips every committed cell, and
  * a spec with more axis values runs only the new cells. A cell that diverges is a result (status {@code diverged},

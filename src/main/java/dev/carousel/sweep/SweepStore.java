@@ -96,8 +96,13 @@ public final class SweepStore implements AutoCloseable {
             }
             return;
         }
-        List<String> foreign = Storage.list(dir, conf).stream().map(f -> f.getPath().getName())
-                .filter(n -> !n.startsWith(".") && !OWN.contains(n)).sorted().toList();
+        List<String> foreign;
+        try {
+            foreign = Storage.list(dir, conf).stream().map(f -> f.getPath().getName())
+                    .filter(n -> !n.startsWith(".") && !OWN.contains(n)).sorted().toList();
+        } catch (UncheckedIOException e) {
+            throw new IllegalArgumentException("--out " + dir + ": cannot list: " + e.getMessage());
+        }
         if (!foreign.isEmpty()) {
             throw new IllegalArgumentException("--out " + dir + " is not empty and holds no " + MANIFEST + " (e.g. "
                     + foreign.get(0) + "); a sweep writes only into an empty or new folder, or one of its own");

@@ -215,4 +215,69 @@ class ResultStoreTest {
         assertEquals(20, runs.size());
         assertTrue(runs.stream().allMatch(r -> r.getString(1).equals("completed")));
     }
+
+    /**
+     * Compaction bins each table on its own, so after it a runs file and the curves files can name different sets of
+     * groups. A cell committed again must still replace only its own rows, and a later open must keep every other
+     * cell's rows.
+     */
+    @Test
+    void aCellCommittedAgainAfterUnevenCompactionKeepsEveryOtherCellsRows(@TempDir Path dir) {
+        List<Row> many = new java.util.ArrayList<>();
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
+            for (int i = 0; i < 20; i++) {
+                String cell = "c" + i;
+                many.clear();
+                for (long u = 0; u < 2_000; u++) {
+                    many.add(curve(cell, u));
+                }
+                store.add(cell, run(cell, i == 7 ? "failed" : "completed"), many, List.of(stat(cell, 0)));
+            }
+            store.compact(16, 40_000); // curves files of tens of KB bin in small groups, runs files all together
+        }
+        assertTrue(Table.at(dir.resolve("curves")).files().size() > Table.at(dir.resolve("runs")).files().size(),
+                "the tables were binned differently");
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
+            store.add("c7", run("c7", "completed"), List.of(curve("c7", 0), curve("c7", 5)), List.of(stat("c7", 0)));
+        }
+        ResultStore.open(Storage.local(dir), CONF, 0).close(); // the repair a later run does
+        Map<String, Long> curves = rowsPerCell(dir.resolve("curves"));
+        assertEquals(20, curves.size(), curves.toString());
+        for (int i = 0; i < 20; i++) {
+            assertEquals(i == 7 ? 2L : 2_000L, curves.get("c" + i), "c" + i);
+        }
+        assertEquals(20, Table.at(dir.resolve("step_stats")).read(ResultTables.STEP_STATS).size());
+        List<Row> runs = Table.at(dir.resolve("runs")).read(ResultTables.RUNS, "cell", "status");
+        assertEquals(20, runs.size());
+        assertTrue(runs.stream().allMatch(r -> r.getString(1).equals("completed")));
+    }
+
+    /**
+     * A writer killed after some tables of a folder written before the log were taken over: the next open finishes
+     * the take-over and loses no committed cell.
+     */
+    @Test
+    void aTakeOverKilledHalfWayIsFinishedByTheNextOpen(@TempDir Path dir) throws IOException {
+        for (String cell : List.of("x", "y")) {
+            ResultTables.write(List.of(run(cell, "completed")), ResultTables.RUNS, dir.resolve("w-runs-" + cell));
+            Files.createDirectories(dir.resolve("runs"));
+            Files.move(dir.resolve("w-runs-" + cell + "/part-00000.snappy.parquet"), dir.resolve("runs/" + cell + ".parquet"));
+            ResultTables.write(List.of(curve(cell, 0)), ResultTables.CURVES, dir.resolve("w-curves-" + cell));
+            Files.createDirectories(dir.resolve("curves"));
+            Files.move(dir.resolve("w-curves-" + cell + "/part-00000.snappy.parquet"),
+                    dir.resolve("curves/" + cell + ".parquet"));
+        }
+        // The curves table's take-over committed, the process died before runs'.
+        Table curves = Table.at(dir.resolve("curves"));
+        List<io.delta.standalone.actions.Action> adds = new java.util.ArrayList<>();
+        for (org.apache.hadoop.fs.Path f : curves.files()) {
+            adds.add(curves.add(f, Files.size(Path.of(f.toUri().getPath())), java.util.Set.of(ResultStore.group(f.getName())),
+                    true));
+        }
+        curves.commit(ResultTables.CURVES, adds, "adopt");
+        try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
+            assertEquals(Map.of("x", "completed", "y", "completed"), store.statuses());
+        }
+        assertEquals(Map.of("x", 1L, "y", 1L), rowsPerCell(dir.resolve("curves")));
+    }
 }
