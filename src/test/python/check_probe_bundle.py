@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Independent NumPy check of a Carousel probe bundle (`carousel probe ... --out DIR`).
 
-Recomputes the forward pass, BPTT and every probe of DESIGN.md section 1 from the bundle's own inputs,
+Recomputes the forward pass, BPTT and every probe of docs/science.md from the bundle's own inputs,
 targets and parameters, in float64, and compares them with what Carousel wrote. Shape legend:
 T steps, B sequences, I inputs, H hidden, G = 4H (LSTM, gates i|f|g|o) or H (RNN), O outputs.
 

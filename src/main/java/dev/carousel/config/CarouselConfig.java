@@ -42,7 +42,7 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
     public enum OptimizerStateMode { AVERAGE, RESET }
 
     /**
-     * Synchronous parameter averaging on Spark (DESIGN.md §2): each round broadcasts θ and the optimiser
+     * Synchronous parameter averaging on Spark (docs/architecture.md): each round broadcasts θ and the optimiser
      * state, every partition takes {@code localSteps} minibatch steps on its shard, and one Spark job averages
      * them: a treeAggregate of the given depth when that merges on executors, else the driver merges. {@code training.updates} counts local steps per partition.
      * With one partition (and the state averaged, not reset) the rounds up to the next evaluation or checkpoint run
@@ -52,7 +52,7 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
      */
     /**
      * Where training sequences come from: the generated {@code task}, or a file dataset read and validated
-     * through Spark SQL (Parquet, CSV, text; DESIGN.md §Data), of which {@code validationFraction} is held out.
+     * through Spark SQL (Parquet, CSV, text; docs/architecture.md), of which {@code validationFraction} is held out.
      */
     public record Data(String format, String path, double validationFraction) {
         public boolean isGenerated() {

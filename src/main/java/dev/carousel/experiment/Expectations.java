@@ -26,7 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Conventions. A "ratio at lag L" is log10 ‖∂ℓ/∂x_{T−1−L}‖/‖∂ℓ/∂x_{T−1}‖ at initialisation for one cell, the mean
  * over its batch of the per-sequence log10 ratio ({@link CellResult#logRatioAtInit}, exact from the per-step means
  * of log10 norms); across seeds the median is taken. "Updates to 0.05" is the first evaluated update with held-out
- * MSE below 0.05 (+∞ if never), its median over seeds per setting (SCIENCE.md: report medians, the
+ * MSE below 0.05 (+∞ if never), its median over seeds per setting (docs/science.md: report medians, the
  * plateau-then-drop shape makes means misleading).
  */
 public final class Expectations {
@@ -110,7 +110,7 @@ public final class Expectations {
             double x1 = medianRatio(b1, "dc", 50);
             double xc = medianRatio(ch, "dc", 50);
             out.add(new Check(order, x0 < x1 && x1 < xc, f("log10 ratio bias 0 %.2f, bias 1 %.2f, chrono %.2f "
-                    + "(%.1e, %.1e, %.2g; median of %d/%d/%d seeds; SCIENCE.md calibration 2.5e-10, 8.2e-4, 0.41)",
+                    + "(%.1e, %.1e, %.2g; median of %d/%d/%d seeds; docs/science.md calibration 2.5e-10, 8.2e-4, 0.41)",
                     x0, x1, xc, Math.pow(10, x0), Math.pow(10, x1), Math.pow(10, xc), b0.size(), b1.size(), ch.size())));
             out.add(new Check(apart, x1 - x0 >= 1 && xc - x1 >= 1, f("gaps %.2f decades (bias 0 → 1) and %.2f decades "
                     + "(bias 1 → chrono); calibration 6.5 and 2.7", x1 - x0, xc - x1)));

@@ -12,7 +12,7 @@ package dev.carousel.nn;
  *   <li>{@link Fixed}: f_t ≡ φ ∈ (0, 1], not learned: isolates the carousel factor φ^lag.</li>
  *   <li>{@link None}: f_t ≡ 1, the 1997 LSTM without a forget gate (Hochreiter &amp; Schmidhuber 1997).</li>
  * </ul>
- * "Bias" means the total pre-activation bias of the gate (SCIENCE.md).
+ * "Bias" means the total pre-activation bias of the gate (docs/science.md).
  */
 public sealed interface ForgetGate {
     /** Config spelling of the mode: learned, chrono, uniform, fixed, none. */

@@ -7,7 +7,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Initial parameters θ for a {@link ModelSpec}. The scheme ({@link RecurrentInit#scheme()}) is named in every
- * report because gradient profiles depend on it (SCIENCE.md):
+ * report because gradient profiles depend on it (docs/science.md):
  *
  * <ul>
  *   <li>W_x, W_y ~ U(−1/√H, 1/√H), as PyTorch's LSTM default, so input scale does not depend on I;</li>

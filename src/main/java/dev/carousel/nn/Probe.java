@@ -1,9 +1,9 @@
 package dev.carousel.nn;
 
 /**
- * The per-time-step gradient-flow probes recorded by the backward pass (DESIGN.md §1 "Probes"). Norm
+ * The per-time-step gradient-flow probes recorded by the backward pass (docs/science.md, "Probes"). Norm
  * probes are taken against the per-sequence loss ℓ_b (not divided by B) and stored as log10, because
- * the quantities span tens of decades and σ(0)^lag underflows float32 near lag 126 (SCIENCE.md).
+ * the quantities span tens of decades and σ(0)^lag underflows float32 near lag 126 (docs/science.md).
  */
 public enum Probe {
     /** log10 ‖∂ℓ_b/∂h_t‖₂, per sequence. */

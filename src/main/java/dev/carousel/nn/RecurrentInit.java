@@ -3,7 +3,7 @@ package dev.carousel.nn;
 /**
  * How the recurrent weights W_h: [H, G] are drawn at initialisation, G = 4H for the LSTM and H for the
  * tanh-RNN. Both are scaled by {@code model.rnn-gain}. Gradient profiles at initialisation depend strongly
- * on this choice, which is why every report names it (SCIENCE.md, "Initialisations").
+ * on this choice, which is why every report names it (docs/science.md, "Initialisations").
  */
 public enum RecurrentInit {
     /**
@@ -16,7 +16,7 @@ public enum RecurrentInit {
     /**
      * Glorot-uniform over the whole matrix, U(±gain·√(6/(H+G))) (Glorot &amp; Bengio 2010). For the LSTM
      * each gate block then has spectral radius about 0.5·gain rather than 1·gain, so paths through h add
-     * less gain going back in time: this is the scheme of SCIENCE.md's calibration run, whose profiles the
+     * less gain going back in time: this is the scheme of the calibration run in docs/science.md, whose profiles the
      * built-in experiments reproduce (with orthogonal blocks, bias 1 decays ~0.1 at lag 50, not ~8e-4).
      */
     GLOROT("gain*glorot-uniform recurrent matrix");

@@ -14,7 +14,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The ND4J engine: forward pass, hand-written backpropagation through time, and the gradient-flow
- * probes of DESIGN.md §1, all on one model. Shape legend for this file:
+ * probes of docs/science.md, all on one model. Shape legend for this file:
  *
  * <pre>
  *   T steps, B sequences, I inputs, H hidden, G = 4H (LSTM: gates i|f|g|o) or H (RNN), O outputs,
@@ -722,7 +722,7 @@ public final class RecurrentNetwork {
          * Per (sequence, unit): ∏_{k=t+1..T−1} f_k divided by e^{logScale[b]}. The product runs backwards in
          * time; whenever a sequence's mean over units falls below 1e-200 its row is rescaled and the factor
          * moved into logScale, so a gain like 0.5^399 stays exact where the product itself would underflow
-         * (SCIENCE.md, pitfalls). Equivalent to a log-sum of f and a log-mean-exp over units, with one
+         * (docs/science.md, pitfalls). Equivalent to a log-sum of f and a log-mean-exp over units, with one
          * multiply per element instead of a log and an exp.
          */
         final double[] product;

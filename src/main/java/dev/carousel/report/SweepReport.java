@@ -297,7 +297,7 @@ public final class SweepReport {
         return present;
     }
 
-    /** "lstm: <scheme>, gain 1.0": the weight init, which gradient profiles depend on (SCIENCE.md). */
+    /** "lstm: <scheme>, gain 1.0": the weight init, which gradient profiles depend on (docs/science.md). */
     private static String initScheme(Row r) {
         String name = r.getAs("recurrent_init");
         // Tables written before model.recurrent-init existed hold orthogonal recurrent blocks.

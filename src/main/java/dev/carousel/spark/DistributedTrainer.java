@@ -29,7 +29,7 @@ import org.apache.spark.broadcast.Broadcast;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Synchronous parameter averaging on Spark (DESIGN.md §2):
+ * Synchronous parameter averaging on Spark (docs/architecture.md):
  * <pre>
  *   θ, s ← init(seed)
  *   for round r: ship (θ, s) to the executors; each partition p takes K local steps on its shard

@@ -13,7 +13,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * Trains one cell under either strategy and turns the result into a {@link CellOutcome}. Both give the same
  * numbers for a cell with {@code distributed.partitions = 1}: the round algorithm on one partition is the local
- * trainer, bit for bit (DESIGN.md §Distributed training).
+ * trainer, bit for bit (docs/architecture.md).
  */
 final class CellTraining {
     private CellTraining() {}

@@ -3,7 +3,7 @@ package dev.carousel.sweep;
 import java.util.Locale;
 
 /**
- * How a sweep's cells are laid out on Spark (DESIGN.md §Sweeps).
+ * How a sweep's cells are laid out on Spark (docs/architecture.md).
  * <ul>
  *   <li>{@link #CONFIG_PARALLEL}: each cell trained whole inside one Spark task, as many cells at once as there
  *       are task slots: right for many small models, and no per-round broadcast or aggregation;</li>

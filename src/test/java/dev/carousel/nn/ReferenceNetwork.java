@@ -8,7 +8,7 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Plain-Java reference forward and backward pass (BPTT) of the LSTM and the tanh-RNN of DESIGN.md §1,
+ * Plain-Java reference forward and backward pass (BPTT) of the LSTM and the tanh-RNN of docs/science.md,
  * written with {@code double[]} and deliberately slow, obvious loops, so that the fast ND4J engine can be
  * tested against it tensor by tensor. It knows nothing of ND4J. Its own correctness is established by
  * finite differences in {@code ReferenceNetworkTest}.

@@ -28,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Self-test of {@link ReferenceNetwork}: finite differences against every gradient it reports, plus the
- * closed forms of the carousel (DESIGN.md §1).
+ * closed forms of the carousel (docs/science.md).
  *
  * <p>Finite differences are central, (f(x+ε) − f(x−ε)) / 2ε, with ε = 1e-6. Their error is the truncation
  * term ε²·|f'''|/6 ≈ 1e-13 plus the rounding term ≈ k·u·|f|/ε (u = 1.1e-16 the double unit roundoff,

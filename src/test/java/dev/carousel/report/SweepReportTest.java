@@ -125,7 +125,7 @@ public class SweepReportTest {
         assertEquals(report.resolve("index.html"), r.index());
         assertTrue(Files.isRegularFile(r.index()));
         String html = Files.readString(r.index());
-        // The weight init is stated (SCIENCE.md: gradient profiles depend on it), once per distinct scheme.
+        // The weight init is stated (docs/science.md: gradient profiles depend on it), once per distinct scheme.
         assertTrue(html.contains("Weight init: lstm: " + dev.carousel.nn.RecurrentInit.GLOROT.scheme() + ", gain 1.0; rnn: "
                 + dev.carousel.nn.RecurrentInit.ORTHOGONAL.scheme() + ", gain 0.9."), html);
 

@@ -20,7 +20,7 @@ class LocalTrainerTest {
     }
 
     /**
-     * SCIENCE.md: adding A2, T=50, H=64, batch 32, Adam 1e-3, forget bias 1 reaches held-out MSE < 0.05
+     * docs/science.md: adding A2, T=50, H=64, batch 32, Adam 1e-3, forget bias 1 reaches held-out MSE < 0.05
      * after 1,900–2,200 updates in an independent calibration; the issue allows 4,000.
      */
     @ParameterizedTest(name = "seed {0}")
