@@ -2,6 +2,7 @@ package dev.carousel.cli;
 
 import dev.carousel.io.Json;
 import dev.carousel.report.SweepReport;
+import dev.carousel.store.Folders;
 import dev.carousel.store.ResultTables;
 import dev.carousel.store.Storage;
 import dev.carousel.sweep.SweepStore;
@@ -56,8 +57,9 @@ final class ReportCommand implements Callable<Integer> {
         Object sweep = manifest == null ? null : manifest.get("name");
         String t = title != null ? title : sweep != null ? "sweep " + sweep : "Carousel — " + results.getName();
         SweepReport.Report[] report = new SweepReport.Report[1];
-        Path index = SweepStore.publish(new Path(results, SweepStore.REPORT), hadoop,
-                folder -> report[0] = SweepReport.write(results, hadoop, folder, t));
+        Path target = new Path(results, SweepStore.REPORT);
+        Folders.write(target, hadoop, folder -> report[0] = SweepReport.write(results, hadoop, folder, t));
+        Path index = new Path(target, "index.html");
         System.out.printf("report: %s (%d figures%s)%n", index, report[0].figures().size(),
                 report[0].notes().isEmpty() ? "" : ", " + report[0].notes().size() + " note(s)");
         return 0;

@@ -21,27 +21,6 @@ public final class Json {
         }
     }
 
-    /**
-     * Writes {@code file} so that readers see the old or the new content only: into a hidden temporary file
-     * beside it, then one atomic rename over it.
-     */
-    public static void writeAtomically(Path file, Object value) {
-        Path tmp = file.resolveSibling("." + file.getFileName() + "-" + java.util.UUID.randomUUID() + ".tmp");
-        try {
-            write(tmp, value);
-            java.nio.file.Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot replace " + file + ": " + e.getMessage(), e);
-        } finally {
-            try {
-                java.nio.file.Files.deleteIfExists(tmp);
-            } catch (IOException e) {
-                // the rename happened or the failure is already reported
-            }
-        }
-    }
-
     @SuppressWarnings("unchecked")
     public static Map<String, Object> read(Path file) {
         try {

@@ -76,7 +76,6 @@ public final class ResultStore implements AutoCloseable {
     private long oldestPending;
     private final ScheduledExecutorService timer;
     private volatile RuntimeException failure;
-    private int flushes;
 
     private record Pending(String cell, Row run, List<Row> curves, List<Row> stepStats) {}
 
@@ -127,11 +126,6 @@ public final class ResultStore implements AutoCloseable {
     /** Cell id to status, of every committed cell. */
     public synchronized Map<String, String> statuses() {
         return new LinkedHashMap<>(statuses);
-    }
-
-    /** How many groups this store has committed since it opened. */
-    public synchronized int flushes() {
-        return flushes;
     }
 
     /**
@@ -354,7 +348,6 @@ public final class ResultStore implements AutoCloseable {
                 statuses.remove(cell);
                 statuses.put(cell, r.getString(ResultTables.RUNS.fieldIndex("status")));
             }
-            flushes++;
         }
     }
 

@@ -169,18 +169,9 @@ public final class SweepStore implements AutoCloseable {
      *
      * @return the report's {@code index.html}
      */
-    public Path publishReport(ReportWriter writer) {
-        return publish(new Path(dir, REPORT), conf, writer);
-    }
-
-    /** Writes a report into a local folder. */
-    public interface ReportWriter {
-        void write(java.nio.file.Path folder) throws IOException;
-    }
-
-    /** {@link #publishReport} for any results folder's {@code report} folder {@code target}. */
-    public static Path publish(Path target, Configuration conf, ReportWriter writer) {
-        Folders.write(target, conf, writer::write);
+    public Path publishReport(Folders.Writer writer) {
+        Path target = new Path(dir, REPORT);
+        Folders.write(target, conf, writer);
         return new Path(target, "index.html");
     }
 
