@@ -68,7 +68,7 @@ public final class ConfigLoader {
             new Key("model.forget-gate.tmax", Kind.INT, "0 (meaning task.length) or an integer in [2, 1000000]",
                     v -> v == 0 || (v >= 2 && v <= 1_000_000), List.of()),
             Key.real("model.forget-gate.value", "a number in (0, 1]", v -> v > 0 && v <= 1),
-            Key.real("model.rnn-gain", "a number in (0, 100]", v -> v > 0 && v <= 100),
+            Key.real("model.rnn-gain", "a number in [0, 100]", v -> v >= 0 && v <= 100),
             Key.choice("model.recurrent-init", names(RecurrentInit.values())),
             Key.choice("model.precision", names(Precision.values())),
             Key.choice("optimizer.name", names(OptimizerKind.values())),

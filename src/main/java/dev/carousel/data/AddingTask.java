@@ -67,6 +67,12 @@ public final class AddingTask implements SequenceTask, Serializable {
         return 1.0 / 6.0;
     }
 
+    /** 0.05, the threshold of the literature (Arjovsky et al. 2016; Tallec &amp; Ollivier 2018): 0.3 × 1/6. */
+    @Override
+    public double targetLoss() {
+        return 0.05;
+    }
+
     @Override
     public String trivialBaselineDescription() {
         return "MSE of always predicting 1 = E[X1+X2]: Var(X1+X2) = 2/12 = 1/6 for X1, X2 ~ U[0,1] "

@@ -23,6 +23,15 @@ public interface SequenceTask {
     /** Loss of the task's trivial predictor (e.g. the constant mean), the plateau a model must leave. */
     double trivialBaseline();
 
+    /**
+     * The validation loss below which a network counts as having learned the task (a sweep's
+     * {@code updates_to_target}): by default 0.3 × {@link #trivialBaseline()}, well below any solution that ignores
+     * the dependency.
+     */
+    default double targetLoss() {
+        return 0.3 * trivialBaseline();
+    }
+
     /** What {@link #trivialBaseline()} is, in words, with its source. */
     String trivialBaselineDescription();
 

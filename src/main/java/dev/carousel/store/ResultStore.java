@@ -27,15 +27,15 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * The result tables of a sweep folder, {@code runs}, {@code curves} and {@code step_stats}, each a Delta
- * {@link Table}, with cells committed in groups.
+ * The result tables of a sweep folder, {@code runs} and its child tables {@code curves}, {@code step_stats} and
+ * {@code summaries} (rows keyed by cell), each a Delta {@link Table}, with cells committed in groups.
  *
  * <p><b>Commit protocol.</b> Finished cells wait in memory until the group is flushed: when the oldest has waited
  * {@code flushSeconds}, when the group grows large, and at {@link #close()}. A flush writes one Parquet file per
- * table, all three named after the group ({@code part-GROUP.snappy.parquet}), then commits {@code curves},
- * {@code step_stats} and last {@code runs}, each one Delta log entry. A cell is committed exactly when a committed
- * {@code runs} file holds it. {@link #open} repairs what a killed writer left: {@code curves} and
- * {@code step_stats} files whose group has no {@code runs} file are removed from the log, and data files no log
+ * table, all named after the group ({@code part-GROUP.snappy.parquet}), then commits the child tables and last
+ * {@code runs}, each one Delta log entry. A cell is committed exactly when a committed {@code runs} file holds it.
+ * {@link #open} repairs what a killed writer left: child-table files whose group has no {@code runs} file are
+ * removed from the log, and data files no log
  * entry names are deleted. So a killed driver loses the cells it was running and those finished less than
  * {@code flushSeconds} before (at most one group), never half a cell; the next run trains them again.
  *
@@ -53,6 +53,7 @@ public final class ResultStore implements AutoCloseable {
     public static final String RUNS = "runs";
     public static final String CURVES = "curves";
     public static final String STEP_STATS = "step_stats";
+    public static final String SUMMARIES = "summaries";
     private static final String SUFFIX = ".snappy.parquet";
     /** A group is flushed early once it holds this many rows in all (bounds the driver's memory). */
     private static final int MAX_PENDING_ROWS = 500_000;
@@ -61,8 +62,8 @@ public final class ResultStore implements AutoCloseable {
     private final Configuration conf;
     private final FileSystem fs;
     private final Table runs;
-    private final Table curves;
-    private final Table stepStats;
+    /** The tables whose rows belong to a cell's {@code runs} row, in the order {@link #add} takes their rows. */
+    private final List<Child> children;
     private final long flushNanos;
     /** The columns of {@code runs}: those the table has, then those this writer adds. */
     private StructType runsSchema = ResultTables.RUNS;
@@ -77,15 +78,18 @@ public final class ResultStore implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private volatile RuntimeException failure;
 
-    private record Pending(String cell, Row run, List<Row> curves, List<Row> stepStats) {}
+    private record Child(Table table, StructType schema) {}
+
+    private record Pending(String cell, Row run, List<List<Row>> children) {}
 
     private ResultStore(Path dir, Configuration conf, double flushSeconds) {
         this.dir = dir;
         this.conf = conf;
         this.fs = Storage.dataFs(Storage.fs(dir, conf));
         this.runs = Table.at(new Path(dir, RUNS), conf);
-        this.curves = Table.at(new Path(dir, CURVES), conf);
-        this.stepStats = Table.at(new Path(dir, STEP_STATS), conf);
+        this.children = List.of(new Child(Table.at(new Path(dir, CURVES), conf), ResultTables.CURVES),
+                new Child(Table.at(new Path(dir, STEP_STATS), conf), ResultTables.STEP_STATS),
+                new Child(Table.at(new Path(dir, SUMMARIES), conf), ResultTables.SUMMARIES));
         this.flushNanos = (long) (flushSeconds * 1e9);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "carousel-result-flush");
@@ -133,15 +137,16 @@ public final class ResultStore implements AutoCloseable {
      *
      * @throws RuntimeException the error of an earlier flush, which leaves the store unusable
      */
-    public void add(String cell, Row run, List<Row> curveRows, List<Row> stepStatRows) {
+    public void add(String cell, Row run, List<Row> curveRows, List<Row> stepStatRows, List<Row> summaryRows) {
         boolean full;
         synchronized (this) {
             rethrow();
             if (pending.isEmpty()) {
                 oldestPending = System.nanoTime();
             }
-            pending.add(new Pending(cell, conform(run), List.copyOf(curveRows), List.copyOf(stepStatRows)));
-            pendingRows += 1 + curveRows.size() + stepStatRows.size();
+            pending.add(new Pending(cell, conform(run), List.of(List.copyOf(curveRows), List.copyOf(stepStatRows),
+                    List.copyOf(summaryRows))));
+            pendingRows += 1 + curveRows.size() + stepStatRows.size() + summaryRows.size();
             full = pendingRows >= MAX_PENDING_ROWS || flushNanos <= 0;
         }
         if (full) {
@@ -181,7 +186,7 @@ public final class ResultStore implements AutoCloseable {
      * Compacts each table that has at least {@code minFiles} committed files: its files, in commit order, are read
      * and rewritten into files of about {@code targetBytes} each, each tagged with every group of the files it
      * replaces, and the swap is one log entry that changes no row ({@code dataChange = false}), so readers see the
-     * same rows before and after. {@code curves} and {@code step_stats} are compacted before {@code runs}; a file
+     * same rows before and after. The child tables are compacted before {@code runs}; a file
      * belongs to the tables while any of its groups has a {@code runs} file, so a writer killed between two
      * compactions leaves nothing for {@link #open} to remove. The replaced files are deleted by the next
      * {@link #open}, not at once, so that a reader of the previous version can finish.
@@ -194,8 +199,9 @@ public final class ResultStore implements AutoCloseable {
             synchronized (this) {
                 rethrow();
             }
-            saved += compact(curves, ResultTables.CURVES, minFiles, targetBytes);
-            saved += compact(stepStats, ResultTables.STEP_STATS, minFiles, targetBytes);
+            for (Child c : children) {
+                saved += compact(c.table(), c.schema(), minFiles, targetBytes);
+            }
             saved += compact(runs, runsSchema, minFiles, targetBytes);
         }
         return saved;
@@ -300,8 +306,9 @@ public final class ResultStore implements AutoCloseable {
         // (compaction bins each table on its own).
         Set<String> replacedGroups = new HashSet<>();
         if (!again.isEmpty()) {
-            Map<Table, List<AddFile>> now = Map.of(runs, runs.committed(), curves, curves.committed(), stepStats,
-                    stepStats.committed());
+            Map<Table, List<AddFile>> now = new HashMap<>();
+            now.put(runs, runs.committed());
+            children.forEach(c -> now.put(c.table(), c.table().committed()));
             now.get(runs).stream().filter(a -> againFiles.contains(new Path(runs.dir(), a.getPath()).getName()))
                     .forEach(a -> replacedGroups.addAll(groupsOf(a)));
             boolean grew = true;
@@ -321,25 +328,29 @@ public final class ResultStore implements AutoCloseable {
         Set<String> tags = new HashSet<>(replacedGroups);
         tags.add(group);
         List<Row> runRows = new ArrayList<>();
-        List<Row> curveRows = new ArrayList<>();
-        List<Row> statRows = new ArrayList<>();
+        List<List<Row>> childRows = new ArrayList<>();
+        children.forEach(c -> childRows.add(new ArrayList<>()));
         for (Pending p : pending) {
             runRows.add(p.run());
-            curveRows.addAll(p.curves());
-            statRows.addAll(p.stepStats());
+            for (int k = 0; k < children.size(); k++) {
+                childRows.get(k).addAll(p.children().get(k));
+            }
         }
         List<AddFile> oldRuns = kept(runs, runsSchema, replacedGroups, again, runRows);
-        List<AddFile> oldCurves = kept(curves, ResultTables.CURVES, replacedGroups, again, curveRows);
-        List<AddFile> oldStats = kept(stepStats, ResultTables.STEP_STATS, replacedGroups, again, statRows);
-
-        append(curves, ResultTables.CURVES, group, tags, curveRows, List.of());
-        append(stepStats, ResultTables.STEP_STATS, group, tags, statRows, List.of());
-        append(runs, runsSchema, group, tags, runRows, oldRuns); // the commit point of every cell in the group
-        if (!oldCurves.isEmpty()) {
-            curves.commit(ResultTables.CURVES, removals(oldCurves), "remove replaced rows");
+        List<List<AddFile>> oldChildren = new ArrayList<>();
+        for (int k = 0; k < children.size(); k++) {
+            Child c = children.get(k);
+            oldChildren.add(kept(c.table(), c.schema(), replacedGroups, again, childRows.get(k)));
         }
-        if (!oldStats.isEmpty()) {
-            stepStats.commit(ResultTables.STEP_STATS, removals(oldStats), "remove replaced rows");
+        for (int k = 0; k < children.size(); k++) {
+            append(children.get(k).table(), children.get(k).schema(), group, tags, childRows.get(k), List.of());
+        }
+        append(runs, runsSchema, group, tags, runRows, oldRuns); // the commit point of every cell in the group
+        for (int k = 0; k < children.size(); k++) {
+            if (!oldChildren.get(k).isEmpty()) {
+                children.get(k).table().commit(children.get(k).schema(), removals(oldChildren.get(k)),
+                        "remove replaced rows");
+            }
         }
         synchronized (this) {
             for (Row r : runRows) {
@@ -460,9 +471,10 @@ public final class ResultStore implements AutoCloseable {
         List<Path> runFiles = runs.files();
         Set<String> committedGroups = new HashSet<>();
         runFiles.forEach(f -> committedGroups.add(group(f.getName())));
-        for (Table t : List.of(curves, stepStats)) {
+        for (Child c : children) {
+            Table t = c.table();
             if (!t.isDelta()) { // a run killed while adopting committed some tables already
-                adopt(t, t == curves ? ResultTables.CURVES : ResultTables.STEP_STATS, t.files().stream()
+                adopt(t, c.schema(), t.files().stream()
                         .filter(f -> committedGroups.contains(group(f.getName()))).toList());
             }
         }
@@ -485,7 +497,7 @@ public final class ResultStore implements AutoCloseable {
     }
 
     /**
-     * Removes from the log the {@code curves} and {@code step_stats} files of groups without a {@code runs} file, and
+     * Removes from the log the child-table files of groups without a {@code runs} file, and
      * deletes the data files the latest log version does not name: a killed writer's, and those a compaction or a
      * replacement removed (kept until now for readers of the older version). Nothing is deleted while {@code runs}
      * holds files that no log has taken over.
@@ -495,12 +507,13 @@ public final class ResultStore implements AutoCloseable {
         runFiles.forEach(a -> committedGroups.addAll(groupsOf(a)));
         Map<Table, List<AddFile>> kept = new HashMap<>();
         kept.put(runs, runFiles);
-        for (Table t : List.of(curves, stepStats)) {
+        for (Child c : children) {
+            Table t = c.table();
             List<AddFile> files = t.committed();
             List<AddFile> orphans = files.stream()
                     .filter(a -> groupsOf(a).stream().noneMatch(committedGroups::contains)).toList();
             if (!orphans.isEmpty()) {
-                t.commit(t == curves ? ResultTables.CURVES : ResultTables.STEP_STATS, removals(orphans),
+                t.commit(c.schema(), removals(orphans),
                         "remove rows of uncommitted cells");
                 files = files.stream().filter(a -> groupsOf(a).stream().anyMatch(committedGroups::contains)).toList();
             }
@@ -509,7 +522,7 @@ public final class ResultStore implements AutoCloseable {
         if (!runs.isDelta() && !runs.files().isEmpty()) {
             return; // runs holds files no log has taken over: delete nothing
         }
-        for (Table t : List.of(runs, curves, stepStats)) {
+        for (Table t : kept.keySet()) {
             Set<String> named = new HashSet<>();
             kept.get(t).forEach(a -> named.add(new Path(t.dir(), a.getPath()).getName()));
             for (FileStatus f : Storage.list(t.dir(), conf)) {

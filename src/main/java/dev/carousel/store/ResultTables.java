@@ -7,6 +7,7 @@ import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Probe;
 import dev.carousel.stats.StepStats;
 import dev.carousel.stats.StepSummary;
+import dev.carousel.stats.Summaries;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.TrainResult;
 import java.io.IOException;
@@ -64,7 +65,9 @@ import org.apache.spark.sql.types.StructType;
  *       the update it diverged at, wall time, error, the early-stopping decision, and the canonical config;</li>
  *   <li>{@code curves}: one row per (cell, evaluation);</li>
  *   <li>{@code step_stats}: one row per (cell, round, t, probe) with count and mean/std/min/max/p10/p50/p90
- *       of the probe's value (log10 for norm probes) and lag = last loss step − t.</li>
+ *       of the probe's value (log10 for norm probes) and lag = last loss step − t;</li>
+ *   <li>{@code summaries}: one row per (cell, round): decay rates and memory lengths of ∂ℓ/∂h and ∂ℓ/∂c and the
+ *       mean forget activation ({@link Summaries}).</li>
  * </ul>
  */
 public final class ResultTables {
@@ -121,6 +124,16 @@ public final class ResultTables {
             .add("p50", DataTypes.DoubleType, true)
             .add("p90", DataTypes.DoubleType, true);
 
+    /** One row per (cell, probe round): the {@link Summaries.Round} of that round; null where it has no value. */
+    public static final StructType SUMMARIES = new StructType()
+            .add("cell", DataTypes.StringType, false)
+            .add("round", DataTypes.LongType, false)
+            .add("decay_dh", DataTypes.DoubleType, true)
+            .add("decay_dc", DataTypes.DoubleType, true)
+            .add("memory_dh", DataTypes.IntegerType, true)
+            .add("memory_dc", DataTypes.IntegerType, true)
+            .add("mean_forget", DataTypes.DoubleType, true);
+
     public static Row runRow(TrainResult r, String metricName, String error) {
         return runRow(r.config(), r.status().name().toLowerCase(), r.updates(), r.divergedAt(),
                 r.curve().isEmpty() ? null : r.last(), metricName, r.wallSeconds(), error, null);
@@ -171,6 +184,16 @@ public final class ResultTables {
                             nullIfNaN(m.p10()), nullIfNaN(m.p50()), nullIfNaN(m.p90())));
                 }
             }
+        }
+        return rows;
+    }
+
+    public static List<Row> summaryRows(String cell, List<Summaries.Round> rounds) {
+        List<Row> rows = new ArrayList<>();
+        for (Summaries.Round r : rounds) {
+            rows.add(RowFactory.create(cell, r.update(), nullIfNaN(r.decayDh()), nullIfNaN(r.decayDc()),
+                    r.memoryDh() < 0 ? null : r.memoryDh(), r.memoryDc() < 0 ? null : r.memoryDc(),
+                    nullIfNaN(r.meanForget())));
         }
         return rows;
     }

@@ -5,6 +5,8 @@ import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.LossKind;
 import dev.carousel.report.SweepReport;
 import dev.carousel.spark.Jobs;
+import dev.carousel.stats.StepStats;
+import dev.carousel.stats.Summaries;
 import dev.carousel.store.ResultTables;
 import dev.carousel.store.Table;
 import dev.carousel.train.CurvePoint;
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
@@ -318,13 +321,17 @@ public final class SweepRunner {
             outcome = CellOutcome.failed(cell.id(), seconds(start), describe(e));
         }
         CarouselConfig c = cell.config();
+        SortedMap<Long, StepStats> stats = outcome.stepStats();
+        List<Summaries.Round> rounds = Summaries.rounds(stats);
+        Object[] summary = SweepColumns.summary(outcome.curve().stream().mapToLong(CurvePoint::update).toArray(),
+                outcome.curve().stream().mapToDouble(CurvePoint::validationLoss).toArray(), spec.targetLoss(c), rounds);
         Row run = SweepColumns.row(store.runsSchema(), ResultTables.runRow(c, outcome.status(), outcome.updates(),
                 outcome.divergedAt(), outcome.last(), metricName(c), outcome.wallSeconds(), outcome.error(),
                 outcome.stoppedBy()), spec.name(), startedAt, Instant.now(),
                 String.valueOf(options.provenance().get("carousel_version")),
-                String.valueOf(options.provenance().get("git_commit")), cell);
+                String.valueOf(options.provenance().get("git_commit")), summary, cell);
         store.commit(cell.id(), run, ResultTables.curveRows(cell.id(), outcome.curve()),
-                ResultTables.stepStatRows(cell.id(), outcome.stepStats()));
+                ResultTables.stepStatRows(cell.id(), stats), ResultTables.summaryRows(cell.id(), rounds));
         references.add(cell, outcome);
         progress.finished(cell, outcome, options.log());
         return outcome;

@@ -14,6 +14,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigError;
 import dev.carousel.config.ConfigLoader;
+import dev.carousel.data.Tasks;
 import dev.carousel.nn.CellType;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -35,7 +36,7 @@ import java.util.stream.Collectors;
  *
  * <h2>Top-level keys</h2>
  * Only {@code name}, {@code base}, {@code grid}, {@code random}, {@code seeds}, {@code cells},
- * {@code early-stopping} and {@code fast}; any other is an error.
+ * {@code early-stopping}, {@code target-loss} and {@code fast}; any other is an error.
  * <ul>
  *   <li>{@code name}: the sweep's name (letters, digits, '.', '_', '-'); default: the spec file's name without
  *       {@code .conf}. An output folder holds the results of one named sweep.</li>
@@ -56,8 +57,11 @@ import java.util.stream.Collectors;
  *       combinations; crossed with the random points and seeds but not with the grid.</li>
  *   <li>{@code early-stopping { rule = none | median, grace-updates = G, min-cells = M }}: see
  *       {@link EarlyStopping}; off when absent.</li>
- *   <li>{@code fast { ... }}: a cheaper version of the same sweep (used by {@code carousel experiment NAME --fast},
- *       see {@code conf/experiments/}): any of the keys above but {@code name} and {@code fast}, laid over the
+ *   <li>{@code target-loss}: the validation loss a cell must get below to count as having learned the task (the
+ *       {@code updates_to_target} column), a number &gt; 0; default: the task's own (adding: 0.05, the literature's
+ *       threshold; otherwise 0.3 × its trivial baseline), none for a file dataset.</li>
+ *   <li>{@code fast { ... }}: a cheaper version of the same sweep ({@code carousel sweep SPEC --fast},
+ *       {@code carousel experiment NAME --fast}): any of the keys above but {@code name} and {@code fast}, laid over the
  *       spec ({@code load(file, true)}): sections merge key by key, lists and values replace. The fast version
  *       is named {@code NAME-fast} and validated whenever the spec is; a plain load ignores it.</li>
  * </ul>
@@ -85,7 +89,7 @@ public final class SweepSpec {
 
     /** The keys of a sweep spec; a file with any of them is a sweep spec, not a run config. */
     public static final List<String> TOP_LEVEL_KEYS =
-            List.of("name", "base", "grid", "random", "seeds", "cells", "early-stopping", "fast");
+            List.of("name", "base", "grid", "random", "seeds", "cells", "early-stopping", "target-loss", "fast");
 
     /** The key of the fast version's overrides, and the suffix of its name. */
     public static final String FAST = "fast";
@@ -104,12 +108,14 @@ public final class SweepSpec {
     private final List<String> columns;
     private final List<Cell> cells;
     private final int combinations;
+    private final double targetLoss;
 
-    private SweepSpec(String origin, String name, EarlyStopping earlyStopping, List<String> columns, List<Cell> cells,
-                      int combinations) {
+    private SweepSpec(String origin, String name, EarlyStopping earlyStopping, double targetLoss, List<String> columns,
+                      List<Cell> cells, int combinations) {
         this.origin = origin;
         this.name = name;
         this.earlyStopping = earlyStopping;
+        this.targetLoss = targetLoss;
         this.columns = List.copyOf(columns);
         this.cells = List.copyOf(cells);
         this.combinations = combinations;
@@ -237,6 +243,18 @@ public final class SweepSpec {
         return earlyStopping;
     }
 
+    /**
+     * The target loss of {@code cell}: {@code target-loss} if the spec sets it, else its task's
+     * {@link dev.carousel.data.SequenceTask#targetLoss()} for generated data, else NaN (none).
+     */
+    public double targetLoss(CarouselConfig cell) {
+        if (!Double.isNaN(targetLoss)) {
+            return targetLoss;
+        }
+        return cell.data().isGenerated()
+                ? Tasks.create(cell.task().name(), cell.task().length()).targetLoss() : Double.NaN;
+    }
+
     /** The axis keys, in column order (see the class comment). */
     public List<String> columns() {
         return columns;
@@ -294,6 +312,14 @@ public final class SweepSpec {
         }
         EarlyStopping earlyStopping = top.containsKey("early-stopping")
                 ? earlyStopping(top.get("early-stopping")) : EarlyStopping.OFF;
+        double targetLoss = Double.NaN;
+        if (top.containsKey("target-loss")) {
+            targetLoss = number(top.get("target-loss"), "target-loss");
+            if (!(targetLoss > 0)) {
+                throw new ConfigError(where(top.get("target-loss")) + ": target-loss = " + show(top.get("target-loss"))
+                        + ": expected a number > 0");
+            }
+        }
         Config base = base(top.get("base"), dir);
         Map<String, Axis> axes = new LinkedHashMap<>();
 
@@ -442,7 +468,8 @@ public final class SweepSpec {
                 }
             }
         }
-        return new SweepSpec(origin, sweepName, earlyStopping, columns, new ArrayList<>(byId.values()), combinations);
+        return new SweepSpec(origin, sweepName, earlyStopping, targetLoss, columns, new ArrayList<>(byId.values()),
+                combinations);
     }
 
     /** The {@code early-stopping} section: rule = none | median, grace-updates (default 0), min-cells (default 3). */

@@ -31,8 +31,9 @@ public final class SweepStore implements AutoCloseable {
     public static final String RUNS = ResultStore.RUNS;
     public static final String CURVES = ResultStore.CURVES;
     public static final String STEP_STATS = ResultStore.STEP_STATS;
+    public static final String SUMMARIES = ResultStore.SUMMARIES;
     public static final String REPORT = "report";
-    private static final Set<String> OWN = Set.of(MANIFEST, RUNS, CURVES, STEP_STATS, REPORT);
+    private static final Set<String> OWN = Set.of(MANIFEST, RUNS, CURVES, STEP_STATS, SUMMARIES, REPORT);
     /** How long a finished cell waits, by default, before its group of cells is committed. */
     public static final double COMMIT_SECONDS = 3;
     /** A table with this many files or more is compacted at the end of a run. */
@@ -66,7 +67,7 @@ public final class SweepStore implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + dir + ": " + e.getMessage(), e);
         }
-        for (String table : List.of(RUNS, CURVES, STEP_STATS)) {
+        for (String table : List.of(RUNS, CURVES, STEP_STATS, SUMMARIES)) {
             removeHidden(new Path(dir, table), conf);
         }
         return new SweepStore(dir, conf, ResultStore.open(dir, conf, commitSeconds, runsSchema), runsSchema);
@@ -133,8 +134,8 @@ public final class SweepStore implements AutoCloseable {
     }
 
     /** Adds one cell's rows to the group being gathered; {@link ResultStore} commits it within seconds. */
-    public void commit(String cell, Row run, List<Row> curves, List<Row> stepStats) {
-        tables.add(cell, run, curves, stepStats);
+    public void commit(String cell, Row run, List<Row> curves, List<Row> stepStats, List<Row> summaries) {
+        tables.add(cell, run, curves, stepStats, summaries);
     }
 
     /** Commits every cell gathered so far. */

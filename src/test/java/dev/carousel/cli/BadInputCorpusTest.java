@@ -121,7 +121,7 @@ class BadInputCorpusTest {
             config("nan-value.conf", "nan-value.conf:2: optimizer.clip-norm = \"NaN\": not a finite number; "
                     + "expected a number >= 0 (0 = off)"),
             config("infinite-value.conf", "infinite-value.conf:1: model.rnn-gain = \"Infinity\": not a finite number; "
-                    + "expected a number in (0, 100]"),
+                    + "expected a number in [0, 100]"),
             config("unknown-choice.conf", "unknown-choice.conf:1: model.cell = \"gru\": unknown value; expected one of lstm, rnn"),
             config("task-too-short.conf", "task-too-short.conf:3: task.length = 5: too short for task.name = temporal-order; "
                     + "expected an integer in [10, 100000]"),

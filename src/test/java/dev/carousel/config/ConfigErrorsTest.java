@@ -153,7 +153,7 @@ class ConfigErrorsTest {
             "probes.every = -3         | probes.every = -3: out of range; expected an integer >= 1",
             "training.batch-size = 0   | training.batch-size = 0: out of range; expected an integer in [1, 65536]",
             "training.updates = -1     | training.updates = -1: out of range; expected an integer in [0, 100000000]",
-            "model.rnn-gain = 0        | model.rnn-gain = 0: out of range; expected a number in (0, 100]",
+            "model.rnn-gain = -1       | model.rnn-gain = -1: out of range; expected a number in [0, 100]",
             "optimizer.epsilon = 0     | optimizer.epsilon = 0: out of range; expected a number in (0, 1]",
             "task.validation-sequences = 0 | task.validation-sequences = 0: out of range; expected an integer in [1, 10000000]"})
     void otherCountsAndScalesOutOfRangeAreRejected(String line, String expected) {

@@ -55,12 +55,12 @@ class ResultStoreTest {
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
             for (int i = 0; i < 5; i++) {
                 store.add("c" + i, run("c" + i, "completed"), List.of(curve("c" + i, 0), curve("c" + i, 5)),
-                        List.of(stat("c" + i, 0)));
+                        List.of(stat("c" + i, 0)), List.of());
             }
             assertEquals(List.of(), ResultStore.committedCells(Storage.local(dir), CONF), "nothing before the flush");
             store.flush();
             assertEquals(List.of("c0", "c1", "c2", "c3", "c4"), ResultStore.committedCells(Storage.local(dir), CONF));
-            store.add("c5", run("c5", "diverged"), List.of(), List.of());
+            store.add("c5", run("c5", "diverged"), List.of(), List.of(), List.of());
         } // close flushes the last group
         assertEquals(2, dataFiles(dir.resolve("runs")), "one file per group");
         for (String t : List.of("curves", "step_stats")) {
@@ -75,12 +75,12 @@ class ResultStoreTest {
     @Test
     void aCellCommittedAgainReplacesItsRowsAndKeepsTheOtherCellsOfItsGroup(@TempDir Path dir) {
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
-            store.add("a", run("a", "failed"), List.of(curve("a", 0)), List.of(stat("a", 0)));
-            store.add("b", run("b", "completed"), List.of(curve("b", 0), curve("b", 5)), List.of(stat("b", 0)));
+            store.add("a", run("a", "failed"), List.of(curve("a", 0)), List.of(stat("a", 0)), List.of());
+            store.add("b", run("b", "completed"), List.of(curve("b", 0), curve("b", 5)), List.of(stat("b", 0)), List.of());
         }
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
             store.add("a", run("a", "completed"), List.of(curve("a", 0), curve("a", 5), curve("a", 10)),
-                    List.of(stat("a", 0), stat("a", 1)));
+                    List.of(stat("a", 0), stat("a", 1)), List.of());
         }
         List<Row> runs = Table.at(dir.resolve("runs")).read(ResultTables.RUNS, "cell", "status");
         assertEquals(List.of("a=completed", "b=completed"),
@@ -96,7 +96,7 @@ class ResultStoreTest {
     @Test
     void openRemovesTheRowsOfAGroupWhoseRunsCommitNeverHappened(@TempDir Path dir) throws IOException {
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 3600)) {
-            store.add("kept", run("kept", "completed"), List.of(curve("kept", 0)), List.of(stat("kept", 0)));
+            store.add("kept", run("kept", "completed"), List.of(curve("kept", 0)), List.of(stat("kept", 0)), List.of());
         }
         // The first two commits of a group, as a flush makes them, and an uncommitted data file.
         Table curves = Table.at(dir.resolve("curves"));
@@ -152,7 +152,7 @@ class ResultStoreTest {
     @Test
     void aNewColumnIsAddedToTheTableAndOlderRowsReadItAsNull(@TempDir Path dir) {
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
-            store.add("old", run("old", "completed"), List.of(), List.of());
+            store.add("old", run("old", "completed"), List.of(), List.of(), List.of());
         }
         org.apache.spark.sql.types.StructType wider = ResultTables.RUNS.add("axis_x", "bigint", true);
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0, wider)) {
@@ -163,7 +163,7 @@ class ResultStoreTest {
             }
             values[base.length()] = 7L;
             store.add("new", new org.apache.spark.sql.catalyst.expressions.GenericRowWithSchema(values, wider), List.of(),
-                    List.of());
+                    List.of(), List.of());
         }
         assertEquals(wider, Table.at(dir.resolve("runs")).schema());
         Map<String, Object> x = new TreeMap<>();
@@ -174,7 +174,7 @@ class ResultStoreTest {
         assertEquals(expected, new java.util.HashMap<>(x));
         // A writer of the narrower schema keeps the column (null in its rows).
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
-            store.add("third", run("third", "completed"), List.of(), List.of());
+            store.add("third", run("third", "completed"), List.of(), List.of(), List.of());
         }
         assertEquals(wider, Table.at(dir.resolve("runs")).schema());
     }
@@ -189,7 +189,7 @@ class ResultStoreTest {
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
             for (int i = 0; i < 20; i++) { // flushSeconds 0: one group per cell
                 store.add("c" + i, run("c" + i, i == 3 ? "failed" : "completed"), List.of(curve("c" + i, 0)),
-                        List.of(stat("c" + i, 0), stat("c" + i, 1)));
+                        List.of(stat("c" + i, 0), stat("c" + i, 1)), List.of());
             }
             assertEquals(20, dataFiles(dir.resolve("runs")));
             assertEquals(0, store.compact(21, 16L << 20), "below the threshold nothing changes");
@@ -199,7 +199,7 @@ class ResultStoreTest {
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
             assertEquals(20, store.statuses().size(), "every cell still committed after the repair on open");
             assertEquals("failed", store.statuses().get("c3"));
-            store.add("c3", run("c3", "completed"), List.of(curve("c3", 0), curve("c3", 5)), List.of(stat("c3", 0)));
+            store.add("c3", run("c3", "completed"), List.of(curve("c3", 0), curve("c3", 5)), List.of(stat("c3", 0)), List.of());
         }
         ResultStore.open(Storage.local(dir), CONF, 0).close(); // deletes what the compaction and the rerun replaced
         for (String t : List.of("runs", "curves", "step_stats")) {
@@ -231,14 +231,14 @@ class ResultStoreTest {
                 for (long u = 0; u < 2_000; u++) {
                     many.add(curve(cell, u));
                 }
-                store.add(cell, run(cell, i == 7 ? "failed" : "completed"), many, List.of(stat(cell, 0)));
+                store.add(cell, run(cell, i == 7 ? "failed" : "completed"), many, List.of(stat(cell, 0)), List.of());
             }
             store.compact(16, 40_000); // curves files of tens of KB bin in small groups, runs files all together
         }
         assertTrue(Table.at(dir.resolve("curves")).files().size() > Table.at(dir.resolve("runs")).files().size(),
                 "the tables were binned differently");
         try (ResultStore store = ResultStore.open(Storage.local(dir), CONF, 0)) {
-            store.add("c7", run("c7", "completed"), List.of(curve("c7", 0), curve("c7", 5)), List.of(stat("c7", 0)));
+            store.add("c7", run("c7", "completed"), List.of(curve("c7", 0), curve("c7", 5)), List.of(stat("c7", 0)), List.of());
         }
         ResultStore.open(Storage.local(dir), CONF, 0).close(); // the repair a later run does
         Map<String, Long> curves = rowsPerCell(dir.resolve("curves"));

@@ -105,7 +105,7 @@ class SweepRunnerTest {
             Cell failed = cells.get(0);
             CellOutcome outcome = CellOutcome.failed(failed.id(), 1.0, "SparkException: executor lost");
             store.commit(failed.id(), ResultTables.runRow(failed.config(), outcome.status(), 0, -1,
-                    null, "mse", 1.0, outcome.error(), null), List.of(), List.of());
+                    null, "mse", 1.0, outcome.error(), null), List.of(), List.of(), List.of());
         }
 
         CliRunner.Run resume = SweepCliTest.sweep(spec, out);
