@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "report", mixinStandardHelpOptions = true,
         description = "Write DIR/report/index.html with PNG figures from the result tables in DIR.")
 final class ReportCommand implements Callable<Integer> {
-    static final String[] TABLES = {"runs", "curves", "step_stats"};
+    static final String[] TABLES = {"runs", "curves", "step_stats", "summaries"};
 
     @Parameters(index = "0", paramLabel = "DIR",
             description = "Results folder holding runs/, curves/ and step_stats/: a local path or a Hadoop URI.")
@@ -30,6 +30,18 @@ final class ReportCommand implements Callable<Integer> {
 
     @Option(names = "--title", paramLabel = "T", description = "Report title (default: 'Carousel — ' and DIR's name).")
     String title;
+
+    @Option(names = "--x", paramLabel = "AXIS", description = "Horizontal axis of the per-cell figures: a sweep axis "
+            + "(e.g. optimizer.learning-rate) or 'setting' (default: the forget-gate setting).")
+    String x;
+
+    @Option(names = {"--color", "--colour"}, paramLabel = "AXIS", description = "What colours the cells: a sweep axis or "
+            + "'setting' (default). More than 12 numeric values get a colour scale with a colour bar.")
+    String colour;
+
+    @Option(names = "--facet", paramLabel = "AXIS", description = "What splits the report into sections: a sweep axis "
+            + "(default: task and sequence length T).")
+    String facet;
 
     @Override
     public Integer call() {
@@ -58,7 +70,8 @@ final class ReportCommand implements Callable<Integer> {
         String t = title != null ? title : sweep != null ? "sweep " + sweep : "Carousel — " + results.getName();
         SweepReport.Report[] report = new SweepReport.Report[1];
         Path target = new Path(results, SweepStore.REPORT);
-        Folders.write(target, hadoop, folder -> report[0] = SweepReport.write(results, hadoop, folder, t));
+        Folders.write(target, hadoop, folder -> report[0] = SweepReport.write(results, hadoop, folder, t,
+                new SweepReport.Options(x, colour, facet)));
         Path index = new Path(target, "index.html");
         System.out.printf("report: %s (%d figures%s)%n", index, report[0].figures().size(),
                 report[0].notes().isEmpty() ? "" : ", " + report[0].notes().size() + " note(s)");

@@ -1,9 +1,8 @@
 package dev.carousel.report;
 
-import dev.carousel.nn.RecurrentInit;
-import dev.carousel.store.ResultTables;
-import dev.carousel.store.Table;
-import java.awt.BasicStroke;
+import dev.carousel.report.ReportData.RunInfo;
+import dev.carousel.report.ReportData.StatInfo;
+import dev.carousel.stats.Summaries;
 import java.awt.Color;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,250 +10,157 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.sql.Row;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.CategoryChart;
-import org.knowm.xchart.CategoryChartBuilder;
-import org.knowm.xchart.CategorySeries;
-import org.knowm.xchart.HeatMapChart;
-import org.knowm.xchart.HeatMapChartBuilder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.internal.chartpart.Chart;
-import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * A self-contained HTML report of a sweep's result tables ({@code runs/}, {@code curves/}, {@code step_stats/}
- * of {@link ResultTables}): {@code index.html} with inline CSS and PNG figures next to it, drawn headless with
- * XChart. Per (task, T):
+ * A self-contained HTML report of a results folder ({@link ReportData}): {@code index.html} with inline CSS and
+ * PNG figures next to it, drawn headless with XChart, readable offline from a plain file. Per facet (by default
+ * each task and sequence length T):
  * <ol type="a">
- *   <li>heatmaps of the median log10 ‖∂ℓ/∂h‖ (p50) by lag × forget-gate setting, at initialisation (first
- *       probed round of each cell) and at the end (last probed round of each cell), seeds aggregated by median;</li>
- *   <li>∂ℓ/∂h and ∂ℓ/∂c against lag at initialisation, one curve (median over seeds of p50) per setting with
- *       dashed p10 and p90 lines, one figure per probe;</li>
- *   <li>the final task metric per setting, mean ± s.d. over seeds;</li>
- *   <li>validation loss against update, one line per cell, coloured by setting;</li>
+ *   <li>heatmaps of the median log10 ‖∂ℓ/∂h‖ by lag × forget-gate setting, one panel per probe round (up to
+ *       {@value ReportData#MAX_ROUNDS}), on one colour scale: gradient flow as the network learns;</li>
+ *   <li>the decay rate of ‖∂ℓ/∂c‖ per step of lag at initialisation against the setting, every cell a point, with
+ *       log10 σ(b_f), the carousel's gain with no input coupling, as a reference line;</li>
+ *   <li>the same decay rate against update, one line per cell;</li>
+ *   <li>updates to the target loss against the setting, cells that never reached it drawn at "never";</li>
+ *   <li>the best validation loss against the setting, with the target;</li>
+ *   <li>validation loss against update, one line per cell;</li>
+ *   <li>∂ℓ/∂h and ∂ℓ/∂c against lag at initialisation, the median per setting;</li>
  * </ol>
- * and (e) a table of all cells with status and final metric. Missing tables, probes (∂ℓ/∂c of RNN cells) or
- * values skip the series or figure and are listed in the report. The tables are read on this JVM
- * ({@link Table#read}), not through Spark.
+ * then a table per setting (medians over its cells) and a table of all cells. The x axis of (b), (d), (e) and the
+ * colours of every figure follow {@link Options}; many distinct values get a colour scale with a colour bar, never
+ * a legend of more than {@value Encoding#MAX_LEGEND} entries. Missing tables or values skip a figure and say so.
  */
 public final class SweepReport {
-    /** Size of every figure, in pixels. */
-    public static final int WIDTH = 900;
-    public static final int HEIGHT = 560;
+    /** Size of every single figure, in pixels (the heatmap panels make a larger image). */
+    public static final int WIDTH = Charts.WIDTH;
+    public static final int HEIGHT = Charts.HEIGHT;
 
     /** How many decades of log10 norms a heatmap's colour scale spans at most. */
     static final int COLOUR_DECADES = 8;
 
-    /** The label of tanh-RNN cells in the setting axis. */
-    public static final String RNN = "rnn";
+    /** Heatmaps bin a numeric setting axis into this many rows when it has more distinct values than 24. */
+    static final int HEATMAP_BINS = 12;
 
-    private static final Color[] PALETTE = {
-        new Color(31, 119, 180), new Color(255, 127, 14), new Color(44, 160, 44), new Color(214, 39, 40),
-        new Color(148, 103, 189), new Color(140, 86, 75), new Color(227, 119, 194), new Color(127, 127, 127),
-        new Color(188, 189, 34), new Color(23, 190, 207)};
+    /** The cells table lists at most this many cells (the runs table has them all). */
+    static final int MAX_TABLE_CELLS = 2000;
 
     private SweepReport() {}
 
-    /** What was written: the HTML page, the figure files (in page order) and the notes on what was skipped. */
-    public record Report(Path index, List<Path> figures, List<String> notes) {}
+    /**
+     * Which axes the figures use; null means the default. {@code x}: the horizontal axis of the per-cell figures
+     * (default: the forget-gate setting); {@code colour}: what colours cells (default: the setting); {@code facet}:
+     * what splits the report into sections (default: task and T). Each names a sweep axis by its key
+     * ({@code model.forget-gate.bias}) or column ({@code axis_model_forget_gate_bias}), or is {@code setting}.
+     */
+    public record Options(String x, String colour, String facet) {
+        public static final Options DEFAULT = new Options(null, null, null);
+    }
 
-    record RunInfo(String cell, String task, int length, String modelCell, String setting, int hidden, long seed,
-                   String status, long updates, Double trainLoss, Double validationLoss, Double metric,
-                   String metricName, double wallSeconds, String error, String init) {}
+    /** A figure written: its file, its caption and how many legend entries it shows. */
+    public record Figure(Path file, String caption, int legendEntries) {}
 
-    record CurveInfo(String cell, long update, double validationLoss) {}
+    /** What was written: the HTML page, the figures (in page order) and the notes on what was skipped. */
+    public record Report(Path index, List<Figure> figures, List<String> notes) {}
 
-    record StatInfo(String cell, long round, int lag, String probe, Double p10, Double p50, Double p90) {}
+    /** The cells of one facet; {@code report} is the report's title, which every chart repeats. */
+    record Group(String report, String task, String facet, String value, double order) {
+        String label() {
+            return "task " + task + ", " + facet + " = " + value;
+        }
 
-    /** The cells of one task and length; {@code report} is the report's title, which every chart repeats. */
-    record Group(String report, String task, int length) {
-        /** What a chart's title says: the report (e.g. the sweep), the task and T. */
         String chartLabel() {
             return report + " — " + label();
         }
 
         String slug() {
-            return task.replaceAll("[^A-Za-z0-9]+", "_") + "-T" + length;
-        }
-
-        String label() {
-            return "task " + task + ", T = " + length;
+            return (task + "-" + (facet.equals("T") ? "T" : facet + "-") + value).replaceAll("[^A-Za-z0-9.-]+", "_");
         }
     }
 
-    private record Figure(String file, String caption) {}
-
-    /** {@link #write(org.apache.hadoop.fs.Path, Configuration, Path, String)} for a local results folder. */
+    /** {@link #write(org.apache.hadoop.fs.Path, Configuration, Path, String, Options)} of a local folder. */
     public static Report write(Path resultsDir, Path reportDir, String title) throws IOException {
-        return write(dev.carousel.store.Storage.local(resultsDir), new Configuration(), reportDir, title);
+        return write(dev.carousel.store.Storage.local(resultsDir), new Configuration(), reportDir, title, Options.DEFAULT);
+    }
+
+    /** The default report of {@code resultsDir}. */
+    public static Report write(org.apache.hadoop.fs.Path resultsDir, Configuration conf, Path reportDir, String title)
+            throws IOException {
+        return write(resultsDir, conf, reportDir, title, Options.DEFAULT);
     }
 
     /**
      * Writes the report of the tables in {@code resultsDir} (any Hadoop file system) into the local folder
      * {@code reportDir}.
+     *
+     * @throws IllegalArgumentException if an option names an axis the results do not have (listing those they have)
      */
-    public static Report write(org.apache.hadoop.fs.Path resultsDir, Configuration conf, Path reportDir, String title)
-            throws IOException {
+    public static Report write(org.apache.hadoop.fs.Path resultsDir, Configuration conf, Path reportDir, String title,
+                               Options options) throws IOException {
         System.setProperty("java.awt.headless", "true");
+        ReportData data = ReportData.read(resultsDir, conf);
+        Encoding.Axis xAxis = axis(options.x(), "--x", data);
+        Encoding.Axis colourAxis = axis(options.colour(), "--color", data);
+        Encoding.Axis facetAxis = options.facet() == null ? null : axis(options.facet(), "--facet", data);
         Files.createDirectories(reportDir);
-        List<String> notes = new ArrayList<>();
+        List<String> notes = new ArrayList<>(data.notes);
 
-        List<RunInfo> runs = readRuns(Table.at(new org.apache.hadoop.fs.Path(resultsDir, "runs"), conf), notes);
-        List<CurveInfo> curves = readCurves(Table.at(new org.apache.hadoop.fs.Path(resultsDir, "curves"), conf), notes);
-        List<StatInfo> stats = readStats(Table.at(new org.apache.hadoop.fs.Path(resultsDir, "step_stats"), conf), notes);
-
-        Map<String, RunInfo> byCell = new LinkedHashMap<>();
-        for (RunInfo r : runs) {
-            byCell.put(r.cell(), r);
+        TreeMap<Group, List<RunInfo>> groups = new TreeMap<>(Comparator.comparing(Group::task)
+                .thenComparingDouble(Group::order).thenComparing(Group::value));
+        for (RunInfo r : data.runs) {
+            Group g;
+            if (facetAxis == null) {
+                g = new Group(title, r.task(), "T", String.valueOf(r.length()), r.length());
+            } else {
+                Double n = facetAxis.number().apply(r);
+                g = new Group(title, r.task(), facetAxis.title(), facetAxis.label(facetAxis.key(r)),
+                        n == null ? Double.MAX_VALUE : n);
+            }
+            groups.computeIfAbsent(g, k -> new ArrayList<>()).add(r);
         }
-        long orphanStats = stats.stream().map(StatInfo::cell).distinct().filter(c -> !byCell.containsKey(c)).count();
-        if (orphanStats > 0) {
-            notes.add(orphanStats + " cell(s) in step_stats have no row in runs and are left out of the figures.");
+        long orphans = data.stats.keySet().stream().filter(c -> data.runs.stream().noneMatch(r -> r.cell().equals(c))).count();
+        if (orphans > 0) {
+            notes.add(orphans + " cell(s) in step_stats have no row in runs and are left out of the figures.");
         }
-        List<String> settings = settingOrder(runs);
-        Map<String, Color> colours = new LinkedHashMap<>();
-        for (int i = 0; i < settings.size(); i++) {
-            colours.put(settings.get(i), PALETTE[i % PALETTE.length]);
-        }
-
-        TreeMap<Group, List<RunInfo>> groups = new TreeMap<>(Comparator.comparing(Group::task).thenComparingInt(Group::length));
-        for (RunInfo r : runs) {
-            groups.computeIfAbsent(new Group(title, r.task(), r.length()), g -> new ArrayList<>()).add(r);
-        }
-        Map<String, List<StatInfo>> statsByCell = stats.stream().collect(Collectors.groupingBy(StatInfo::cell));
-        Map<String, List<CurveInfo>> curvesByCell = curves.stream().collect(Collectors.groupingBy(CurveInfo::cell));
 
         StringBuilder body = new StringBuilder();
-        List<Path> figures = new ArrayList<>();
-        int[] figureNo = {0};
+        List<Figure> figures = new ArrayList<>();
         for (Map.Entry<Group, List<RunInfo>> e : groups.entrySet()) {
             Group g = e.getKey();
             List<RunInfo> cells = e.getValue();
-            List<String> groupNotes = new ArrayList<>();
-            List<Figure> groupFigures = new ArrayList<>();
-            String prefix = title + " — " + g.label();
-
-            // (a) heatmaps of dh by lag x setting, at initialisation and at the end.
-            Map<String, List<StatInfo>> initial = new LinkedHashMap<>();
-            Map<String, List<StatInfo>> last = new LinkedHashMap<>();
-            long[] initRounds = {Long.MAX_VALUE, Long.MIN_VALUE};
-            long[] endRounds = {Long.MAX_VALUE, Long.MIN_VALUE};
-            for (RunInfo r : cells) {
-                List<StatInfo> s = statsByCell.getOrDefault(r.cell(), List.of());
-                if (s.isEmpty()) {
-                    continue;
-                }
-                long r0 = s.stream().mapToLong(StatInfo::round).min().getAsLong();
-                long r1 = s.stream().mapToLong(StatInfo::round).max().getAsLong();
-                initial.put(r.cell(), s.stream().filter(x -> x.round() == r0).toList());
-                last.put(r.cell(), s.stream().filter(x -> x.round() == r1).toList());
-                initRounds[0] = Math.min(initRounds[0], r0);
-                initRounds[1] = Math.max(initRounds[1], r0);
-                endRounds[0] = Math.min(endRounds[0], r1);
-                endRounds[1] = Math.max(endRounds[1], r1);
-            }
-            if (initial.isEmpty()) {
-                groupNotes.add("No step statistics for these cells: gradient-flow figures (a) and (b) skipped.");
-            } else {
-                Profile init = profile(cells, initial, "dh", settings);
-                Profile end = profile(cells, last, "dh", settings);
-                if (init.isEmpty() && end.isEmpty()) {
-                    groupNotes.add("No dh values in step_stats: heatmaps (a) skipped.");
-                } else {
-                    double lo = Math.min(init.min(), end.min());
-                    double hi = Math.max(init.max(), end.max());
-                    if (!(hi > lo)) {
-                        hi = lo + 1;
-                    }
-                    lo = Math.floor(lo * 10) / 10; // round the colour scale so its legend reads -5.6 … -1.0
-                    hi = Math.ceil(hi * 10) / 10;
-                    // One setting that vanishes by tens of decades (forget bias -2 does) would stretch the scale
-                    // until every other row is one colour: colours span at most COLOUR_DECADES below the top.
-                    String scale = "";
-                    if (hi - lo > COLOUR_DECADES) {
-                        scale = String.format(Locale.ROOT, " Colours span the %d decades below the largest value: the "
-                                + "darkest blue means %.1f or less (the smallest value is %.1f).", COLOUR_DECADES,
-                                hi - COLOUR_DECADES, lo);
-                        lo = hi - COLOUR_DECADES;
-                    }
-                    addHeatmap(groupFigures, groupNotes, reportDir, g, init, lo, hi, "init",
-                            prefix + ": median log10 ‖∂ℓ/∂h_t‖ (p50 over sequences, median over seeds) by lag and "
-                                    + "forget-gate setting, at initialisation (round " + range(initRounds) + ")." + scale);
-                    addHeatmap(groupFigures, groupNotes, reportDir, g, end, lo, hi, "end",
-                            prefix + ": median log10 ‖∂ℓ/∂h_t‖ (p50 over sequences, median over seeds) by lag and "
-                                    + "forget-gate setting, at the end of training (last probed round of each cell, "
-                                    + "round " + range(endRounds) + "). Same colour scale as at initialisation." + scale);
-                }
-                // (b) dh and dc against lag with p10-p90 lines, at initialisation.
-                for (String probe : List.of("dh", "dc")) {
-                    Profile p = profile(cells, initial, probe, settings);
-                    List<String> missing = settings.stream().filter(s -> cells.stream().anyMatch(r -> r.setting().equals(s)))
-                            .filter(s -> !p.bySetting().containsKey(s)).toList();
-                    if (p.isEmpty()) {
-                        groupNotes.add("No " + probe + " values at initialisation: its lag profile (b) skipped.");
-                        continue;
-                    }
-                    if (!missing.isEmpty()) {
-                        groupNotes.add("Lag profile of " + probe + ": no values for " + String.join(", ", missing)
-                                + (probe.equals("dc") ? " (no cell state)" : "") + "; those series are left out.");
-                    }
-                    String file = "profile-" + probe + "-" + g.slug() + "-init.png";
-                    save(lagProfileChart(p, probe, colours, g), reportDir.resolve(file));
-                    groupFigures.add(new Figure(file, prefix + ": log10 ‖∂ℓ/∂" + (probe.equals("dh") ? "h" : "c")
-                            + "_t‖ against lag at initialisation (round " + range(initRounds) + "), one curve per setting: "
-                            + "solid the median over sequences (p50), dashed p10 and p90; each the median over seeds."));
-                }
-            }
-
-            // (c) final metric per setting.
-            Figure metric = metricChart(reportDir, g, cells, settings, prefix, groupNotes);
-            if (metric != null) {
-                groupFigures.add(metric);
-            }
-            // (d) validation loss curves.
-            Figure loss = lossChart(reportDir, g, cells, curvesByCell, colours, prefix, groupNotes);
-            if (loss != null) {
-                groupFigures.add(loss);
-            }
-
-            body.append("<section>\n<h2>").append(esc(g.label())).append("</h2>\n<p class=\"meta\">")
-                    .append(cells.size()).append(" cell(s), settings: ")
-                    .append(esc(String.join(", ", settings.stream().filter(s -> cells.stream().anyMatch(r -> r.setting().equals(s))).toList())))
-                    .append("</p>\n");
-            for (Figure f : groupFigures) {
-                figureNo[0]++;
-                figures.add(reportDir.resolve(f.file()));
-                body.append("<figure><img src=\"").append(esc(f.file())).append("\" width=\"").append(WIDTH)
-                        .append("\" height=\"").append(HEIGHT).append("\" alt=\"").append(esc(f.caption()))
-                        .append("\"><figcaption><b>Figure ").append(figureNo[0]).append(".</b> ")
+            GroupReport gr = new GroupReport(g, cells, data, reportDir, xAxis, colourAxis);
+            gr.draw();
+            body.append("<section>\n<h2>").append(esc(g.label())).append("</h2>\n<p class=\"meta\">").append(cells.size())
+                    .append(" cell(s); ").append(esc(gr.colouring.scale != null ? Encoding.describe(gr.colouring)
+                            : "colours: " + colourAxis.title())).append(".</p>\n");
+            body.append(gr.settingsTable());
+            for (Figure f : gr.figures) {
+                figures.add(f);
+                String file = f.file().getFileName().toString();
+                java.awt.image.BufferedImage img = ImageIO.read(f.file().toFile());
+                body.append("<figure><img src=\"").append(esc(file)).append("\" width=\"").append(img.getWidth())
+                        .append("\" height=\"").append(img.getHeight()).append("\" alt=\"").append(esc(f.caption()))
+                        .append("\"><figcaption><b>Figure ").append(figures.size()).append(".</b> ")
                         .append(esc(f.caption())).append("</figcaption></figure>\n");
             }
-            if (!groupNotes.isEmpty()) {
+            if (!gr.notes.isEmpty()) {
                 body.append("<div class=\"notes\"><b>Skipped:</b><ul>\n");
-                for (String n : groupNotes) {
-                    body.append("<li>").append(esc(n)).append("</li>\n");
-                }
+                gr.notes.forEach(n -> body.append("<li>").append(esc(n)).append("</li>\n"));
                 body.append("</ul></div>\n");
             }
             body.append("</section>\n");
-            for (String n : groupNotes) {
-                notes.add(g.label() + ": " + n);
-            }
+            gr.notes.forEach(n -> notes.add(g.label() + ": " + n));
         }
         if (groups.isEmpty()) {
             notes.add("No cells in runs: no figures.");
@@ -263,428 +169,451 @@ public final class SweepReport {
         StringBuilder html = new StringBuilder();
         html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").append(esc(title))
                 .append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n<h1>").append(esc(title))
-                .append("</h1>\n<p class=\"meta\">").append(runs.size()).append(" cell(s) in ").append(groups.size())
-                .append(" (task, T) group(s); ").append(statusCounts(runs)).append(". Results: <code>")
+                .append("</h1>\n<p class=\"meta\">").append(data.runs.size()).append(" cell(s) in ").append(groups.size())
+                .append(" section(s); ").append(statusCounts(data.runs)).append(". Results: <code>")
                 .append(esc(resultsDir.toString())).append("</code></p>\n");
-        List<String> inits = runs.stream().map(RunInfo::init).distinct().sorted().toList();
+        List<String> inits = data.runs.stream().map(RunInfo::init).distinct().sorted().toList();
         if (!inits.isEmpty()) {
             html.append("<p class=\"meta\">Weight init: ").append(esc(String.join("; ", inits))).append(".</p>\n");
         }
-        List<String> globalNotes = notes.stream().filter(n -> groups.keySet().stream().noneMatch(g -> n.startsWith(g.label() + ": "))).toList();
+        html.append("<p class=\"meta\">Decay rate: the Theil–Sen slope of the median log10 gradient norm per step of "
+                + "lag (log10 φ for a gate fixed at φ with no recurrent weights); memory: the lag at which that median is "
+                + "2 decades below its value at the loss step.</p>\n");
+        List<String> globalNotes = notes.stream().filter(n -> groups.keySet().stream()
+                .noneMatch(g -> n.startsWith(g.label() + ": "))).toList();
         if (!globalNotes.isEmpty()) {
             html.append("<div class=\"notes\"><b>Notes:</b><ul>\n");
-            for (String n : globalNotes) {
-                html.append("<li>").append(esc(n)).append("</li>\n");
-            }
+            globalNotes.forEach(n -> html.append("<li>").append(esc(n)).append("</li>\n"));
             html.append("</ul></div>\n");
         }
         html.append(body);
-        html.append(cellsTable(runs));
+        html.append(cellsTable(data));
         html.append("</body>\n</html>\n");
         Path index = reportDir.resolve("index.html");
         Files.writeString(index, html.toString(), StandardCharsets.UTF_8);
         return new Report(index, List.copyOf(figures), List.copyOf(notes));
     }
 
-    // ---------------------------------------------------------------- reading
-
-    /** Whether table {@code dir} has a Parquet file a reader takes; if not, a note says so. */
-    private static boolean present(List<org.apache.hadoop.fs.Path> files, String name, List<String> notes) {
-        boolean present = !files.isEmpty();
-        if (!present) {
-            notes.add("Table " + name + "/ is missing or has no Parquet files.");
+    /** The axis an option names: null or {@code setting} is the setting axis; else a sweep axis column. */
+    static Encoding.Axis axis(String name, String option, ReportData data) {
+        if (name == null || name.equals("setting")) {
+            return Encoding.setting();
         }
-        return present;
+        String column = name.startsWith("axis_") ? name
+                : "axis_" + name.replaceAll("[^A-Za-z0-9]+", "_").toLowerCase(Locale.ROOT);
+        Boolean numeric = data.axisColumns.get(column);
+        if (numeric == null) {
+            throw new IllegalArgumentException(option + " " + name + ": no such axis in these results; axes: setting"
+                    + data.axisColumns.keySet().stream().map(c -> ", " + c.substring(5)).collect(Collectors.joining()));
+        }
+        return Encoding.column(column, numeric);
     }
 
-    /** "lstm: <scheme>, gain 1.0": the weight init, which gradient profiles depend on (docs/science.md). */
-    private static String initScheme(Row r) {
-        String name = r.getAs("recurrent_init");
-        // Tables written before model.recurrent-init existed hold orthogonal recurrent blocks.
-        RecurrentInit init = name == null ? RecurrentInit.ORTHOGONAL : RecurrentInit.valueOf(name.toUpperCase(Locale.ROOT));
-        return r.getAs("model_cell") + ": " + init.scheme() + ", gain " + r.<Double>getAs("rnn_gain");
-    }
+    // ---------------------------------------------------------------- one section
 
-    static List<RunInfo> readRuns(Table table, List<String> notes) {
-        List<org.apache.hadoop.fs.Path> files = table.files();
-        if (!present(files, "runs", notes)) {
-            return List.of();
-        }
-        List<RunInfo> out = new ArrayList<>();
-        String[] columns = Stream.of(ResultTables.RUNS.fieldNames()).filter(c -> !c.equals("config"))
-                .toArray(String[]::new);
-        List<Row> rows = new ArrayList<>();
-        table.forEachRow(files, ResultTables.RUNS, rows::add, columns);
-        for (Row r : rows) {
-            String model = r.getAs("model_cell");
-            String setting = RNN.equals(model) ? RNN
-                    : Objects.requireNonNullElse((String) r.getAs("forget_setting"),
-                            Objects.requireNonNullElse((String) r.getAs("forget_mode"), model));
-            out.add(new RunInfo(r.getAs("cell"), r.getAs("task"), r.<Integer>getAs("task_length"), model, setting,
-                    r.<Integer>getAs("hidden"), r.<Long>getAs("seed"), r.getAs("status"), r.<Long>getAs("updates"),
-                    r.getAs("final_train_loss"), r.getAs("final_validation_loss"), r.getAs("final_metric"),
-                    r.getAs("metric"), r.<Double>getAs("wall_seconds"), note(r), initScheme(r)));
-        }
-        if (out.isEmpty()) {
-            notes.add("Table runs/ is empty.");
-        }
-        out.sort(Comparator.comparing(RunInfo::task).thenComparingInt(RunInfo::length).thenComparing(RunInfo::setting)
-                .thenComparingLong(RunInfo::seed).thenComparing(RunInfo::cell));
-        return out;
-    }
+    /** The figures and tables of one facet. */
+    private static final class GroupReport {
+        final Group g;
+        final List<RunInfo> cells;
+        final ReportData data;
+        final Path dir;
+        final Encoding.Placement x;
+        final Encoding.Colouring colouring;
+        final Encoding.Axis settingAxis = Encoding.setting();
+        final List<Figure> figures = new ArrayList<>();
+        final List<String> notes = new ArrayList<>();
 
-    /** What the cells table says beside the status: the error, why it stopped early, or where it diverged. */
-    private static String note(Row r) {
-        String error = r.getAs("error");
-        String stopped = r.getAs("stopped_by");
-        Long diverged = r.getAs("diverged_at");
-        return error != null ? error : stopped != null ? stopped : diverged != null ? "diverged at update " + diverged : null;
-    }
-
-    static List<CurveInfo> readCurves(Table table, List<String> notes) {
-        List<org.apache.hadoop.fs.Path> files = table.files();
-        if (!present(files, "curves", notes)) {
-            return List.of();
+        GroupReport(Group g, List<RunInfo> cells, ReportData data, Path dir, Encoding.Axis xAxis, Encoding.Axis colourAxis) {
+            this.g = g;
+            this.cells = cells;
+            this.data = data;
+            this.dir = dir;
+            this.x = new Encoding.Placement(xAxis, cells);
+            this.colouring = new Encoding.Colouring(colourAxis, cells);
         }
-        List<CurveInfo> out = new ArrayList<>();
-        table.forEachRow(files, ResultTables.CURVES, r -> {
-            if (!r.isNullAt(2)) {
-                out.add(new CurveInfo(r.getString(0), r.getLong(1), r.getDouble(2)));
+
+        void draw() throws IOException {
+            heatmaps();
+            decayAtInit();
+            decayDuringTraining();
+            updatesToTarget();
+            bestLoss();
+            lossCurves();
+            for (String probe : List.of("dh", "dc")) {
+                lagProfile(probe);
             }
-        }, "cell", "update", "validation_loss");
-        out.sort(Comparator.comparing(CurveInfo::cell).thenComparingLong(CurveInfo::update));
-        if (out.isEmpty()) {
-            notes.add("Table curves/ has no validation losses.");
         }
-        return out;
-    }
 
-    /** Only what the figures use: probes dh and dc, at each cell's first and last probed round. */
-    static List<StatInfo> readStats(Table table, List<String> notes) {
-        // Two passes over one listing of the files (a sweep may commit more meanwhile): each cell's first and
-        // last probed round, then the rows of those rounds.
-        List<org.apache.hadoop.fs.Path> files = table.files();
-        if (!present(files, "step_stats", notes)) {
-            return List.of();
+        private String prefix() {
+            return g.chartLabel();
         }
-        Map<String, long[]> rounds = new HashMap<>();
-        table.forEachRow(files, ResultTables.STEP_STATS, r -> {
-            long round = r.getLong(1);
-            long[] range = rounds.computeIfAbsent(r.getString(0), c -> new long[] {round, round});
-            range[0] = Math.min(range[0], round);
-            range[1] = Math.max(range[1], round);
-        }, "cell", "round");
-        List<StatInfo> out = new ArrayList<>();
-        table.forEachRow(files, ResultTables.STEP_STATS, r -> {
-            long[] range = rounds.get(r.getString(0));
-            long round = r.getLong(1);
-            String probe = r.getString(3);
-            if ((probe.equals("dh") || probe.equals("dc")) && (round == range[0] || round == range[1])) {
-                out.add(new StatInfo(r.getString(0), round, r.getInt(2), probe,
-                        r.isNullAt(4) ? null : r.getDouble(4), r.isNullAt(5) ? null : r.getDouble(5),
-                        r.isNullAt(6) ? null : r.getDouble(6)));
-            }
-        }, "cell", "round", "lag", "probe", "p10", "p50", "p90");
-        if (out.isEmpty()) {
-            notes.add("Table step_stats/ has no dh or dc rows.");
-        }
-        return out;
-    }
 
-    /** LSTM settings in alphabetical order, then the RNN. */
-    static List<String> settingOrder(List<RunInfo> runs) {
-        // By mode, then by its parameter as a number: learned(-2.0) before learned(-1.0), not after learned(0.0).
-        TreeSet<String> lstm = new TreeSet<>(Comparator.comparing((String x) -> x.replaceFirst("\\(.*", ""))
-                .thenComparingDouble(SweepReport::settingParameter).thenComparing(Comparator.naturalOrder()));
-        boolean rnn = false;
-        for (RunInfo r : runs) {
-            if (r.setting().equals(RNN)) {
-                rnn = true;
+        private void save(String name, Charts.Drawn d, String caption) throws IOException {
+            Path file = dir.resolve(name + "-" + g.slug() + ".png");
+            ImageIO.write(d.image(), "png", file.toFile());
+            figures.add(new Figure(file, prefix() + ": " + caption, d.legendEntries()));
+        }
+
+        /** (a) ∂ℓ/∂h by lag × setting, one panel per shown round. */
+        void heatmaps() throws IOException {
+            List<Object> keys = new ArrayList<>(new Encoding.Placement(settingAxis, cells).positions.keySet());
+            long numbers = keys.stream().filter(k -> k instanceof Double).count();
+            Function<RunInfo, String> rowOf;
+            List<String> rows = new ArrayList<>();
+            if (keys.size() <= 24) {
+                keys.forEach(k -> rows.add(settingAxis.label(k)));
+                rowOf = r -> settingAxis.label(settingAxis.key(r));
             } else {
-                lstm.add(r.setting());
+                double lo = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).min().orElse(0);
+                double hi = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).max().orElse(1);
+                double w = (hi - lo) / HEATMAP_BINS;
+                for (int b = 0; b < HEATMAP_BINS; b++) {
+                    rows.add(binLabel(lo + b * w, lo + (b + 1) * w, w));
+                }
+                keys.stream().filter(k -> !(k instanceof Double)).forEach(k -> rows.add(settingAxis.label(k)));
+                rowOf = r -> {
+                    Double b = settingAxis.number().apply(r);
+                    if (b == null) {
+                        return settingAxis.label(settingAxis.key(r));
+                    }
+                    int bin = Math.min(HEATMAP_BINS - 1, (int) Math.floor((b - lo) / w));
+                    return rows.get(bin);
+                };
             }
-        }
-        List<String> out = new ArrayList<>(lstm);
-        if (rnn) {
-            out.add(RNN);
-        }
-        return out;
-    }
-
-    /** The number in a setting label such as {@code learned(-1.0)}; NaN-free: 0 when there is none. */
-    private static double settingParameter(String setting) {
-        int open = setting.indexOf('(');
-        int close = setting.lastIndexOf(')');
-        if (open < 0 || close < open) {
-            return 0;
-        }
-        try {
-            return Double.parseDouble(setting.substring(open + 1, close));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    // ---------------------------------------------------------------- aggregation
-
-    /** Per setting, per lag: median over the setting's cells of p10, p50 and p90. */
-    record Profile(Map<String, TreeMap<Integer, double[]>> bySetting) {
-        boolean isEmpty() {
-            return bySetting.isEmpty();
-        }
-
-        double min() {
-            return bySetting.values().stream().flatMap(m -> m.values().stream()).mapToDouble(v -> v[1]).min().orElse(Double.NaN);
-        }
-
-        double max() {
-            return bySetting.values().stream().flatMap(m -> m.values().stream()).mapToDouble(v -> v[1]).max().orElse(Double.NaN);
-        }
-
-        TreeSet<Integer> lags() {
-            TreeSet<Integer> out = new TreeSet<>();
-            bySetting.values().forEach(m -> out.addAll(m.keySet()));
-            return out;
-        }
-    }
-
-    static Profile profile(List<RunInfo> cells, Map<String, List<StatInfo>> statsByCell, String probe, List<String> order) {
-        Map<String, TreeMap<Integer, List<double[]>>> acc = new TreeMap<>();
-        for (RunInfo r : cells) {
-            for (StatInfo s : statsByCell.getOrDefault(r.cell(), List.of())) {
-                if (s.probe().equals(probe) && s.p50() != null) {
-                    acc.computeIfAbsent(r.setting(), k -> new TreeMap<>()).computeIfAbsent(s.lag(), k -> new ArrayList<>())
-                            .add(new double[] {nan(s.p10()), s.p50(), nan(s.p90())});
+            Charts.Grid grid = Charts.grid(cells, data.stats, rows, rowOf, data.shownRounds);
+            if (grid.byRound().isEmpty()) {
+                notes.add("No ∂ℓ/∂h rows in step_stats for these cells: heatmaps (a) skipped.");
+                return;
+            }
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (Map<String, TreeMap<Integer, Double>> m : grid.byRound().values()) {
+                for (TreeMap<Integer, Double> row : m.values()) {
+                    for (double v : row.values()) {
+                        lo = Math.min(lo, v);
+                        hi = Math.max(hi, v);
+                    }
                 }
             }
-        }
-        Map<String, TreeMap<Integer, double[]>> out = new LinkedHashMap<>();
-        for (String setting : order) {
-            TreeMap<Integer, List<double[]>> byLag = acc.get(setting);
-            if (byLag == null) {
-                continue;
+            lo = Math.floor(lo * 10) / 10;
+            hi = Math.max(lo + 0.1, Math.ceil(hi * 10) / 10);
+            String scale = "";
+            if (hi - lo > COLOUR_DECADES) {
+                // One setting that vanishes by tens of decades would stretch the scale until every other row is one
+                // colour: colours span at most COLOUR_DECADES below the top.
+                scale = String.format(Locale.ROOT, " Colours span the %d decades below the largest value: the darkest "
+                        + "means %.1f or less (the smallest value is %.1f).", COLOUR_DECADES, hi - COLOUR_DECADES, lo);
+                lo = hi - COLOUR_DECADES;
             }
-            TreeMap<Integer, double[]> m = new TreeMap<>();
-            byLag.forEach((lag, vs) -> m.put(lag, new double[] {
-                median(vs.stream().mapToDouble(v -> v[0]).toArray()),
-                median(vs.stream().mapToDouble(v -> v[1]).toArray()),
-                median(vs.stream().mapToDouble(v -> v[2]).toArray())}));
-            out.put(setting, m);
+            save("heatmap-dh", Charts.heatmaps(grid, "median log10 ‖∂ℓ/∂h‖ by lag and setting, " + prefix(), lo, hi),
+                    "median log10 ‖∂ℓ/∂h_t‖ (p50 over sequences, median over cells) by lag (steps before the loss) and "
+                            + "forget-gate setting" + (numbers > 0 && keys.size() > 24 ? " (biases in " + HEATMAP_BINS
+                            + " bins)" : "") + ", one panel per probe round (update " + data.shownRounds.stream()
+                            .map(String::valueOf).collect(Collectors.joining(", ")) + "), one colour scale." + scale);
         }
-        return new Profile(out);
-    }
 
-    static double median(double[] values) {
-        double[] v = java.util.Arrays.stream(values).filter(x -> !Double.isNaN(x)).sorted().toArray();
-        if (v.length == 0) {
-            return Double.NaN;
+        private static String binLabel(double a, double b, double w) {
+            return "bias " + ColourScale.format(a, w * HEATMAP_BINS) + "…" + ColourScale.format(b, w * HEATMAP_BINS);
         }
-        int n = v.length;
-        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    }
 
-    private static double nan(Double d) {
-        return d == null ? Double.NaN : d;
-    }
-
-    // ---------------------------------------------------------------- figures
-
-    private static void addHeatmap(List<Figure> figures, List<String> notes, Path reportDir, Group g, Profile p,
-                                   double lo, double hi, String when, String caption) throws IOException {
-        if (p.isEmpty()) {
-            notes.add("No dh values " + (when.equals("init") ? "at initialisation" : "at the end") + ": that heatmap skipped.");
-            return;
+        /** (b) decay rate of ∂ℓ/∂c at initialisation against the x axis, with log10 σ(b_f). */
+        void decayAtInit() throws IOException {
+            List<RunInfo> lstm = cells.stream().filter(r -> data.first(r.cell()) != null
+                    && !Double.isNaN(data.first(r.cell()).decayDc())).toList();
+            if (lstm.isEmpty()) {
+                notes.add("No ∂ℓ/∂c decay rates (no LSTM cells with step statistics): figure (b) skipped.");
+                return;
+            }
+            XYChart chart = Charts.scatter("decay of ‖∂ℓ/∂c‖ per step at initialisation, " + prefix(),
+                    "log10 ‖∂ℓ/∂c‖ per step of lag (Theil–Sen)", lstm, x, colouring, r -> data.first(r.cell()).decayDc(),
+                    r -> false, 0);
+            boolean reference = addSigmoidReference(chart, lstm);
+            save("decay-dc-init", Charts.render(chart, colouring.scale), "decay rate of ‖∂ℓ/∂c_t‖ at initialisation "
+                    + "(first probe round): the slope of median log10 ‖∂ℓ/∂c‖ against lag, per step; every cell a point, "
+                    + "the black line the median over cells at each " + x.axis.title() + "."
+                    + (reference ? " Dashed: log10 σ(b_f), the carousel's gain per step with no input coupling "
+                    + "(the exact rate when the recurrent weights are zero)." : ""));
         }
-        HeatMapChart chart = heatmapChart(g, p, lo, hi, when);
-        String file = "heatmap-dh-" + g.slug() + "-" + when + ".png";
-        save(chart, reportDir.resolve(file));
-        figures.add(new Figure(file, caption));
-    }
 
-    /**
-     * The heatmap of {@code p}'s medians on the colour scale [lo, hi]. Values are clamped to just below {@code hi}:
-     * XChart 3.8.8's gradient lookup indexes past its colour array when (v − lo)/(hi − lo) rounds to 1 for a v
-     * below hi (PlotContent_HeatMap.getGradientColor).
-     */
-    static HeatMapChart heatmapChart(Group g, Profile p, double lo, double hi, String when) {
-        List<Integer> lags = new ArrayList<>(p.lags());
-        List<String> rows = new ArrayList<>(p.bySetting().keySet());
-        List<Number[]> cellsData = new ArrayList<>();
-        double ceiling = hi - 1e-9 * (hi - lo);
-        for (int y = 0; y < rows.size(); y++) {
-            TreeMap<Integer, double[]> m = p.bySetting().get(rows.get(y));
-            for (int x = 0; x < lags.size(); x++) {
-                double[] v = m.get(lags.get(x));
-                if (v != null && !Double.isNaN(v[1])) {
-                    cellsData.add(new Number[] {x, y, Math.max(lo, Math.min(v[1], ceiling))});
+        /** The line log10 σ(b) through the positions of the learned biases, when x is the setting axis. */
+        private boolean addSigmoidReference(XYChart chart, List<RunInfo> of) {
+            if (!x.axis.name().equals("setting")) {
+                return false;
+            }
+            TreeMap<Double, Double> ref = new TreeMap<>();
+            for (RunInfo r : of) {
+                if (r.bias() != null) {
+                    ref.put(x.position(r), Math.log10(1 / (1 + Math.exp(-r.bias()))));
                 }
             }
+            if (ref.isEmpty()) {
+                return false;
+            }
+            var s = Charts.add(chart, "log10 σ(b_f)", new ArrayList<>(ref.keySet()), new ArrayList<>(ref.values()),
+                    Color.DARK_GRAY, ref.size() <= 40 ? SeriesMarkers.SQUARE : SeriesMarkers.NONE, true);
+            s.setLineStyle(Charts.DASHED);
+            return true;
         }
-        HeatMapChart chart = new HeatMapChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("log10 ‖∂ℓ/∂h‖ (median), " + g.chartLabel() + (when.equals("init") ? ", initialisation" : ", end"))
-                .xAxisTitle("lag (steps before the last loss step)").yAxisTitle("forget-gate setting").build();
-        style(chart.getStyler());
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        chart.getStyler().setMin(lo).setMax(hi);
-        chart.getStyler().setShowValue(lags.size() * rows.size() <= 120);
-        chart.getStyler().setHeatMapValueDecimalPattern("0.0");
-        chart.getStyler().setRangeColors(new Color[] {new Color(49, 54, 149), new Color(116, 173, 209),
-            new Color(255, 255, 191), new Color(244, 109, 67), new Color(165, 0, 38)});
-        chart.getStyler().setXAxisMaxLabelCount(25);
-        chart.addSeries("log10 ‖∂ℓ/∂h‖", lags, rows, cellsData);
-        return chart;
-    }
 
-    private static XYChart lagProfileChart(Profile p, String probe, Map<String, Color> colours, Group g) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("log10 ‖∂ℓ/∂" + (probe.equals("dh") ? "h" : "c") + "‖ by lag at initialisation, " + g.chartLabel())
-                .xAxisTitle("lag (steps before the last loss step)").yAxisTitle("log10 norm (p50; dashed p10, p90)").build();
-        style(chart.getStyler());
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        chart.getStyler().setXAxisDecimalPattern("0");
-        for (Map.Entry<String, TreeMap<Integer, double[]>> e : p.bySetting().entrySet()) {
-            String setting = e.getKey();
-            Color c = colours.getOrDefault(setting, Color.BLACK);
-            List<Integer> lags = new ArrayList<>(e.getValue().keySet());
-            XYSeries mid = chart.addSeries(setting, lags, column(e.getValue(), 1));
-            mid.setLineColor(c);
-            mid.setMarkerColor(c);
-            mid.setMarker(lags.size() <= 30 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-            mid.setLineWidth(2f);
-            for (int k : new int[] {0, 2}) {
-                List<Double> band = column(e.getValue(), k);
-                if (band.stream().allMatch(d -> d.isNaN())) {
+        /** (c) decay rate of ∂ℓ/∂c against update. */
+        void decayDuringTraining() throws IOException {
+            List<RunInfo> lstm = cells.stream().filter(r -> data.rounds.getOrDefault(r.cell(), List.of()).stream()
+                    .anyMatch(s -> !Double.isNaN(s.decayDc()))).toList();
+            if (lstm.isEmpty()) {
+                notes.add("No ∂ℓ/∂c decay rates: figure (c) skipped.");
+                return;
+            }
+            XYChart chart = Charts.lines("decay of ‖∂ℓ/∂c‖ per step during training, " + prefix(), "update",
+                    "log10 ‖∂ℓ/∂c‖ per step of lag", lstm, colouring, r -> data.rounds.get(r.cell()).stream()
+                            .filter(s -> !Double.isNaN(s.decayDc())).map(s -> new double[] {s.update(), s.decayDc()}).toList());
+            chart.getStyler().setXAxisDecimalPattern("#,##0");
+            save("decay-dc-training", Charts.render(chart, colouring.scale), "decay rate of ‖∂ℓ/∂c_t‖ per step of lag "
+                    + "at every probe round, one line per cell, " + Encoding.describe(colouring) + ": how training moves "
+                    + "the carousel's gain.");
+        }
+
+        /** (d) updates to the target loss against the x axis; never-reached cells at "never". */
+        void updatesToTarget() throws IOException {
+            List<RunInfo> with = cells.stream().filter(r -> r.target() != null && data.curves.containsKey(r.cell())).toList();
+            if (with.isEmpty()) {
+                notes.add("No target loss for these cells (a file dataset, or results written without summaries): "
+                        + "figure (d) skipped.");
+                return;
+            }
+            double budget = with.stream().mapToLong(RunInfo::updates).max().orElse(1);
+            double never = budget * 1.12;
+            XYChart chart = Charts.scatter("updates to validation loss < target, " + prefix(), "updates to target", with,
+                    x, colouring, r -> r.toTarget() == null ? Double.NaN : r.toTarget(), r -> r.toTarget() == null, never);
+            var b = Charts.add(chart, "budget (" + String.format(Locale.ROOT, "%,d", (long) budget) + " updates)",
+                    List.of(x.positions.values().stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                            x.positions.values().stream().mapToDouble(Double::doubleValue).max().orElse(1)),
+                    List.of(budget, budget), Color.GRAY, SeriesMarkers.NONE, true);
+            b.setLineStyle(Charts.DASHED);
+            chart.getStyler().setYAxisMin(0.0).setYAxisMax(budget * 1.2);
+            Map<Double, Integer> blanks = new java.util.HashMap<>();
+            chart.setCustomYAxisTickLabelsFormatter(v -> v > budget * 1.05 ? Charts.blank(v, blanks)
+                    : String.format(Locale.ROOT, "%,d", Math.round(v)));
+            // "never" is written left of the first position, in room made for it.
+            double left = x.positions.values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+            double right = x.positions.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
+            double room = Math.max(right - left, 1) * 0.08;
+            chart.getStyler().setXAxisMin(left - 2 * room);
+            chart.addAnnotation(new org.knowm.xchart.AnnotationText("never", left - room, never, false));
+            long reached = with.stream().filter(r -> r.toTarget() != null).count();
+            String targets = with.stream().map(r -> ColourScale.shortNumber(r.target())).distinct()
+                    .collect(Collectors.joining(", "));
+            save("updates-to-target", Charts.render(chart, colouring.scale), "first evaluated update with validation "
+                    + "loss below the target (" + targets + "), every cell a point; crosses at \"never\": the "
+                    + (with.size() - reached) + " of " + with.size() + " cells that did not get there within the budget. "
+                    + "Black: the median over cells at each " + x.axis.title() + " (never counts as above the budget).");
+        }
+
+        /** (e) best validation loss against the x axis, with the target. */
+        void bestLoss() throws IOException {
+            List<RunInfo> with = cells.stream().filter(r -> r.bestLoss() != null).toList();
+            if (with.isEmpty()) {
+                notes.add("No validation losses: figure (e) skipped.");
+                return;
+            }
+            XYChart chart = Charts.scatter("best validation loss, " + prefix(), "best validation loss", with, x,
+                    colouring, RunInfo::bestLoss, r -> false, 0);
+            Double target = with.stream().map(RunInfo::target).filter(Objects::nonNull).findFirst().orElse(null);
+            if (target != null) {
+                var t = Charts.add(chart, "target " + ColourScale.shortNumber(target),
+                        List.of(x.positions.values().stream().mapToDouble(Double::doubleValue).min().orElse(0),
+                                x.positions.values().stream().mapToDouble(Double::doubleValue).max().orElse(1)),
+                        List.of(target, target), Color.GRAY, SeriesMarkers.NONE, true);
+                t.setLineStyle(Charts.DASHED);
+            }
+            double lo = with.stream().mapToDouble(RunInfo::bestLoss).min().orElse(1);
+            double hi = with.stream().mapToDouble(RunInfo::bestLoss).max().orElse(1);
+            boolean log = lo > 0 && hi / lo > 20;
+            chart.getStyler().setYAxisLogarithmic(log);
+            save("best-loss", Charts.render(chart, colouring.scale), "best validation loss of each cell over its "
+                    + "evaluations" + (target != null ? "; dashed: the target loss" : "") + (log ? "; logarithmic axis." : "."));
+        }
+
+        /** (f) validation loss curves. */
+        void lossCurves() throws IOException {
+            List<RunInfo> with = cells.stream().filter(r -> data.curves.containsKey(r.cell())).toList();
+            if (with.isEmpty()) {
+                notes.add("No validation-loss curves: figure (f) skipped.");
+                return;
+            }
+            if (with.size() < cells.size()) {
+                notes.add((cells.size() - with.size()) + " cell(s) without a validation-loss curve left out of figure (f).");
+            }
+            XYChart chart = Charts.lines("validation loss, " + prefix(), "update", "validation loss", with, colouring,
+                    r -> data.curves.get(r.cell()).stream().map(c -> new double[] {c.update(), c.validationLoss()}).toList());
+            double lo = with.stream().flatMap(r -> data.curves.get(r.cell()).stream())
+                    .mapToDouble(ReportData.CurveInfo::validationLoss).min().orElse(1);
+            double hi = with.stream().flatMap(r -> data.curves.get(r.cell()).stream())
+                    .mapToDouble(ReportData.CurveInfo::validationLoss).max().orElse(1);
+            boolean log = lo > 0 && hi / lo > 50;
+            chart.getStyler().setYAxisLogarithmic(log);
+            chart.getStyler().setXAxisDecimalPattern("#,##0");
+            save("loss", Charts.render(chart, colouring.scale), "validation loss against update, one line per cell, "
+                    + Encoding.describe(colouring) + (log ? "; logarithmic loss axis." : "."));
+        }
+
+        /** (g) the probe against lag at initialisation: per colour key, the median over its cells. */
+        void lagProfile(String probe) throws IOException {
+            long first = data.shownRounds.isEmpty() ? -1 : data.shownRounds.get(0);
+            Map<Object, List<RunInfo>> byKey = new LinkedHashMap<>();
+            for (RunInfo r : cells) {
+                byKey.computeIfAbsent(colouring.axis.key(r), k -> new ArrayList<>()).add(r);
+            }
+            boolean bands = byKey.size() <= Encoding.MAX_LEGEND;
+            String name = probe.equals("dh") ? "h" : "c";
+            XYChart chart = Charts.xy("log10 ‖∂ℓ/∂" + name + "‖ by lag at initialisation, " + prefix(),
+                    "lag (steps before the loss step)", "log10 norm (p50" + (bands ? "; dashed p10, p90)" : ")"));
+            chart.getStyler().setXAxisDecimalPattern("0");
+            List<String> missing = new ArrayList<>();
+            for (Map.Entry<Object, List<RunInfo>> e : byKey.entrySet()) {
+                TreeMap<Integer, List<double[]>> byLag = new TreeMap<>();
+                for (RunInfo r : e.getValue()) {
+                    List<StatInfo> s = data.stats.getOrDefault(r.cell(), List.of());
+                    long r0 = s.stream().mapToLong(StatInfo::round).min().orElse(first);
+                    for (StatInfo st : s) {
+                        if (st.probe().equals(probe) && st.round() == r0 && !Double.isNaN(st.p50())) {
+                            byLag.computeIfAbsent(st.lag(), k -> new ArrayList<>()).add(new double[] {st.p10(), st.p50(), st.p90()});
+                        }
+                    }
+                }
+                if (byLag.isEmpty()) {
+                    missing.add(colouring.axis.label(e.getKey()));
                     continue;
                 }
-                XYSeries s = chart.addSeries(setting + (k == 0 ? " p10" : " p90"), lags, band);
-                s.setLineColor(c);
-                s.setMarker(SeriesMarkers.NONE);
-                s.setLineStyle(new BasicStroke(1.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {6f, 4f}, 0f));
-                s.setShowInLegend(false);
+                List<Double> lags = byLag.keySet().stream().map(Integer::doubleValue).toList();
+                RunInfo any = e.getValue().get(0);
+                Object series = colouring.series(any);
+                for (int k = 0; k < (bands ? 3 : 1); k++) {
+                    int col = k == 0 ? 1 : k == 1 ? 0 : 2;
+                    List<Double> v = byLag.values().stream().map(l -> ReportData.median(l.stream().mapToDouble(a -> a[col])
+                            .toArray())).toList();
+                    if (v.stream().allMatch(d -> d.isNaN())) {
+                        continue;
+                    }
+                    var s = Charts.add(chart, k == 0 ? colouring.legendLabel(series) : null, lags, v,
+                            colouring.colour(any), lags.size() <= 30 && k == 0 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE, true);
+                    if (k > 0) {
+                        s.setLineStyle(Charts.DASHED);
+                    } else {
+                        s.setLineWidth(bands ? 2f : 1f);
+                    }
+                }
             }
+            if (chart.getSeriesMap().isEmpty()) {
+                notes.add("No " + probe + " values at initialisation: its lag profile (g) skipped.");
+                return;
+            }
+            // Only one series per legend key carries the entry.
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            chart.getSeriesMap().values().forEach(s -> {
+                if (s.isShowInLegend() && !seen.add(s.getName())) {
+                    s.setShowInLegend(false);
+                }
+            });
+            if (!missing.isEmpty()) {
+                notes.add("Lag profile of " + probe + ": no values for " + String.join(", ", missing)
+                        + (probe.equals("dc") ? " (no cell state)" : "") + "; those series are left out.");
+            }
+            save("profile-" + probe, Charts.render(chart, colouring.scale), "log10 ‖∂ℓ/∂" + name + "_t‖ against lag at "
+                    + "initialisation (first probe round), " + Encoding.describe(colouring) + ": the median over cells "
+                    + "of the median over sequences (p50)" + (bands ? ", dashed p10 and p90" : "") + ".");
         }
-        return chart;
-    }
 
-    private static List<Double> column(TreeMap<Integer, double[]> m, int k) {
-        return m.values().stream().map(v -> v[k]).toList();
-    }
-
-    private static Figure metricChart(Path reportDir, Group g, List<RunInfo> cells, List<String> order, String prefix,
-                                      List<String> notes) throws IOException {
-        List<String> categories = new ArrayList<>();
-        List<Double> means = new ArrayList<>();
-        List<Double> sds = new ArrayList<>();
-        List<String> noMetric = new ArrayList<>();
-        for (String setting : order) {
-            List<RunInfo> of = cells.stream().filter(r -> r.setting().equals(setting)).toList();
-            if (of.isEmpty()) {
-                continue;
+        /** Per setting (binned when many): cells, how many reached the target, and medians of the summaries. */
+        String settingsTable() {
+            Encoding.Placement p = new Encoding.Placement(settingAxis, cells);
+            Map<String, List<RunInfo>> bySetting = new LinkedHashMap<>();
+            if (p.categorical || p.positions.size() <= 24) {
+                for (Object k : p.positions.keySet()) {
+                    bySetting.put(settingAxis.label(k), new ArrayList<>());
+                }
+                cells.forEach(r -> bySetting.get(settingAxis.label(settingAxis.key(r))).add(r));
+            } else {
+                double lo = cells.stream().map(RunInfo::bias).filter(Objects::nonNull).mapToDouble(d -> d).min().orElse(0);
+                double hi = cells.stream().map(RunInfo::bias).filter(Objects::nonNull).mapToDouble(d -> d).max().orElse(1);
+                double w = (hi - lo) / HEATMAP_BINS;
+                for (int b = 0; b < HEATMAP_BINS; b++) {
+                    bySetting.put(binLabel(lo + b * w, lo + (b + 1) * w, w), new ArrayList<>());
+                }
+                List<String> labels = new ArrayList<>(bySetting.keySet());
+                for (RunInfo r : cells) {
+                    String key = r.bias() == null ? settingAxis.label(settingAxis.key(r))
+                            : labels.get(Math.min(HEATMAP_BINS - 1, (int) Math.floor((r.bias() - lo) / w)));
+                    bySetting.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
+                }
             }
-            double[] v = of.stream().map(RunInfo::metric).filter(Objects::nonNull).mapToDouble(Double::doubleValue)
-                    .filter(d -> !Double.isNaN(d)).toArray();
+            StringBuilder t = new StringBuilder("<table class=\"settings\">\n<thead><tr><th>setting</th><th>cells</th>"
+                    + "<th>reached target</th><th>median updates to target</th><th>median best loss</th>"
+                    + "<th>median decay ∂ℓ/∂c, init → end</th><th>median memory ∂ℓ/∂c at init (lags)</th>"
+                    + "<th>median decay ∂ℓ/∂h, init → end</th></tr></thead>\n<tbody>\n");
+            for (Map.Entry<String, List<RunInfo>> e : bySetting.entrySet()) {
+                List<RunInfo> of = e.getValue();
+                if (of.isEmpty()) {
+                    continue;
+                }
+                long withTarget = of.stream().filter(r -> r.target() != null).count();
+                long reached = of.stream().filter(r -> r.toTarget() != null).count();
+                double medianTo = ReportData.median(of.stream().mapToDouble(r -> r.target() == null ? Double.NaN
+                        : r.toTarget() == null ? Double.POSITIVE_INFINITY : r.toTarget()).toArray());
+                t.append("<tr>").append(td(e.getKey())).append(tdNum(String.valueOf(of.size())))
+                        .append(tdNum(withTarget == 0 ? "–" : reached + " of " + withTarget))
+                        .append(tdNum(Double.isNaN(medianTo) ? "–" : Double.isInfinite(medianTo) ? "never"
+                                : String.format(Locale.ROOT, "%,d", Math.round(medianTo))))
+                        .append(tdNum(num(median(of, RunInfo::bestLoss))))
+                        .append(tdNum(arrow(median(of, r -> round(data.first(r.cell()), Summaries.Round::decayDc)),
+                                median(of, r -> round(data.last(r.cell()), Summaries.Round::decayDc)))))
+                        .append(tdNum(memory(of)))
+                        .append(tdNum(arrow(median(of, r -> round(data.first(r.cell()), Summaries.Round::decayDh)),
+                                median(of, r -> round(data.last(r.cell()), Summaries.Round::decayDh)))))
+                        .append("</tr>\n");
+            }
+            return t.append("</tbody>\n</table>\n").toString();
+        }
+
+        private String memory(List<RunInfo> of) {
+            double[] v = of.stream().map(r -> data.first(r.cell())).filter(Objects::nonNull)
+                    .filter(s -> !Double.isNaN(s.decayDc()))
+                    .mapToDouble(s -> s.memoryDc() < 0 ? Double.POSITIVE_INFINITY : s.memoryDc()).toArray();
             if (v.length == 0) {
-                noMetric.add(setting);
-                continue;
+                return "–";
             }
-            double mean = java.util.Arrays.stream(v).average().orElse(Double.NaN);
-            double ss = java.util.Arrays.stream(v).map(x -> (x - mean) * (x - mean)).sum();
-            categories.add(setting + " (n=" + v.length + ")");
-            means.add(mean);
-            sds.add(v.length > 1 ? Math.sqrt(ss / (v.length - 1)) : 0.0);
+            double m = ReportData.median(v);
+            return Double.isInfinite(m) ? "beyond T" : String.valueOf(Math.round(m));
         }
-        if (!noMetric.isEmpty()) {
-            notes.add("No final metric for " + String.join(", ", noMetric) + ": left out of the metric figure (c).");
-        }
-        if (categories.isEmpty()) {
-            notes.add("No final metric in runs: metric figure (c) skipped.");
-            return null;
-        }
-        String metricName = cells.stream().map(RunInfo::metricName).filter(Objects::nonNull).distinct().count() == 1
-                ? cells.get(0).metricName() : "metric";
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
-                .title("final " + metricName + " by forget-gate setting, " + g.chartLabel())
-                .xAxisTitle("forget-gate setting (n = seeds with a metric)").yAxisTitle("final validation " + metricName).build();
-        style(chart.getStyler());
-        chart.getStyler().setLegendVisible(false);
-        chart.getStyler().setErrorBarsColor(Color.BLACK);
-        chart.getStyler().setXAxisLabelRotation(categories.size() > 6 ? 30 : 0);
-        CategorySeries s = chart.addSeries("final " + metricName, categories, means, sds);
-        s.setFillColor(PALETTE[0]);
-        String file = "metric-" + g.slug() + ".png";
-        save(chart, reportDir.resolve(file));
-        return new Figure(file, prefix + ": final validation " + metricName + " by forget-gate setting, mean over seeds "
-                + "with ± 1 standard deviation error bars (cells without a metric, e.g. failed ones, excluded).");
-    }
 
-    private static Figure lossChart(Path reportDir, Group g, List<RunInfo> cells, Map<String, List<CurveInfo>> curves,
-                                    Map<String, Color> colours, String prefix, List<String> notes) throws IOException {
-        List<RunInfo> withCurve = cells.stream().filter(r -> curves.containsKey(r.cell())).toList();
-        if (withCurve.isEmpty()) {
-            notes.add("No validation-loss curves: loss figure (d) skipped.");
-            return null;
+        private static Double round(Summaries.Round s, java.util.function.ToDoubleFunction<Summaries.Round> f) {
+            return s == null ? null : f.applyAsDouble(s);
         }
-        if (withCurve.size() < cells.size()) {
-            notes.add((cells.size() - withCurve.size()) + " cell(s) without a validation-loss curve left out of figure (d).");
+
+        private static double median(List<RunInfo> of, Function<RunInfo, Double> f) {
+            return ReportData.median(of.stream().map(f).filter(Objects::nonNull).mapToDouble(Double::doubleValue).toArray());
         }
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title("validation loss, " + g.chartLabel())
-                .xAxisTitle("update").yAxisTitle("validation loss").build();
-        style(chart.getStyler());
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        chart.getStyler().setXAxisDecimalPattern("#,##0");
-        double lo = Double.POSITIVE_INFINITY;
-        double hi = Double.NEGATIVE_INFINITY;
-        TreeSet<String> inLegend = new TreeSet<>();
-        for (RunInfo r : withCurve) {
-            List<CurveInfo> c = curves.get(r.cell());
-            List<Long> x = c.stream().map(CurveInfo::update).toList();
-            List<Double> y = c.stream().map(CurveInfo::validationLoss).toList();
-            for (double v : y) {
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
+
+        private static String arrow(double a, double b) {
+            if (Double.isNaN(a) && Double.isNaN(b)) {
+                return "–";
             }
-            boolean first = inLegend.add(r.setting());
-            XYSeries s = chart.addSeries(first ? r.setting() : r.setting() + " seed " + r.seed() + " " + r.cell(), x, y);
-            Color col = colours.getOrDefault(r.setting(), Color.BLACK);
-            s.setLineColor(col);
-            s.setMarkerColor(col);
-            s.setMarker(x.size() <= 1 ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-            s.setLineWidth(1.5f);
-            s.setShowInLegend(first);
+            return String.format(Locale.ROOT, "%.3f → %.3f", a, b);
         }
-        boolean log = lo > 0 && hi / lo > 50;
-        chart.getStyler().setYAxisLogarithmic(log);
-        String file = "loss-" + g.slug() + ".png";
-        save(chart, reportDir.resolve(file));
-        return new Figure(file, prefix + ": validation loss against update, one line per cell (seed), coloured by "
-                + "forget-gate setting" + (log ? "; logarithmic loss axis." : "."));
-    }
-
-    private static void style(Styler s) {
-        s.setAntiAlias(true);
-        s.setChartBackgroundColor(Color.WHITE);
-        s.setPlotBackgroundColor(Color.WHITE);
-        s.setPlotBorderVisible(true);
-        s.setChartTitleVisible(true);
-    }
-
-    private static void save(Chart<?, ?> chart, Path file) throws IOException {
-        Files.write(file, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 
     // ---------------------------------------------------------------- HTML
 
     private static final String CSS = """
-            body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1000px;
+            body { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1400px;
                    color: #222; line-height: 1.45; padding: 0 1em; }
             h1 { font-size: 1.6em; border-bottom: 2px solid #ddd; padding-bottom: .3em; }
             h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 1px solid #eee; }
             .meta { color: #555; }
             figure { margin: 1.5em 0; }
             figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
-            figcaption { font-size: .92em; color: #333; margin-top: .3em; }
+            figcaption { font-size: .92em; color: #333; margin-top: .3em; max-width: 900px; }
             .notes { background: #fff8e1; border-left: 4px solid #f0b400; padding: .4em 1em; margin: 1em 0; font-size: .92em; }
-            table { border-collapse: collapse; font-size: .85em; width: 100%; }
+            table { border-collapse: collapse; font-size: .85em; width: 100%; margin: 1em 0; }
             th, td { border: 1px solid #ddd; padding: .25em .5em; text-align: left; }
             th { background: #f4f4f4; }
             td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -693,21 +622,30 @@ public final class SweepReport {
             code { font-size: .9em; }
             """;
 
-    private static String cellsTable(List<RunInfo> runs) {
+    private static String cellsTable(ReportData data) {
+        List<RunInfo> runs = data.runs;
         StringBuilder t = new StringBuilder("<section>\n<h2>Cells</h2>\n");
         if (runs.isEmpty()) {
             return t.append("<p>No cells: the runs table is missing or empty.</p>\n</section>\n").toString();
         }
+        if (runs.size() > MAX_TABLE_CELLS) {
+            t.append("<p class=\"meta\">The first ").append(MAX_TABLE_CELLS).append(" of ").append(runs.size())
+                    .append(" cells; the runs table holds them all.</p>\n");
+        }
         t.append("<table class=\"cells\">\n<thead><tr><th>cell</th><th>task</th><th>T</th><th>model</th><th>setting</th>"
-                + "<th>hidden</th><th>seed</th><th>status</th><th>updates</th><th>final train loss</th>"
-                + "<th>final validation loss</th><th>final metric</th><th>wall s</th><th>error / note</th></tr></thead>\n<tbody>\n");
-        for (RunInfo r : runs) {
+                + "<th>hidden</th><th>seed</th><th>status</th><th>updates</th><th>final validation loss</th>"
+                + "<th>best validation loss</th><th>updates to target</th><th>decay ∂ℓ/∂c init</th>"
+                + "<th>final metric</th><th>wall s</th><th>error / note</th></tr></thead>\n<tbody>\n");
+        for (RunInfo r : runs.subList(0, Math.min(runs.size(), MAX_TABLE_CELLS))) {
+            Summaries.Round first = data.first(r.cell());
             t.append("<tr class=\"status-").append(esc(r.status().replaceAll("[^A-Za-z0-9_-]", ""))).append("\">")
                     .append(td(r.cell())).append(td(r.task())).append(tdNum(String.valueOf(r.length())))
                     .append(td(r.modelCell())).append(td(r.setting())).append(tdNum(String.valueOf(r.hidden())))
                     .append(tdNum(String.valueOf(r.seed()))).append("<td class=\"status\">").append(esc(r.status())).append("</td>")
-                    .append(tdNum(String.valueOf(r.updates()))).append(tdNum(num(r.trainLoss())))
-                    .append(tdNum(num(r.validationLoss())))
+                    .append(tdNum(String.valueOf(r.updates()))).append(tdNum(num(r.validationLoss())))
+                    .append(tdNum(num(r.bestLoss())))
+                    .append(tdNum(r.target() == null ? "–" : r.toTarget() == null ? "never" : String.valueOf(r.toTarget())))
+                    .append(tdNum(first == null ? "–" : num(first.decayDc())))
                     .append(tdNum(r.metric() == null ? "–" : num(r.metric()) + " " + r.metricName()))
                     .append(tdNum(String.format(Locale.ROOT, "%.1f", r.wallSeconds())))
                     .append(td(r.error() == null ? "" : r.error())).append("</tr>\n");
@@ -733,10 +671,6 @@ public final class SweepReport {
 
     private static String num(Double v) {
         return v == null || v.isNaN() ? "–" : String.format(Locale.ROOT, "%.4g", v);
-    }
-
-    private static String range(long[] minMax) {
-        return minMax[0] == minMax[1] ? String.valueOf(minMax[0]) : minMax[0] + "–" + minMax[1];
     }
 
     static String esc(String s) {

@@ -129,12 +129,14 @@ public class SweepReportTest {
         assertTrue(html.contains("Weight init: lstm: " + dev.carousel.nn.RecurrentInit.GLOROT.scheme() + ", gain 1.0; rnn: "
                 + dev.carousel.nn.RecurrentInit.ORTHOGONAL.scheme() + ", gain 0.9."), html);
 
-        // (a) two heatmaps, (b) dh and dc profiles, (c) metric, (d) loss: all for adding T=10; nothing drawable at T=20.
-        Set<String> expected = Set.of("heatmap-dh-adding-T10-init.png", "heatmap-dh-adding-T10-end.png",
-                "profile-dh-adding-T10-init.png", "profile-dc-adding-T10-init.png", "metric-adding-T10.png",
-                "loss-adding-T10.png");
+        // (a) heatmaps, (b) and (c) decay rates, (e) best loss, (f) loss, (g) dh and dc profiles: all for adding T=10;
+        // (d) needs a target loss, which these runs rows lack; nothing drawable at T=20.
+        Set<String> expected = Set.of("heatmap-dh-adding-T10.png", "decay-dc-init-adding-T10.png",
+                "decay-dc-training-adding-T10.png", "best-loss-adding-T10.png", "loss-adding-T10.png",
+                "profile-dh-adding-T10.png", "profile-dc-adding-T10.png");
         Set<String> written = new TreeSet<>();
-        r.figures().forEach(f -> written.add(f.getFileName().toString()));
+        r.figures().forEach(f -> written.add(f.file().getFileName().toString()));
+        r.figures().forEach(f -> assertTrue(f.legendEntries() <= 12, f.toString()));
         assertEquals(new TreeSet<>(expected), written);
         try (Stream<Path> files = Files.list(report)) {
             assertEquals(new TreeSet<>(expected), new TreeSet<>(files.map(p -> p.getFileName().toString())
@@ -148,8 +150,10 @@ public class SweepReportTest {
             assertArrayEquals(PNG_MAGIC, Arrays.copyOf(bytes, 8), name + " is not a PNG");
             BufferedImage image = ImageIO.read(png.toFile());
             assertNotNull(image, name + " does not decode");
-            assertEquals(SweepReport.WIDTH, image.getWidth(), name);
-            assertEquals(SweepReport.HEIGHT, image.getHeight(), name);
+            if (!name.startsWith("heatmap")) { // the heatmap panels of both rounds make one larger image
+                assertEquals(SweepReport.WIDTH, image.getWidth(), name);
+                assertEquals(SweepReport.HEIGHT, image.getHeight(), name);
+            }
         }
         // Every <img> points at a file that exists.
         Matcher img = Pattern.compile("<img src=\"([^\"]+)\"").matcher(html);
@@ -178,9 +182,9 @@ public class SweepReportTest {
         // The RNN has no cell state: dc series skipped and said so; the T=20 cell's figures skipped and said so.
         assertTrue(html.contains("Lag profile of dc: no values for rnn (no cell state)"), html);
         assertTrue(html.contains("<h2>task adding, T = 20</h2>"));
-        assertTrue(html.contains("No step statistics for these cells"));
-        assertTrue(html.contains("No final metric in runs: metric figure (c) skipped."));
-        assertTrue(html.contains("No validation-loss curves: loss figure (d) skipped."));
+        assertTrue(html.contains("No ∂ℓ/∂h rows in step_stats for these cells: heatmaps (a) skipped."), html);
+        assertTrue(html.contains("No target loss for these cells"), html);
+        assertTrue(html.contains("No validation-loss curves: figure (f) skipped."), html);
 
         // (e) one row per cell with its status.
         Matcher row = Pattern.compile("<tr class=\"status-[^\"]*\">(.*?)</tr>", Pattern.DOTALL).matcher(html);
@@ -199,43 +203,70 @@ public class SweepReportTest {
     }
 
     @Test
-    void aggregatesSeedsByMedianPerSettingAndLag() {
-        List<SweepReport.RunInfo> runs = List.of(run("a", "bias=1", 1), run("b", "bias=1", 2), run("c", "bias=1", 3),
+    void heatmapGridTakesTheMedianOverCellsPerRowAndLag() {
+        List<ReportData.RunInfo> runs = List.of(run("a", "bias=1", 1), run("b", "bias=1", 2), run("c", "bias=1", 3),
                 run("d", "rnn", 1));
         var stats = java.util.Map.of(
                 "a", List.of(stat("a", 0, "dh", -1.0), stat("a", 1, "dh", -2.0)),
                 "b", List.of(stat("b", 0, "dh", -3.0), stat("b", 1, "dh", -2.5)),
                 "c", List.of(stat("c", 0, "dh", -2.0)),
                 "d", List.of(stat("d", 0, "dh", -5.0), stat("d", 0, "dc", 9.0)));
-        SweepReport.Profile p = SweepReport.profile(runs, stats, "dh", List.of("bias=1", "rnn"));
-        assertEquals(List.of("bias=1", "rnn"), new ArrayList<>(p.bySetting().keySet()));
-        assertEquals(-2.0, p.bySetting().get("bias=1").get(0)[1], 1e-12);
-        assertEquals(-2.25, p.bySetting().get("bias=1").get(1)[1], 1e-12);
-        assertEquals(-5.0, p.bySetting().get("rnn").get(0)[1], 1e-12);
-        SweepReport.Profile dc = SweepReport.profile(runs, stats, "dc", List.of("bias=1", "rnn"));
-        assertEquals(Set.of("rnn"), dc.bySetting().keySet());
-        assertEquals(List.of("a", "rnn"), SweepReport.settingOrder(List.of(run("x", "rnn", 1), run("y", "a", 1))));
+        Charts.Grid g = Charts.grid(runs, stats, List.of("bias=1", "rnn"), ReportData.RunInfo::setting, List.of(0L));
+        assertEquals(List.of("bias=1", "rnn"), g.rows());
+        assertEquals(List.of(0, 1), g.lags());
+        assertEquals(-2.0, g.byRound().get(0L).get("bias=1").get(0), 1e-12);
+        assertEquals(-2.25, g.byRound().get(0L).get("bias=1").get(1), 1e-12);
+        assertEquals(-5.0, g.byRound().get(0L).get("rnn").get(0), 1e-12, "dc rows are not part of the dh heatmap");
+    }
+
+    /** A few settings are categories with a legend entry each; hundreds of biases get a colour scale instead. */
+    @Test
+    void manyForgetBiasesGetAColourScaleAndShortLabels() {
+        List<ReportData.RunInfo> few = new ArrayList<>();
+        List<ReportData.RunInfo> many = new ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            double b = -3 + 6 * i / 499.0 + 1e-9 * i;
+            ReportData.RunInfo r = learned("c" + i, b);
+            many.add(r);
+            if (i % 100 == 0) {
+                few.add(r);
+            }
+        }
+        many.add(run("rnn", "rnn", 1));
+        Encoding.Colouring small = new Encoding.Colouring(Encoding.setting(), few);
+        assertEquals(null, small.scale);
+        assertEquals(5, small.legend.size());
+        Encoding.Colouring large = new Encoding.Colouring(Encoding.setting(), many);
+        assertNotNull(large.scale, "500 biases: a colour scale");
+        assertEquals(1, large.legend.size(), "only the RNN keeps a legend entry: " + large.legend);
+        assertEquals(-3, large.scale.lo, 1e-6);
+        Encoding.Placement p = new Encoding.Placement(Encoding.setting(), many);
+        assertFalse(p.categorical);
+        assertEquals("bias 2.98", Encoding.setting().label(2.980947301305986));
+        assertEquals("fixed(1)", Encoding.setting().category().apply(run("f", "fixed(1.0)", 1)));
+        assertEquals("chrono", Encoding.setting().category().apply(run("ch", "chrono(100)", 1)));
     }
 
     /** XChart 3.8.8 indexes past its colours for a value just below the scale's max; 100 lags must stay drawable. */
     @Test
-    void heatmapDrawsValuesAtTheTopOfItsScaleAndLongSequences(@TempDir Path dir) throws IOException {
-        java.util.Map<String, java.util.TreeMap<Integer, double[]>> bySetting = new java.util.LinkedHashMap<>();
+    void heatmapDrawsValuesAtTheTopOfItsScaleAndLongSequences() {
+        java.util.Map<String, java.util.TreeMap<Integer, Double>> rows = new java.util.LinkedHashMap<>();
+        List<Integer> lags = new ArrayList<>();
         for (String setting : List.of("bias=0", "bias=1", "rnn")) {
-            java.util.TreeMap<Integer, double[]> m = new java.util.TreeMap<>();
+            java.util.TreeMap<Integer, Double> m = new java.util.TreeMap<>();
             for (int lag = 0; lag < 100; lag++) {
-                m.put(lag, new double[] {Double.NaN, -1 - 0.046 * lag, Double.NaN});
+                m.put(lag, -1 - 0.046 * lag);
             }
-            m.put(0, new double[] {Double.NaN, Math.nextDown(-1.0), Double.NaN});
-            bySetting.put(setting, m);
+            m.put(0, Math.nextDown(-1.0));
+            rows.put(setting, m);
         }
-        var chart = SweepReport.heatmapChart(new SweepReport.Group("sweep test", "adding", 100), new SweepReport.Profile(bySetting),
-                -5.6, -1.0, "init");
-        Path png = dir.resolve("long.png");
-        org.knowm.xchart.BitmapEncoder.saveBitmap(chart, png.toString(), org.knowm.xchart.BitmapEncoder.BitmapFormat.PNG);
-        BufferedImage image = ImageIO.read(png.toFile());
-        assertEquals(SweepReport.WIDTH, image.getWidth());
-        assertEquals(SweepReport.HEIGHT, image.getHeight());
+        for (int lag = 0; lag < 100; lag++) {
+            lags.add(lag);
+        }
+        Charts.Grid g = new Charts.Grid(List.of("bias=0", "bias=1", "rnn"), lags, java.util.Map.of(0L, rows, 100L, rows));
+        Charts.Drawn d = Charts.heatmaps(g, "test", -5.6, -1.0);
+        assertTrue(d.image().getWidth() > SweepReport.WIDTH, "two panels and a colour bar");
+        assertEquals(0, d.legendEntries());
     }
 
     @Test
@@ -248,12 +279,19 @@ public class SweepReportTest {
         assertTrue(html.contains("No cells: the runs table is missing or empty."), html);
     }
 
-    private static SweepReport.RunInfo run(String cell, String setting, long seed) {
-        return new SweepReport.RunInfo(cell, "adding", 2, setting.equals("rnn") ? "rnn" : "lstm", setting, 4, seed,
-                "completed", 10, 0.1, 0.1, 0.5, "accuracy", 1.0, null, "lstm: test init");
+    private static ReportData.RunInfo run(String cell, String setting, long seed) {
+        return new ReportData.RunInfo(cell, "adding", 2, setting.equals("rnn") ? "rnn" : "lstm", setting,
+                setting.replaceFirst("\\(.*", ""), null, 4, seed, "completed", 10, 0.1, 0.1, 0.5, "accuracy", 1.0, null,
+                "lstm: test init", java.util.Map.of(), 0.1, null, null);
     }
 
-    private static SweepReport.StatInfo stat(String cell, int lag, String probe, double p50) {
-        return new SweepReport.StatInfo(cell, 0, lag, probe, p50 - 1, p50, p50 + 1);
+    private static ReportData.RunInfo learned(String cell, double bias) {
+        return new ReportData.RunInfo(cell, "adding", 2, "lstm", "learned(" + bias + ")", "learned", bias, 4, 1,
+                "completed", 10, 0.1, 0.1, 0.5, "accuracy", 1.0, null, "lstm: test init", java.util.Map.of(), 0.1, null,
+                null);
+    }
+
+    private static ReportData.StatInfo stat(String cell, int lag, String probe, double p50) {
+        return new ReportData.StatInfo(cell, 0, lag, probe, p50 - 1, p50, p50 + 1);
     }
 }
