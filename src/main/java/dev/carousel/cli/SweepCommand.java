@@ -42,6 +42,10 @@ final class SweepCommand implements Callable<Integer> {
                     + "partitions) (default: ${DEFAULT-VALUE}).")
     String strategy;
 
+    @Option(names = "--fast", description = "Run the spec's fast version (its fast section; named <name>-fast, so "
+            + "its own default folder).")
+    boolean fast;
+
     @Option(names = "--rerun-failed", description = "Also run again the committed cells whose status is failed.")
     boolean rerunFailed;
 
@@ -64,7 +68,7 @@ final class SweepCommand implements Callable<Integer> {
         if (!(commitSeconds >= 0 && commitSeconds <= 3600)) {
             throw new IllegalArgumentException("--commit-seconds " + commitSeconds + ": out of range (accepted: 0 to 3600)");
         }
-        SweepSpec spec = SweepSpec.load(file);
+        SweepSpec spec = SweepSpec.load(file, fast);
         Configuration hadoop = Storage.hadoopConf();
         org.apache.hadoop.fs.Path dir = Storage.resolve(out != null ? out : "runs/" + spec.name(), "--out", hadoop);
         SweepStore.check(dir, hadoop, spec.name()); // a bad or unreachable --out fails before Spark starts
