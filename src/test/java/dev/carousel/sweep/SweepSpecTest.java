@@ -286,19 +286,20 @@ class SweepSpecTest {
     @Test
     void defaultSpecLoadsWithTheExpectedCells() {
         SweepSpec s = SweepSpec.load(Path.of("conf/sweeps/forget-gate.conf"));
-        assertEquals((4 * 6 * 2 + 2) * 3, s.combinations());
-        // Per length: 6 learned biases + chrono + fixed + none (LSTM) + 1 RNN = 10; x 2 lengths x 3 seeds.
-        assertEquals(60, s.cells().size());
+        assertEquals((4 * 6 * 3 + 3) * 3, s.combinations());
+        // Per length: 6 learned biases + chrono + fixed + none (LSTM) + 1 RNN = 10; x 3 lengths x 3 seeds.
+        assertEquals(90, s.cells().size());
         assertEquals(List.of("task.length", "model.cell", "model.forget-gate.mode", "model.forget-gate.bias",
-                "model.rnn-gain", "seed"), s.columns());
-        assertEquals(6, s.cells().stream().filter(c -> c.config().model().cell() == CellType.RNN)
-                .filter(c -> c.config().model().rnnGain() == 0.9).count(), "the tanh-RNN at gain 0.9, 2 lengths x 3 seeds");
+                "model.rnn-gain", "model.recurrent-init", "seed"), s.columns());
+        assertEquals(9, s.cells().stream().filter(c -> c.config().model().cell() == CellType.RNN)
+                .filter(c -> c.config().model().rnnGain() == 0.9).count(), "the tanh-RNN at gain 0.9, 3 lengths x 3 seeds");
         assertTrue(s.cells().stream().filter(c -> c.config().model().cell() == CellType.LSTM)
                 .allMatch(c -> c.config().model().rnnGain() == 1.0));
         assertTrue(s.cells().stream().allMatch(c -> c.config().model().hidden() == 32));
         assertTrue(s.cells().stream().anyMatch(c -> c.config().model().forgetGate().equals(new ForgetGate.Fixed(1.0))));
+        assertEquals(12, SweepSpec.load(Path.of("conf/sweeps/forget-gate.conf"), true).cells().size(), "the fast version");
         double gflop = s.estimatedFlops() / 1e9;
-        assertTrue(gflop > 100 && gflop < 5000, "a small sweep: " + gflop + " GFLOP");
+        assertTrue(gflop > 1000 && gflop < 20000, "a sweep of minutes: " + gflop + " GFLOP");
         assertEquals(s.cells(), SweepSpec.load(Path.of("conf/sweeps/forget-gate.conf")).cells(), "deterministic");
     }
 

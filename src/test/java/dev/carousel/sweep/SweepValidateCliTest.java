@@ -22,9 +22,9 @@ class SweepValidateCliTest {
     void validateOnTheDefaultSweepPrintsCellsAndCost() {
         CliRunner.Run run = cli("validate", "conf/sweeps/forget-gate.conf");
         assertEquals(0, run.exit(), run.err());
-        assertTrue(run.out().contains("is valid: 60 cells (150 combinations, 90 duplicates removed)"), run.out());
+        assertTrue(run.out().contains("is valid: 90 cells (225 combinations, 135 duplicates removed)"), run.out());
         assertTrue(run.out().contains("task.length") && run.out().contains("model.forget-gate.bias"), run.out());
-        assertTrue(run.out().contains("... and 48 more cells"), run.out());
+        assertTrue(run.out().contains("... and 78 more cells"), run.out());
         assertTrue(run.out().contains("GFLOP in total"), run.out());
     }
 
