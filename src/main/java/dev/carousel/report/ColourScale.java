@@ -95,7 +95,8 @@ final class ColourScale {
             return "–";
         }
         int decimals = span <= 0 ? 3 : Math.max(0, Math.min(6, 1 - (int) Math.floor(Math.log10(span))));
-        return String.format(Locale.ROOT, "%." + decimals + "f", v);
+        String out = String.format(Locale.ROOT, "%." + decimals + "f", v);
+        return out.matches("-0(\\.0*)?") ? out.substring(1) : out; // no "-0.0" for a value that rounds to zero
     }
 
     /** {@code v} with three significant digits and no trailing zeros: 2.980947 → 2.98, −1.0 → −1. */

@@ -178,7 +178,7 @@ final class Encoding {
             if (continuous) {
                 double lo = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).min().orElse(0);
                 double hi = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).max().orElse(1);
-                scale = new ColourScale(lo, hi, axis.title());
+                scale = new ColourScale(lo, hi, axis.name().equals("setting") ? "initial forget bias b_f" : axis.title());
             } else {
                 scale = null;
             }

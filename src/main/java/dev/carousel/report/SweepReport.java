@@ -309,7 +309,8 @@ public final class SweepReport {
                     "median log10 ‖∂ℓ/∂h_t‖ (p50 over sequences, median over cells) by lag (steps before the loss) and "
                             + "forget-gate setting" + (numbers > 0 && keys.size() > 24 ? " (biases in " + HEATMAP_BINS
                             + " bins)" : "") + ", one panel per probe round (update " + data.shownRounds.stream()
-                            .map(String::valueOf).collect(Collectors.joining(", ")) + "), one colour scale." + scale);
+                            .map(String::valueOf).collect(Collectors.joining(", ")) + "), one colour scale; blank: no finite value "
+                            + "(the norm underflowed to 0)." + scale);
         }
 
         private static String binLabel(double a, double b, double w) {
@@ -640,7 +641,8 @@ public final class SweepReport {
             Summaries.Round first = data.first(r.cell());
             t.append("<tr class=\"status-").append(esc(r.status().replaceAll("[^A-Za-z0-9_-]", ""))).append("\">")
                     .append(td(r.cell())).append(td(r.task())).append(tdNum(String.valueOf(r.length())))
-                    .append(td(r.modelCell())).append(td(r.setting())).append(tdNum(String.valueOf(r.hidden())))
+                    .append(td(r.modelCell())).append(td(r.bias() == null ? r.setting()
+                            : "learned(" + ColourScale.shortNumber(r.bias()) + ")")).append(tdNum(String.valueOf(r.hidden())))
                     .append(tdNum(String.valueOf(r.seed()))).append("<td class=\"status\">").append(esc(r.status())).append("</td>")
                     .append(tdNum(String.valueOf(r.updates()))).append(tdNum(num(r.validationLoss())))
                     .append(tdNum(num(r.bestLoss())))
