@@ -68,10 +68,11 @@ final class ReportCommand implements Callable<Integer> {
         }
         Object sweep = manifest == null ? null : manifest.get("name");
         String t = title != null ? title : sweep != null ? "sweep " + sweep : "Carousel — " + results.getName();
+        SweepReport.Options options = new SweepReport.Options(x, colour, facet);
+        SweepReport.checkAxes(results, hadoop, options); // before anything is written
         SweepReport.Report[] report = new SweepReport.Report[1];
         Path target = new Path(results, SweepStore.REPORT);
-        Folders.write(target, hadoop, folder -> report[0] = SweepReport.write(results, hadoop, folder, t,
-                new SweepReport.Options(x, colour, facet)));
+        Folders.write(target, hadoop, folder -> report[0] = SweepReport.write(results, hadoop, folder, t, options));
         Path index = new Path(target, "index.html");
         System.out.printf("report: %s (%d figures%s)%n", index, report[0].figures().size(),
                 report[0].notes().isEmpty() ? "" : ", " + report[0].notes().size() + " note(s)");

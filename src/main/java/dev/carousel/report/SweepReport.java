@@ -194,17 +194,45 @@ public final class SweepReport {
         return new Report(index, List.copyOf(figures), List.copyOf(notes));
     }
 
-    /** The axis an option names: null or {@code setting} is the setting axis; else a sweep axis column. */
+    /**
+     * Checks that every axis {@code options} names is a column of the {@code runs} table in {@code resultsDir}, reading
+     * only its schema, so a bad option fails before anything is written.
+     *
+     * @throws IllegalArgumentException naming the option and the axes the results have
+     */
+    public static void checkAxes(org.apache.hadoop.fs.Path resultsDir, Configuration conf, Options options) {
+        org.apache.spark.sql.types.StructType schema = dev.carousel.store.Table.at(
+                new org.apache.hadoop.fs.Path(resultsDir, "runs"), conf).schema();
+        Map<String, Boolean> columns = new LinkedHashMap<>();
+        if (schema != null) {
+            for (org.apache.spark.sql.types.StructField f : schema.fields()) {
+                if (f.name().startsWith("axis_") && !f.name().equals("axis_seed")) {
+                    columns.put(f.name(), true);
+                }
+            }
+        }
+        axis(options.x(), "--x", columns);
+        axis(options.colour(), "--color", columns);
+        if (options.facet() != null) {
+            axis(options.facet(), "--facet", columns);
+        }
+    }
+
     static Encoding.Axis axis(String name, String option, ReportData data) {
+        return axis(name, option, data.axisColumns);
+    }
+
+    /** The axis an option names: null or {@code setting} is the setting axis; else a sweep axis column. */
+    private static Encoding.Axis axis(String name, String option, Map<String, Boolean> axisColumns) {
         if (name == null || name.equals("setting")) {
             return Encoding.setting();
         }
         String column = name.startsWith("axis_") ? name
                 : "axis_" + name.replaceAll("[^A-Za-z0-9]+", "_").toLowerCase(Locale.ROOT);
-        Boolean numeric = data.axisColumns.get(column);
+        Boolean numeric = axisColumns.get(column);
         if (numeric == null) {
             throw new IllegalArgumentException(option + " " + name + ": no such axis in these results; axes: setting"
-                    + data.axisColumns.keySet().stream().map(c -> ", " + c.substring(5)).collect(Collectors.joining()));
+                    + axisColumns.keySet().stream().map(c -> ", " + c.substring(5)).collect(Collectors.joining()));
         }
         return Encoding.column(column, numeric);
     }

@@ -28,11 +28,11 @@ class ReportCommandTest {
         CliRunner.Run run = CliRunner.cli("report", results.toString(), "--title", "CLI sweep");
         assertEquals(0, run.exit(), run.err());
         Path report = results.resolve("report");
-        assertTrue(run.out().contains(report.resolve("index.html") + " (6 figures"), run.out());
+        assertTrue(run.out().contains(report.resolve("index.html") + " (7 figures"), run.out());
         String html = Files.readString(report.resolve("index.html"));
         assertTrue(html.contains("<h1>CLI sweep</h1>"));
         try (Stream<Path> files = Files.list(report)) {
-            assertEquals(6, files.filter(p -> p.toString().endsWith(".png")).count());
+            assertEquals(7, files.filter(p -> p.toString().endsWith(".png")).count());
         }
         try (Stream<Path> files = Files.list(results)) {
             assertEquals(List.of("curves", "report", "runs", "step_stats"),
@@ -44,6 +44,14 @@ class ReportCommandTest {
         assertEquals(0, run.exit(), run.err());
         String again = Files.readString(report.resolve("index.html"));
         assertTrue(again.contains("<h1>Carousel — sweep-1</h1>"), again.substring(again.indexOf("<h1>"), again.indexOf("<h1>") + 80));
+
+        // An axis the results do not have: exit 2, one line naming the option and the axes there are; the report
+        // already there is left as it was.
+        run = CliRunner.cli("report", results.toString(), "--x", "optimizer.learning-rate");
+        assertEquals(2, run.exit(), run.out() + run.err());
+        assertTrue(run.err().contains("--x optimizer.learning-rate: no such axis in these results; axes: setting"),
+                run.err());
+        assertEquals(again, Files.readString(report.resolve("index.html")));
     }
 
     @Test
