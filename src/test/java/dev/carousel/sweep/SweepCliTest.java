@@ -100,14 +100,17 @@ class SweepCliTest {
 
         StructType runsSchema = SweepColumns.schema(parsed);
         for (Map.Entry<String, StructType> t : Map.of("runs", runsSchema, "curves", ResultTables.CURVES,
-                "step_stats", ResultTables.STEP_STATS).entrySet()) {
+                "step_stats", ResultTables.STEP_STATS, "summaries", ResultTables.SUMMARIES).entrySet()) {
             Dataset<Row> df = spark().read().format("delta").load(out.resolve(t.getKey()).toString());
             assertEquals(Arrays.asList(t.getValue().fieldNames()), Arrays.asList(df.schema().fieldNames()), t.getKey());
             assertEquals(Arrays.asList(Arrays.stream(t.getValue().fields()).map(f -> f.dataType()).toArray()),
                     Arrays.asList(Arrays.stream(df.schema().fields()).map(f -> f.dataType()).toArray()), t.getKey());
         }
-        // Every axis is a typed column, after the common columns and where and when each cell ran.
+        // Every axis is a typed column, after the common columns, where and when each cell ran, and its summaries.
         assertEquals(List.of("sweep", "started_at", "finished_at", "carousel_version", "git_commit",
+                "best_validation_loss", "target_loss", "updates_to_target", "decay_dh_init", "decay_dc_init",
+                "memory_dh_init", "memory_dc_init", "mean_forget_init", "decay_dh_end", "decay_dc_end", "memory_dh_end",
+                "memory_dc_end", "mean_forget_end",
                 "axis_model_cell", "axis_model_forget_gate_mode", "axis_model_forget_gate_bias", "axis_seed"),
                 Arrays.asList(runsSchema.fieldNames()).subList(ResultTables.RUNS.size(), runsSchema.size()));
         assertEquals("double", runsSchema.apply("axis_model_forget_gate_bias").dataType().simpleString(),
@@ -142,9 +145,9 @@ class SweepCliTest {
         assertTrue(((Map<?, ?>) manifest.get("provenance")).containsKey("git_commit"));
 
         String html = Files.readString(out.resolve("report/index.html"));
-        for (String figure : List.of("heatmap-dh-adding-T10-init.png", "heatmap-dh-adding-T10-end.png",
-                "profile-dh-adding-T10-init.png", "profile-dc-adding-T10-init.png", "metric-adding-T10.png",
-                "loss-adding-T10.png")) {
+        for (String figure : List.of("heatmap-dh-adding-T10.png", "decay-dc-init-adding-T10.png",
+                "decay-dc-training-adding-T10.png", "updates-to-target-adding-T10.png", "best-loss-adding-T10.png",
+                "loss-adding-T10.png", "profile-dh-adding-T10.png", "profile-dc-adding-T10.png")) {
             Path png = out.resolve("report").resolve(figure);
             assertTrue(Files.size(png) > 2000, figure + " present and non-empty");
             assertTrue(html.contains(figure), figure + " on the page");

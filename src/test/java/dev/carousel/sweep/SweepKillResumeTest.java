@@ -73,7 +73,7 @@ class SweepKillResumeTest {
         for (String cell : survivors) {
             assertEquals(before.get(cell), after.get(cell), "committed cell " + cell + " was not recomputed");
         }
-        for (String table : List.of("runs", "curves", "step_stats")) {
+        for (String table : List.of("runs", "curves", "step_stats", "summaries")) {
             Set<String> named = Table.at(killed.resolve(table)).files().stream()
                     .map(org.apache.hadoop.fs.Path::getName).collect(Collectors.toSet());
             try (Stream<Path> left = Files.list(killed.resolve(table))) {
@@ -86,7 +86,7 @@ class SweepKillResumeTest {
         Path clean = dir.resolve("clean");
         assertEquals(0, SweepCliTest.sweep(spec, clean).exit());
         for (Map.Entry<String, StructType> t : Map.of("runs", ResultTables.RUNS, "curves", ResultTables.CURVES,
-                "step_stats", ResultTables.STEP_STATS).entrySet()) {
+                "step_stats", ResultTables.STEP_STATS, "summaries", ResultTables.SUMMARIES).entrySet()) {
             assertEquals(SweepCliTest.rows(clean.resolve(t.getKey()), t.getValue()),
                     SweepCliTest.rows(killed.resolve(t.getKey()), t.getValue()), t.getKey());
         }
