@@ -8,8 +8,8 @@ import java.util.OptionalDouble;
 import java.util.function.Predicate;
 
 /**
- * A sweep's result tables read back as plain values (no Spark here: {@code dev.carousel.sweep.ResultsReader} fills
- * it), with the few measurements the experiment checks need.
+ * A sweep's result tables read back as plain values (no Spark here: {@link ResultsReader} fills it), with the few
+ * measurements the experiment checks need.
  *
  * @param cells every committed cell, in id order
  */

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.experiment.Expectations;
 import dev.carousel.experiment.Results;
+import dev.carousel.experiment.ResultsReader;
 import dev.carousel.store.Storage;
-import dev.carousel.sweep.ResultsReader;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;

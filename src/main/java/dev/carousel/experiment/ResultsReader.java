@@ -1,7 +1,7 @@
-package dev.carousel.sweep;
+package dev.carousel.experiment;
 
 import dev.carousel.config.ConfigLoader;
-import dev.carousel.experiment.Results;
+import dev.carousel.store.ResultStore;
 import dev.carousel.store.ResultTables;
 import dev.carousel.store.Table;
 import java.util.ArrayList;
@@ -19,7 +19,7 @@ public final class ResultsReader {
 
     public static Results read(Path dir, Configuration conf) {
         Map<String, List<Results.Eval>> curves = new HashMap<>();
-        List<Row> cv = new ArrayList<>(Table.at(new Path(dir, SweepStore.CURVES), conf).read(ResultTables.CURVES,
+        List<Row> cv = new ArrayList<>(Table.at(new Path(dir, ResultStore.CURVES), conf).read(ResultTables.CURVES,
                 "cell", "update", "validation_loss", "grad_norm"));
         cv.sort(Comparator.comparing((Row r) -> r.getString(0)).thenComparingLong(r -> r.getLong(1)));
         for (Row r : cv) {
@@ -29,14 +29,14 @@ public final class ResultsReader {
             }
         }
         Map<String, List<Results.Stat>> stats = new HashMap<>();
-        Table statTable = Table.at(new Path(dir, SweepStore.STEP_STATS), conf);
+        Table statTable = Table.at(new Path(dir, ResultStore.STEP_STATS), conf);
         statTable.forEachRow(statTable.files(), ResultTables.STEP_STATS, r ->
                 stats.computeIfAbsent(r.getString(0), k -> new ArrayList<>()).add(new Results.Stat(r.getLong(1),
                         r.getInt(2), r.getInt(3), r.getString(4), r.isNullAt(5) ? Double.NaN : r.getDouble(5),
                         r.isNullAt(6) ? Double.NaN : r.getDouble(6))),
                 "cell", "round", "t", "lag", "probe", "mean", "p50");
         List<Results.CellResult> cells = new ArrayList<>();
-        List<Row> runs = new ArrayList<>(Table.at(new Path(dir, SweepStore.RUNS), conf).read(ResultTables.RUNS,
+        List<Row> runs = new ArrayList<>(Table.at(new Path(dir, ResultStore.RUNS), conf).read(ResultTables.RUNS,
                 "cell", "status", "updates", "config"));
         runs.sort(Comparator.comparing((Row r) -> r.getString(0)));
         for (Row r : runs) {

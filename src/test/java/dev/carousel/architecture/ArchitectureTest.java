@@ -1,0 +1,47 @@
+package dev.carousel.architecture;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package structure docs/architecture.md describes, checked on the compiled classes: no cycle between the
+ * packages of {@code dev.carousel}, and the engine's packages ({@code nn}, {@code data}, {@code optim},
+ * {@code stats}) free of Spark and of the packages that use them.
+ */
+class ArchitectureTest {
+    static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("dev.carousel");
+    }
+
+    @Test
+    void packagesFormNoCycle() {
+        slices().matching("dev.carousel.(*)..").should().beFreeOfCycles().check(classes);
+    }
+
+    @Test
+    void theEngineDependsOnNeitherSparkNorItsUsers() {
+        noClasses().that().resideInAnyPackage("dev.carousel.nn..", "dev.carousel.data..", "dev.carousel.optim..",
+                        "dev.carousel.stats..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "org.apache.hadoop..",
+                        "dev.carousel.spark..", "dev.carousel.sweep..", "dev.carousel.report..", "dev.carousel.store..",
+                        "dev.carousel.experiment..", "dev.carousel.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void reportAndExperimentReadResultsThroughTheStoreNotTheSweep() {
+        noClasses().that().resideInAnyPackage("dev.carousel.report..", "dev.carousel.experiment..", "dev.carousel.store..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.carousel.sweep..", "dev.carousel.cli..")
+                .check(classes);
+    }
+}
