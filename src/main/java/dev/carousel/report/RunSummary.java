@@ -1,7 +1,6 @@
 package dev.carousel.report;
 
 import dev.carousel.config.ConfigLoader;
-import dev.carousel.nn.Initializer;
 import dev.carousel.nn.Probe;
 import dev.carousel.stats.StepStats;
 import dev.carousel.train.CurvePoint;
