@@ -9,22 +9,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code carousel report DIR}: the real CLI on Parquet tables written by Spark; bad input exits 2. */
+/** {@code carousel report DIR}: the real CLI on the report fixture's Parquet tables; bad input exits 2. */
 class ReportCommandTest {
     @Test
     void writesTheReportIntoDirReport(@TempDir Path dir) throws IOException {
         Path results = dir.resolve("sweep-1");
-        SparkSession spark = SparkSession.builder().master("local[2]").appName("report-command-test")
-                .config("spark.ui.enabled", "false").getOrCreate();
-        try {
-            SweepReportTest.writeTables(spark, results);
-        } finally {
-            spark.stop();
-        }
+        SweepReportTest.writeTables(results);
         CliRunner.Run run = CliRunner.cli("report", results.toString(), "--title", "CLI sweep");
         assertEquals(0, run.exit(), run.err());
         Path report = results.resolve("report");

@@ -25,7 +25,7 @@ public class ReportInBrowserTest {
     void everyFigureLoadsWithNoConsoleErrorAndNothingRemote(@TempDir Path dir) throws IOException {
         Browser.assumeAvailable();
         Path results = dir.resolve("results");
-        SweepReportTest.writeTables(null, results); // the tables are written straight to Parquet: no Spark session
+        SweepReportTest.writeTables(results);
         SweepReport.Report report = SweepReport.write(results, dir.resolve("report"), SweepReportTest.TITLE);
 
         Browser.Result r = assertOpensCleanly(report.index(), SCREENSHOT, report.figures().size());

@@ -22,32 +22,16 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sweep report end to end on real Parquet tables written by Spark: HTML, figures, captions, cells table. */
+/**
+ * The sweep report end to end on real Parquet tables (written by {@link ResultTables#write}, which Spark and the
+ * report both read): HTML, figures, captions, tables; and its parts (the heatmap grid, the colour encoding).
+ */
 public class SweepReportTest {
     static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     static final String TITLE = "Forget-gate sweep <test>";
-
-    static SparkSession spark;
-
-    @BeforeAll
-    static void start() {
-        spark = SparkSession.builder().master("local[2]").appName("sweep-report-test")
-                .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2")
-                .config("spark.sql.session.timeZone", "UTC").getOrCreate();
-    }
-
-    @AfterAll
-    static void stop() {
-        if (spark != null) {
-            spark.stop();
-        }
-    }
 
     /** One synthetic cell: id, T, model, setting label (null for the RNN), seed, status. */
     public record Cell(String id, int length, String model, String setting, long seed, String status) {
@@ -61,7 +45,7 @@ public class SweepReportTest {
      * and 100 (dh for all, dc for LSTM only), curves; adding T=20: one failed LSTM cell with neither curve, step
      * stats nor metric.
      */
-    public static List<Cell> writeTables(SparkSession spark, Path results) {
+    public static List<Cell> writeTables(Path results) {
         List<Cell> cells = new ArrayList<>();
         for (String setting : new String[] {"bias=0", "bias=1", null}) {
             for (long seed = 1; seed <= 2; seed++) {
@@ -117,7 +101,7 @@ public class SweepReportTest {
     @Test
     void writesHtmlWithEveryFigureCaptionedAndATableOfCells(@TempDir Path dir) throws IOException {
         Path results = dir.resolve("results");
-        List<Cell> cells = writeTables(spark, results);
+        List<Cell> cells = writeTables(results);
         Path report = dir.resolve("report");
 
         SweepReport.Report r = SweepReport.write(results, report, TITLE);
