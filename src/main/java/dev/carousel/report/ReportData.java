@@ -116,18 +116,18 @@ final class ReportData {
         if (rounds.isEmpty() && !stats.isEmpty()) {
             rounds.putAll(summariesOf(stats));
         }
-        List<RunInfo> completed = new ArrayList<>();
+        List<RunInfo> withSummaries = new ArrayList<>();
         for (RunInfo r : runs) {
             if (r.target() != null || r.bestLoss() != null || !curves.containsKey(r.cell())) {
-                completed.add(r);
+                withSummaries.add(r);
                 continue;
             }
             // Results without the summary columns: best loss from the curve (the target stays unknown).
             double[] losses = curves.get(r.cell()).stream().mapToDouble(CurveInfo::validationLoss).toArray();
             double best = Summaries.bestLoss(losses);
-            completed.add(withBest(r, Double.isNaN(best) ? null : best));
+            withSummaries.add(withBest(r, Double.isNaN(best) ? null : best));
         }
-        return new ReportData(completed, curves, rounds, stats, shown, axisColumns, notes);
+        return new ReportData(withSummaries, curves, rounds, stats, shown, axisColumns, notes);
     }
 
     private static RunInfo withBest(RunInfo r, Double best) {
