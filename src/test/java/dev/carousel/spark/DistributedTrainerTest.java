@@ -116,7 +116,10 @@ class DistributedTrainerTest {
             worst = Math.max(worst, Math.abs(expected[i] - actual[i]) / Math.max(Math.abs(expected[i]), 1e-12));
         }
         System.out.printf("N=%d SGD vs merged batch: max relative difference %.2e%n", n, worst);
-        assertTrue(worst < 1e-6, "max relative difference " + worst);
+        // Not bit-exact: the merged batch sums the 4·B per-sequence gradients in one order, the average sums each
+        // partition's B and then the 4 partial means, so float64 rounding differs in the last bits (measured: 9.6e-16
+        // relative after 6 steps). 1e-12 leaves room for that and catches any real difference in the update.
+        assertTrue(worst < 1e-12, "max relative difference " + worst);
     }
 
     /** The batch of all N partitions' minibatches {@code index}, one after another. */
@@ -258,8 +261,9 @@ class DistributedTrainerTest {
             assertEquals(2, t.partitions(), where);
             next += t.steps();
             assertTrue(t.computeWallMax() > 0 && t.computeCpuMax() > 0, where);
-            assertTrue(t.computeWallMax() <= t.computeWallSum() && t.computeWallSum() <= 2 * t.computeWallMax(), where);
-            assertTrue(t.computeCpuMax() <= t.computeCpuSum() && t.computeCpuSum() <= 2 * t.computeCpuMax(), where);
+            // Both partitions report their compute: the sum exceeds the slowest one's alone.
+            assertTrue(t.computeWallSum() > t.computeWallMax(), where);
+            assertTrue(t.computeCpuSum() > t.computeCpuMax(), where);
             assertTrue(t.computeWallMax() <= t.wallNanos(), "slowest partition's compute exceeds the round: " + where);
             assertTrue(t.computeCpuMax() <= t.wallNanos(), where);
             assertTrue(t.outsideComputeShare() >= 0 && t.outsideComputeShare() < 1, where);
