@@ -63,32 +63,39 @@ final class SectionReport {
         figures.add(new SweepReport.Figure(file, prefix() + ": " + caption, d.legendEntries()));
     }
 
-    /** (a) ∂ℓ/∂h by lag × setting, one panel per shown round. */
-    void heatmaps() throws IOException {
+    /**
+     * The rows cells are grouped in by setting, shared by the heatmaps and the per-setting table: one per setting
+     * when there are at most 24, else the biases in {@link SweepReport#HEATMAP_BINS} equal bins followed by the
+     * other settings.
+     */
+    private record SettingRows(List<String> rows, Function<RunInfo, String> rowOf, boolean binned) {}
+
+    private SettingRows settingRows() {
         List<Object> keys = new ArrayList<>(new Encoding.Placement(settingAxis, cells).positions.keySet());
-        long numbers = keys.stream().filter(k -> k instanceof Double).count();
-        Function<RunInfo, String> rowOf;
         List<String> rows = new ArrayList<>();
         if (keys.size() <= 24) {
             keys.forEach(k -> rows.add(settingAxis.label(k)));
-            rowOf = r -> settingAxis.label(settingAxis.key(r));
-        } else {
-            double lo = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).min().orElse(0);
-            double hi = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).max().orElse(1);
-            double w = (hi - lo) / SweepReport.HEATMAP_BINS;
-            for (int b = 0; b < SweepReport.HEATMAP_BINS; b++) {
-                rows.add(binLabel(lo + b * w, lo + (b + 1) * w, w));
-            }
-            keys.stream().filter(k -> !(k instanceof Double)).forEach(k -> rows.add(settingAxis.label(k)));
-            rowOf = r -> {
-                Double b = settingAxis.number().apply(r);
-                if (b == null) {
-                    return settingAxis.label(settingAxis.key(r));
-                }
-                int bin = Math.min(SweepReport.HEATMAP_BINS - 1, (int) Math.floor((b - lo) / w));
-                return rows.get(bin);
-            };
+            return new SettingRows(rows, r -> settingAxis.label(settingAxis.key(r)), false);
         }
+        double lo = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).min().orElse(0);
+        double hi = keys.stream().filter(k -> k instanceof Double).mapToDouble(k -> (Double) k).max().orElse(1);
+        double w = (hi - lo) / SweepReport.HEATMAP_BINS;
+        for (int b = 0; b < SweepReport.HEATMAP_BINS; b++) {
+            rows.add(binLabel(lo + b * w, lo + (b + 1) * w, w));
+        }
+        keys.stream().filter(k -> !(k instanceof Double)).forEach(k -> rows.add(settingAxis.label(k)));
+        return new SettingRows(rows, r -> {
+            Double b = settingAxis.number().apply(r);
+            return b == null ? settingAxis.label(settingAxis.key(r))
+                    : rows.get(Math.min(SweepReport.HEATMAP_BINS - 1, (int) Math.floor((b - lo) / w)));
+        }, true);
+    }
+
+    /** (a) ∂ℓ/∂h by lag × setting, one panel per shown round. */
+    void heatmaps() throws IOException {
+        SettingRows setting = settingRows();
+        List<String> rows = setting.rows();
+        Function<RunInfo, String> rowOf = setting.rowOf();
         Charts.Grid grid = Charts.grid(cells, data.stats, rows, rowOf, data.shownRounds);
         if (grid.byRound().isEmpty()) {
             notes.add("No ∂ℓ/∂h rows in step_stats for these cells: heatmaps (a) skipped.");
@@ -116,7 +123,7 @@ final class SectionReport {
         }
         save("heatmap-dh", Charts.heatmaps(grid, "median log10 ‖∂ℓ/∂h‖ by lag and setting, " + prefix(), lo, hi),
                 "median log10 ‖∂ℓ/∂h_t‖ (p50 over sequences, median over cells) by lag (steps before the loss) and "
-                        + "forget-gate setting" + (numbers > 0 && keys.size() > 24 ? " (biases in " + SweepReport.HEATMAP_BINS
+                        + "forget-gate setting" + (setting.binned() ? " (biases in " + SweepReport.HEATMAP_BINS
                         + " bins)" : "") + ", one panel per probe round (update " + data.shownRounds.stream()
                         .map(String::valueOf).collect(Collectors.joining(", ")) + "), one colour scale; blank: no finite value "
                         + "(the norm underflowed to 0)." + scale);
@@ -335,27 +342,10 @@ final class SectionReport {
 
     /** Per setting (binned when many): cells, how many reached the target, and medians of the summaries. */
     String settingsTable() {
-        Encoding.Placement p = new Encoding.Placement(settingAxis, cells);
+        SettingRows setting = settingRows();
         Map<String, List<RunInfo>> bySetting = new LinkedHashMap<>();
-        if (p.categorical || p.positions.size() <= 24) {
-            for (Object k : p.positions.keySet()) {
-                bySetting.put(settingAxis.label(k), new ArrayList<>());
-            }
-            cells.forEach(r -> bySetting.get(settingAxis.label(settingAxis.key(r))).add(r));
-        } else {
-            double lo = cells.stream().map(RunInfo::bias).filter(Objects::nonNull).mapToDouble(d -> d).min().orElse(0);
-            double hi = cells.stream().map(RunInfo::bias).filter(Objects::nonNull).mapToDouble(d -> d).max().orElse(1);
-            double w = (hi - lo) / SweepReport.HEATMAP_BINS;
-            for (int b = 0; b < SweepReport.HEATMAP_BINS; b++) {
-                bySetting.put(binLabel(lo + b * w, lo + (b + 1) * w, w), new ArrayList<>());
-            }
-            List<String> labels = new ArrayList<>(bySetting.keySet());
-            for (RunInfo r : cells) {
-                String key = r.bias() == null ? settingAxis.label(settingAxis.key(r))
-                        : labels.get(Math.min(SweepReport.HEATMAP_BINS - 1, (int) Math.floor((r.bias() - lo) / w)));
-                bySetting.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
-            }
-        }
+        setting.rows().forEach(row -> bySetting.put(row, new ArrayList<>()));
+        cells.forEach(r -> bySetting.get(setting.rowOf().apply(r)).add(r));
         StringBuilder t = new StringBuilder("<table class=\"settings\">\n<thead><tr><th>setting</th><th>cells</th>"
                 + "<th>reached target</th><th>median updates to target</th><th>median best loss</th>"
                 + "<th>median decay ∂ℓ/∂c, init → end</th><th>median memory ∂ℓ/∂c at init (lags)</th>"
