@@ -28,6 +28,9 @@ final class SectionReport {
     final Path dir;
     final Encoding.Placement x;
     final Encoding.Colouring colouring;
+    /** The smallest and largest position on the x axis, where reference lines start and end. */
+    final double xMin;
+    final double xMax;
     final Encoding.Axis settingAxis = Encoding.setting();
     final List<SweepReport.Figure> figures = new ArrayList<>();
     final List<String> notes = new ArrayList<>();
@@ -39,6 +42,8 @@ final class SectionReport {
         this.dir = dir;
         this.x = new Encoding.Placement(xAxis, cells);
         this.colouring = new Encoding.Colouring(colourAxis, cells);
+        this.xMin = x.positions.values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
+        this.xMax = x.positions.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
     }
 
     void draw() throws IOException {
@@ -202,8 +207,7 @@ final class SectionReport {
         XYChart chart = Charts.scatter("updates to validation loss < target, " + prefix(), "updates to target", with,
                 x, colouring, r -> r.toTarget() == null ? Double.NaN : r.toTarget(), r -> r.toTarget() == null, never);
         var b = Charts.add(chart, "budget (" + String.format(Locale.ROOT, "%,d", (long) budget) + " updates)",
-                List.of(x.positions.values().stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                        x.positions.values().stream().mapToDouble(Double::doubleValue).max().orElse(1)),
+                List.of(xMin, xMax),
                 List.of(budget, budget), Color.GRAY, SeriesMarkers.NONE, true);
         b.setLineStyle(Charts.DASHED);
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(budget * 1.2);
@@ -211,11 +215,9 @@ final class SectionReport {
         chart.setCustomYAxisTickLabelsFormatter(v -> v > budget * 1.05 ? Charts.blank(v, blanks)
                 : String.format(Locale.ROOT, "%,d", Math.round(v)));
         // "never" is written left of the first position, in room made for it.
-        double left = x.positions.values().stream().mapToDouble(Double::doubleValue).min().orElse(0);
-        double right = x.positions.values().stream().mapToDouble(Double::doubleValue).max().orElse(1);
-        double room = Math.max(right - left, 1) * 0.08;
-        chart.getStyler().setXAxisMin(left - 2 * room);
-        chart.addAnnotation(new org.knowm.xchart.AnnotationText("never", left - room, never, false));
+        double room = Math.max(xMax - xMin, 1) * 0.08;
+        chart.getStyler().setXAxisMin(xMin - 2 * room);
+        chart.addAnnotation(new org.knowm.xchart.AnnotationText("never", xMin - room, never, false));
         long reached = with.stream().filter(r -> r.toTarget() != null).count();
         String targets = with.stream().map(r -> ColourScale.shortNumber(r.target())).distinct()
                 .collect(Collectors.joining(", "));
@@ -237,8 +239,7 @@ final class SectionReport {
         Double target = with.stream().map(RunInfo::target).filter(Objects::nonNull).findFirst().orElse(null);
         if (target != null) {
             var t = Charts.add(chart, "target " + ColourScale.shortNumber(target),
-                    List.of(x.positions.values().stream().mapToDouble(Double::doubleValue).min().orElse(0),
-                            x.positions.values().stream().mapToDouble(Double::doubleValue).max().orElse(1)),
+                    List.of(xMin, xMax),
                     List.of(target, target), Color.GRAY, SeriesMarkers.NONE, true);
             t.setLineStyle(Charts.DASHED);
         }
