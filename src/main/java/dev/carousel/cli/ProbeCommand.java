@@ -2,8 +2,8 @@ package dev.carousel.cli;
 
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.data.SequenceBatch;
-import dev.carousel.io.Checkpoint;
-import dev.carousel.io.ProbeBundle;
+import dev.carousel.train.Checkpoint;
+import dev.carousel.train.ProbeBundle;
 import dev.carousel.nn.RecurrentNetwork;
 import dev.carousel.store.Folders;
 import dev.carousel.store.Storage;

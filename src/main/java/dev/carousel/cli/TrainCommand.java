@@ -4,7 +4,7 @@ import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.LossKind;
 import dev.carousel.io.AtomicDirectory;
-import dev.carousel.io.Checkpoint;
+import dev.carousel.train.Checkpoint;
 import dev.carousel.io.Json;
 import dev.carousel.report.RunSummary;
 import dev.carousel.report.SweepReport;

@@ -3,7 +3,7 @@ package dev.carousel.spark;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.io.AtomicDirectory;
-import dev.carousel.io.Checkpoint;
+import dev.carousel.train.Checkpoint;
 import dev.carousel.io.Json;
 import dev.carousel.stats.StepStats;
 import dev.carousel.train.CurvePoint;

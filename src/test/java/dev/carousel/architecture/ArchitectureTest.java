@@ -1,5 +1,7 @@
 package dev.carousel.architecture;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -12,7 +14,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The package structure docs/architecture.md describes, checked on the compiled classes: no cycle between the
  * packages of {@code dev.carousel}, and the engine's packages ({@code nn}, {@code data}, {@code optim},
- * {@code stats}) free of Spark and of the packages that use them.
+ * {@code stats}) free of Spark and of the packages that use them, and {@code io} (JSON, folders renamed into place)
+ * a leaf that uses no other Carousel package.
  */
 class ArchitectureTest {
     static JavaClasses classes;
@@ -42,6 +45,14 @@ class ArchitectureTest {
     void reportAndExperimentReadResultsThroughTheStoreNotTheSweep() {
         noClasses().that().resideInAnyPackage("dev.carousel.report..", "dev.carousel.experiment..", "dev.carousel.store..")
                 .should().dependOnClassesThat().resideInAnyPackage("dev.carousel.sweep..", "dev.carousel.cli..")
+                .check(classes);
+    }
+
+    @Test
+    void ioIsALeaf() {
+        noClasses().that().resideInAPackage("dev.carousel.io..")
+                .should().dependOnClassesThat(resideInAPackage("dev.carousel..")
+                        .and(not(resideInAPackage("dev.carousel.io.."))))
                 .check(classes);
     }
 }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.config.ConfigLoader;
-import dev.carousel.io.Checkpoint;
+import dev.carousel.train.Checkpoint;
 import dev.carousel.io.Json;
 import dev.carousel.store.ResultTables;
 import java.io.IOException;

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.config.ConfigLoader;
-import dev.carousel.io.Checkpoint;
+import dev.carousel.train.Checkpoint;
 import dev.carousel.io.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -104,7 +104,7 @@ class LocalClusterTest {
         assertEquals(List.of(0L, 4L, 8L), first.curve().stream().map(dev.carousel.train.CurvePoint::update).toList());
         assertTrue(Double.isFinite(first.last().validationLoss()));
         assertEquals(2, Checkpoints.rounds(Storage.local(dir.resolve("ck")), new Configuration()).size(), "the two newest round checkpoints are kept");
-        assertEquals(8, dev.carousel.io.Checkpoint.read(Folders.local(Checkpoints.rounds(Storage.local(dir.resolve("ck")),
+        assertEquals(8, dev.carousel.train.Checkpoint.read(Folders.local(Checkpoints.rounds(Storage.local(dir.resolve("ck")),
                 new Configuration()).get(1))).update());
         DistributedTrainerTest.assertBitIdentical(first, second);
 

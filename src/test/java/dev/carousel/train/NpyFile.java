@@ -1,4 +1,4 @@
-package dev.carousel.io;
+package dev.carousel.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

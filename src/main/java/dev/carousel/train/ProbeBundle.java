@@ -1,12 +1,13 @@
-package dev.carousel.io;
+package dev.carousel.train;
 
+import dev.carousel.io.AtomicDirectory;
+import dev.carousel.io.Json;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.SequenceBatch;
 import dev.carousel.nn.Parameters;
 import dev.carousel.nn.Probe;
 import dev.carousel.nn.ProbeValues;
 import dev.carousel.nn.RecurrentNetwork;
-import dev.carousel.train.RunSetup;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
-package dev.carousel.io;
+package dev.carousel.train;
 
+import dev.carousel.io.Json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +13,6 @@ import dev.carousel.nn.ParameterLayout;
 import dev.carousel.nn.Probe;
 import dev.carousel.nn.ProbeValues;
 import dev.carousel.nn.RecurrentNetwork;
-import dev.carousel.train.RunSetup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
-package dev.carousel.io;
+package dev.carousel.train;
 
+import dev.carousel.io.AtomicDirectory;
+import dev.carousel.io.Json;
 import com.typesafe.config.ConfigFactory;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;

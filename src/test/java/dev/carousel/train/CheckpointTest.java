@@ -1,5 +1,6 @@
-package dev.carousel.io;
+package dev.carousel.train;
 
+import dev.carousel.io.Json;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,10 +13,6 @@ import dev.carousel.config.ConfigLoader;
 import dev.carousel.nn.ParameterLayout;
 import dev.carousel.nn.Precision;
 import dev.carousel.optim.OptimizerState;
-import dev.carousel.train.LocalTrainer;
-import dev.carousel.train.RunSetup;
-import dev.carousel.train.TrainResult;
-import dev.carousel.train.TrainingListener;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
