@@ -3,7 +3,7 @@ package dev.carousel.cli;
 import dev.carousel.io.Json;
 import dev.carousel.report.SweepReport;
 import dev.carousel.store.Folders;
-import dev.carousel.store.ResultTables;
+import dev.carousel.store.ParquetFiles;
 import dev.carousel.store.Storage;
 import dev.carousel.sweep.SweepStore;
 import java.util.Map;
@@ -58,7 +58,7 @@ final class ReportCommand implements Callable<Integer> {
             throw new IllegalArgumentException("results folder " + results
                     + " has none of the tables runs/, curves/, step_stats/");
         }
-        ResultTables.requireCodec(); // reading decompresses the same snappy pages
+        ParquetFiles.requireCodec(); // reading decompresses the same snappy pages
         Path manifestFile = new Path(results, SweepStore.MANIFEST);
         Map<String, Object> manifest;
         try {

@@ -13,6 +13,7 @@ import dev.carousel.spark.DistributedTrainer;
 import dev.carousel.spark.FileDataset;
 import dev.carousel.spark.Shard;
 import dev.carousel.store.Folders;
+import dev.carousel.store.ParquetFiles;
 import dev.carousel.store.ResultTables;
 import dev.carousel.store.Storage;
 import dev.carousel.train.CurvePoint;
@@ -80,7 +81,7 @@ final class TrainCommand implements Callable<Integer> {
                     + Path.of("").toAbsolutePath() + ")") + "; expected a " + cfg.data().format()
                     + " file or a directory of them");
         }
-        ResultTables.requireCodec(); // before Spark starts and training, not at the commit after it
+        ParquetFiles.requireCodec(); // before Spark starts and training, not at the commit after it
         org.apache.hadoop.fs.Path target = new org.apache.hadoop.fs.Path(out, "train-" + ConfigLoader.hash(cfg));
         org.apache.hadoop.fs.Path checkpoints = new org.apache.hadoop.fs.Path(out, "checkpoints-" + ConfigLoader.hash(cfg));
         try (SparkSession spark = SparkSessions.local(master, "carousel-train " + ConfigLoader.hash(cfg))) {
@@ -169,9 +170,9 @@ final class TrainCommand implements Callable<Integer> {
         CarouselConfig cfg = setup.config();
         Folders.write(target, hadoop, s -> {
             String cell = ConfigLoader.hash(cfg);
-            ResultTables.write(List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
-            ResultTables.write(ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
-            ResultTables.write(ResultTables.stepStatRows(cell, result.stepStats()), ResultTables.STEP_STATS,
+            ParquetFiles.write(List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
+            ParquetFiles.write(ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
+            ParquetFiles.write(ResultTables.stepStatRows(cell, result.stepStats()), ResultTables.STEP_STATS,
                     s.resolve("step_stats"));
             new Checkpoint(cfg, result.parameters(), result.optimizerState(), result.updates())
                     .write(s.resolve("checkpoint"), setup.spec().layout());

@@ -240,7 +240,7 @@ public final class ResultStore implements AutoCloseable {
             b.forEach(a -> groups.addAll(groupsOf(a)));
             Path file = new Path(table.dir(), "part-" + UUID.randomUUID() + SUFFIX);
             try {
-                long bytes = ResultTables.writeFile(rows, schema, fs, file);
+                long bytes = ParquetFiles.writeFile(rows, schema, fs, file);
                 actions.add(table.add(file, bytes, groups, false));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file + ": " + Storage.oneLine(e), e);
@@ -389,7 +389,7 @@ public final class ResultStore implements AutoCloseable {
             Path file = new Path(table.dir(), group + SUFFIX);
             try {
                 fs.mkdirs(table.dir());
-                long bytes = ResultTables.writeFile(rows, schema, fs, file);
+                long bytes = ParquetFiles.writeFile(rows, schema, fs, file);
                 actions.add(table.add(file, bytes, tags, true));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot write " + file + ": " + Storage.oneLine(e), e);

@@ -85,7 +85,7 @@ public final class Table {
         return out;
     }
 
-    /** Every row of the table's {@link #files()}; see {@link ResultTables#forEachRow} for columns and nulls. */
+    /** Every row of the table's {@link #files()}; see {@link ParquetFiles#forEachRow} for columns and nulls. */
     public List<Row> read(StructType schema, String... columns) {
         List<Row> rows = new ArrayList<>();
         forEachRow(files(), schema, rows::add, columns);
@@ -94,7 +94,7 @@ public final class Table {
 
     /** The rows of {@code files} (a {@link #files()} snapshot, so that two passes read the same files). */
     public void forEachRow(List<Path> files, StructType schema, Consumer<Row> sink, String... columns) {
-        ResultTables.forEachRow(files, conf, schema, sink, columns);
+        ParquetFiles.forEachRow(files, conf, schema, sink, columns);
     }
 
     // ---------------------------------------------------------------- writing (one writer at a time)

@@ -7,6 +7,7 @@ import dev.carousel.report.SweepReport;
 import dev.carousel.spark.Jobs;
 import dev.carousel.stats.StepStats;
 import dev.carousel.stats.Summaries;
+import dev.carousel.store.ParquetFiles;
 import dev.carousel.store.ResultTables;
 import dev.carousel.store.Table;
 import dev.carousel.train.CurvePoint;
@@ -119,7 +120,7 @@ public final class SweepRunner {
             }
         }
         Plan plan = plan(spec.cells(), options.strategy(), sc.defaultParallelism());
-        ResultTables.requireCodec(); // the tables' codec loads here, not at the first commit after training
+        ParquetFiles.requireCodec(); // the tables' codec loads here, not at the first commit after training
         return plan;
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.carousel.store.ParquetFiles;
 import dev.carousel.store.ResultTables;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The sweep report end to end on real Parquet tables (written by {@link ResultTables#write}, which Spark and the
+ * The sweep report end to end on real Parquet tables (written by {@link ParquetFiles#write}, which Spark and the
  * report both read): HTML, figures, captions, tables; and its parts (the heatmap grid, the colour encoding).
  */
 public class SweepReportTest {
@@ -92,9 +93,9 @@ public class SweepReportTest {
                 stats.add(RowFactory.create(c.id(), round, 0, last, "dwh_step", 64L, 0L, -3.0, 0.1, -3.2, -2.8, -3.1, -3.0, -2.9));
             }
         }
-        ResultTables.write(runs, ResultTables.RUNS, results.resolve("runs"));
-        ResultTables.write(curves, ResultTables.CURVES, results.resolve("curves"));
-        ResultTables.write(stats, ResultTables.STEP_STATS, results.resolve("step_stats"));
+        ParquetFiles.write(runs, ResultTables.RUNS, results.resolve("runs"));
+        ParquetFiles.write(curves, ResultTables.CURVES, results.resolve("curves"));
+        ParquetFiles.write(stats, ResultTables.STEP_STATS, results.resolve("step_stats"));
         return cells;
     }
 

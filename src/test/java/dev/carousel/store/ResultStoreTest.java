@@ -104,13 +104,13 @@ class ResultStoreTest {
         org.apache.hadoop.fs.Path orphanCurve = new org.apache.hadoop.fs.Path(curves.dir(), "part-orphan.snappy.parquet");
         org.apache.hadoop.fs.Path orphanStat = new org.apache.hadoop.fs.Path(stats.dir(), "part-orphan.snappy.parquet");
         org.apache.hadoop.fs.FileSystem fs = Storage.dataFs(Storage.fs(curves.dir(), CONF));
-        long b1 = ResultTables.writeFile(List.of(curve("lost", 0)), ResultTables.CURVES, fs, orphanCurve);
+        long b1 = ParquetFiles.writeFile(List.of(curve("lost", 0)), ResultTables.CURVES, fs, orphanCurve);
         curves.commit(ResultTables.CURVES, List.of(curves.add(orphanCurve, b1, java.util.Set.of("part-orphan"), true)),
                 "append");
-        long b2 = ResultTables.writeFile(List.of(stat("lost", 0)), ResultTables.STEP_STATS, fs, orphanStat);
+        long b2 = ParquetFiles.writeFile(List.of(stat("lost", 0)), ResultTables.STEP_STATS, fs, orphanStat);
         stats.commit(ResultTables.STEP_STATS, List.of(stats.add(orphanStat, b2, java.util.Set.of("part-orphan"), true)),
                 "append");
-        ResultTables.writeFile(List.of(run("never", "completed")), ResultTables.RUNS, fs,
+        ParquetFiles.writeFile(List.of(run("never", "completed")), ResultTables.RUNS, fs,
                 new org.apache.hadoop.fs.Path(Storage.local(dir.resolve("runs")), "part-never.snappy.parquet"));
         assertEquals(Map.of("kept", 1L, "lost", 1L), rowsPerCell(dir.resolve("curves")), "before the repair");
 
@@ -129,13 +129,13 @@ class ResultStoreTest {
     void aFolderWrittenBeforeTheLogIsAdoptedWithOnlyItsCommittedCells(@TempDir Path dir) throws IOException {
         List<String> names = new ArrayList<>();
         for (String cell : List.of("x", "y")) {
-            ResultTables.write(List.of(run(cell, "completed")), ResultTables.RUNS, dir.resolve("w-runs-" + cell));
+            ParquetFiles.write(List.of(run(cell, "completed")), ResultTables.RUNS, dir.resolve("w-runs-" + cell));
             Files.createDirectories(dir.resolve("runs"));
             Files.move(dir.resolve("w-runs-" + cell + "/part-00000.snappy.parquet"), dir.resolve("runs/" + cell + ".parquet"));
             names.add(cell);
         }
         for (String cell : List.of("x", "y", "z")) { // z: curves committed, runs not (a crash in the old protocol)
-            ResultTables.write(List.of(curve(cell, 0)), ResultTables.CURVES, dir.resolve("w-curves-" + cell));
+            ParquetFiles.write(List.of(curve(cell, 0)), ResultTables.CURVES, dir.resolve("w-curves-" + cell));
             Files.createDirectories(dir.resolve("curves"));
             Files.move(dir.resolve("w-curves-" + cell + "/part-00000.snappy.parquet"),
                     dir.resolve("curves/" + cell + ".parquet"));
@@ -259,10 +259,10 @@ class ResultStoreTest {
     @Test
     void aTakeOverKilledHalfWayIsFinishedByTheNextOpen(@TempDir Path dir) throws IOException {
         for (String cell : List.of("x", "y")) {
-            ResultTables.write(List.of(run(cell, "completed")), ResultTables.RUNS, dir.resolve("w-runs-" + cell));
+            ParquetFiles.write(List.of(run(cell, "completed")), ResultTables.RUNS, dir.resolve("w-runs-" + cell));
             Files.createDirectories(dir.resolve("runs"));
             Files.move(dir.resolve("w-runs-" + cell + "/part-00000.snappy.parquet"), dir.resolve("runs/" + cell + ".parquet"));
-            ResultTables.write(List.of(curve(cell, 0)), ResultTables.CURVES, dir.resolve("w-curves-" + cell));
+            ParquetFiles.write(List.of(curve(cell, 0)), ResultTables.CURVES, dir.resolve("w-curves-" + cell));
             Files.createDirectories(dir.resolve("curves"));
             Files.move(dir.resolve("w-curves-" + cell + "/part-00000.snappy.parquet"),
                     dir.resolve("curves/" + cell + ".parquet"));

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (Across JVMs the values are the contract, not the bytes: parquet-mr lists each column chunk's encodings in the
  * footer in a HashSet's order of enum constants, whose hash codes differ from one JVM to the next.)
  */
-class ResultTablesTest {
+class ParquetFilesTest {
     static final StructType MIXED = new StructType()
             .add("cell", DataTypes.StringType, false)
             .add("t", DataTypes.IntegerType, false)
@@ -49,7 +49,7 @@ class ResultTablesTest {
     @Test
     void sparkReadsBackTheSameColumnsAndValues(@TempDir Path dir) throws IOException {
         Path table = dir.resolve("t");
-        ResultTables.write(ROWS, MIXED, table);
+        ParquetFiles.write(ROWS, MIXED, table);
         try (Stream<Path> files = Files.list(table)) {
             assertEquals(List.of("_SUCCESS", "part-00000.snappy.parquet"),
                     files.map(p -> p.getFileName().toString()).sorted().toList(), "one file and the marker, no .crc");
@@ -76,7 +76,7 @@ class ResultTablesTest {
 
         // The same rows give the same bytes in one JVM (tests compare tables across strategies by their bytes).
         Path again = dir.resolve("again");
-        ResultTables.write(ROWS, MIXED, again);
+        ParquetFiles.write(ROWS, MIXED, again);
         assertArrayEquals(Files.readAllBytes(table.resolve("part-00000.snappy.parquet")),
                 Files.readAllBytes(again.resolve("part-00000.snappy.parquet")));
     }
@@ -89,12 +89,12 @@ class ResultTablesTest {
     @Test
     void readingWithoutSparkGivesWhatSparkReads(@TempDir Path dir) throws IOException {
         Path table = Files.createDirectories(dir.resolve("runs"));
-        ResultTables.write(ROWS.subList(0, 2), MIXED, dir.resolve("w1"));
+        ParquetFiles.write(ROWS.subList(0, 2), MIXED, dir.resolve("w1"));
         StructType older = new StructType(java.util.Arrays.copyOf(MIXED.fields(), MIXED.fields().length - 1));
         List<Row> olderRows = ROWS.subList(2, 4).stream()
                 .map(r -> RowFactory.create(r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).toList();
-        ResultTables.write(olderRows, older, dir.resolve("w2"));
-        ResultTables.write(List.of(RowFactory.create("zz", 1, 1L, 1.0, "hidden", 1L)), MIXED, dir.resolve("w3"));
+        ParquetFiles.write(olderRows, older, dir.resolve("w2"));
+        ParquetFiles.write(List.of(RowFactory.create("zz", 1, 1L, 1.0, "hidden", 1L)), MIXED, dir.resolve("w3"));
         Files.copy(dir.resolve("w2/part-00000.snappy.parquet"), table.resolve("b.parquet")); // name order: a, b
         Files.copy(dir.resolve("w1/part-00000.snappy.parquet"), table.resolve("a.parquet"));
         Files.copy(dir.resolve("w3/part-00000.snappy.parquet"), table.resolve(".staging-c.parquet"));
@@ -143,7 +143,7 @@ class ResultTablesTest {
     @Test
     void anEmptyTableStillCarriesItsSchema(@TempDir Path dir) {
         Path table = dir.resolve("empty");
-        ResultTables.write(List.of(), ResultTables.CURVES, table);
+        ParquetFiles.write(List.of(), ResultTables.CURVES, table);
         Dataset<Row> read = spark().read().parquet(table.toString());
         assertEquals(0, read.count());
         assertArrayEquals(ResultTables.CURVES.fieldNames(), read.schema().fieldNames());
@@ -152,22 +152,22 @@ class ResultTablesTest {
     @Test
     void refusesAnExistingFolderANullInARequiredColumnAndOtherTypes(@TempDir Path dir) throws IOException {
         Path exists = Files.createDirectory(dir.resolve("exists"));
-        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ResultTables.write(ROWS, MIXED, exists));
+        UncheckedIOException e = assertThrows(UncheckedIOException.class, () -> ParquetFiles.write(ROWS, MIXED, exists));
         assertTrue(e.getMessage().contains(exists.toString()), e.getMessage());
 
-        IllegalArgumentException nulls = assertThrows(IllegalArgumentException.class, () -> ResultTables.write(
+        IllegalArgumentException nulls = assertThrows(IllegalArgumentException.class, () -> ParquetFiles.write(
                 List.of(RowFactory.create(null, 0, 1L, 0.0, null, null)), MIXED, dir.resolve("nulls")));
         assertEquals("column cell is not nullable but holds null", nulls.getMessage());
         assertTrue(Files.notExists(dir.resolve("nulls")), "nothing written for a bad row");
 
-        IllegalArgumentException shortRow = assertThrows(IllegalArgumentException.class, () -> ResultTables.write(
+        IllegalArgumentException shortRow = assertThrows(IllegalArgumentException.class, () -> ParquetFiles.write(
                 List.of(ROWS.get(0), RowFactory.create("a1", 0)), MIXED, dir.resolve("short")));
         assertEquals("a row of 2 values for 6 columns", shortRow.getMessage());
         assertTrue(Files.notExists(dir.resolve("short")), "nothing written, not even the good first row");
 
         StructType bools = new StructType().add("flag", DataTypes.BooleanType, false);
         IllegalArgumentException type = assertThrows(IllegalArgumentException.class,
-                () -> ResultTables.write(List.of(RowFactory.create(true)), bools, dir.resolve("bools")));
+                () -> ParquetFiles.write(List.of(RowFactory.create(true)), bools, dir.resolve("bools")));
         assertEquals("column flag: unsupported type boolean", type.getMessage());
         assertTrue(Files.notExists(dir.resolve("bools")), "nothing written for an unsupported schema");
     }
