@@ -17,7 +17,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Row;
@@ -78,7 +77,8 @@ public final class ResultStore implements AutoCloseable {
     private final ScheduledExecutorService timer;
     private volatile RuntimeException failure;
 
-    private record Child(Table table, StructType schema) {}
+    /** A table whose rows belong to a cell's {@code runs} row, with the schema its rows are written in. */
+    record Child(Table table, StructType schema) {}
 
     private record Pending(String cell, Row run, List<List<Row>> children) {}
 
@@ -117,10 +117,11 @@ public final class ResultStore implements AutoCloseable {
      */
     public static ResultStore open(Path dir, Configuration conf, double flushSeconds, StructType runs) {
         ResultStore s = new ResultStore(dir, conf, flushSeconds);
-        s.adoptPlainFolders();
+        StoreRecovery recovery = new StoreRecovery(s.runs, s.children, s.fs, conf);
+        recovery.adoptPlainFolders();
         s.runsSchema = union(s.runs.schema(), runs, dir);
         List<AddFile> runFiles = s.runs.committed();
-        s.repair(runFiles);
+        recovery.repair(runFiles);
         s.loadCommitted(runFiles);
         long period = Math.max(100, Math.min(1000, s.flushNanos / 4_000_000));
         s.timer.scheduleWithFixedDelay(s::flushIfDue, period, period, TimeUnit.MILLISECONDS);
@@ -400,7 +401,7 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
-    private static List<Action> removals(List<AddFile> files) {
+    static List<Action> removals(List<AddFile> files) {
         long now = System.currentTimeMillis();
         return files.stream().<Action>map(a -> a.remove(now, true)).toList();
     }
@@ -455,88 +456,6 @@ public final class ResultStore implements AutoCloseable {
         String name = fileName.substring(fileName.lastIndexOf('/') + 1);
         int dot = name.indexOf('.');
         return dot < 0 ? name : name.substring(0, dot);
-    }
-
-    // ---------------------------------------------------------------- opening
-
-    /**
-     * Commits the Parquet files of a table folder written before the log as its first version: every {@code runs}
-     * file, and the {@code curves} and {@code step_stats} files of cells {@code runs} holds (a cell is committed
-     * there exactly when its {@code runs} file exists).
-     */
-    private void adoptPlainFolders() {
-        if (runs.isDelta()) { // runs is adopted last: once it has a commit, the folder is taken over
-            return;
-        }
-        List<Path> runFiles = runs.files();
-        Set<String> committedGroups = new HashSet<>();
-        runFiles.forEach(f -> committedGroups.add(group(f.getName())));
-        for (Child c : children) {
-            Table t = c.table();
-            if (!t.isDelta()) { // a run killed while adopting committed some tables already
-                adopt(t, c.schema(), t.files().stream()
-                        .filter(f -> committedGroups.contains(group(f.getName()))).toList());
-            }
-        }
-        adopt(runs, ResultTables.RUNS, runFiles);
-    }
-
-    private void adopt(Table table, StructType schema, List<Path> files) {
-        if (files.isEmpty()) {
-            return;
-        }
-        List<Action> adds = new ArrayList<>();
-        for (Path f : files) {
-            try {
-                adds.add(table.add(f, fs.getFileStatus(f).getLen(), Set.of(group(f.getName())), true));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + f + ": " + Storage.oneLine(e), e);
-            }
-        }
-        table.commit(schema, adds, "adopt files written before the log");
-    }
-
-    /**
-     * Removes from the log the child-table files of groups without a {@code runs} file, and
-     * deletes the data files the latest log version does not name: a killed writer's, and those a compaction or a
-     * replacement removed (kept until now for readers of the older version). Nothing is deleted while {@code runs}
-     * holds files that no log has taken over.
-     */
-    private void repair(List<AddFile> runFiles) {
-        Set<String> committedGroups = new HashSet<>();
-        runFiles.forEach(a -> committedGroups.addAll(groupsOf(a)));
-        Map<Table, List<AddFile>> kept = new HashMap<>();
-        kept.put(runs, runFiles);
-        for (Child c : children) {
-            Table t = c.table();
-            List<AddFile> files = t.committed();
-            List<AddFile> orphans = files.stream()
-                    .filter(a -> groupsOf(a).stream().noneMatch(committedGroups::contains)).toList();
-            if (!orphans.isEmpty()) {
-                t.commit(c.schema(), removals(orphans),
-                        "remove rows of uncommitted cells");
-                files = files.stream().filter(a -> groupsOf(a).stream().anyMatch(committedGroups::contains)).toList();
-            }
-            kept.put(t, files);
-        }
-        if (!runs.isDelta() && !runs.files().isEmpty()) {
-            return; // runs holds files no log has taken over: delete nothing
-        }
-        for (Table t : kept.keySet()) {
-            Set<String> named = new HashSet<>();
-            kept.get(t).forEach(a -> named.add(new Path(t.dir(), a.getPath()).getName()));
-            for (FileStatus f : Storage.list(t.dir(), conf)) {
-                String name = f.getPath().getName();
-                boolean hidden = name.startsWith(".") || name.startsWith("_");
-                if (f.isFile() && !hidden && name.endsWith(".parquet") && !named.contains(name)) {
-                    try {
-                        fs.delete(f.getPath(), false);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("cannot delete " + f.getPath() + ": " + Storage.oneLine(e), e);
-                    }
-                }
-            }
-        }
     }
 
     private void loadCommitted(List<AddFile> runFiles) {
