@@ -27,7 +27,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * Runs one of the built-in reproductions ({@code conf/experiments/NAME.conf}) as a sweep, then checks its
- * expectations ({@link Expectations}) against the result tables read back through Spark and prints one PASS/FAIL
+ * expectations ({@link Expectations}) against the result tables read back from the result store and prints one PASS/FAIL
  * line per expectation with the measured figures. Re-running resumes the sweep (committed cells are not run again)
  * and checks again.
  */

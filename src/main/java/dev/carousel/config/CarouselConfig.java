@@ -42,15 +42,6 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
     public enum OptimizerStateMode { AVERAGE, RESET }
 
     /**
-     * Synchronous parameter averaging on Spark (docs/architecture.md): each round broadcasts θ and the optimiser
-     * state, every partition takes {@code localSteps} minibatch steps on its shard, and one Spark job averages
-     * them: a treeAggregate of the given depth when that merges on executors, else the driver merges. {@code training.updates} counts local steps per partition.
-     * With one partition (and the state averaged, not reset) the rounds up to the next evaluation or checkpoint run
-     * as one job, with the same results.
-     *
-     * @param checkpointEvery rounds between checkpoints; 0 writes none
-     */
-    /**
      * Where training sequences come from: the generated {@code task}, or a file dataset read and validated
      * through Spark SQL (Parquet, CSV, text; docs/architecture.md), of which {@code validationFraction} is held out.
      */
@@ -60,6 +51,16 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
         }
     }
 
+    /**
+     * Synchronous parameter averaging on Spark (docs/architecture.md): each round broadcasts θ and the optimiser
+     * state, every partition takes {@code localSteps} minibatch steps on its shard, and one Spark job averages
+     * them: a treeAggregate of the given depth when that merges on executors, else the driver merges.
+     * {@code training.updates} counts local steps per partition.
+     * With one partition (and the state averaged, not reset) the rounds up to the next evaluation or checkpoint run
+     * as one job, with the same results.
+     *
+     * @param checkpointEvery rounds between checkpoints; 0 writes none
+     */
     public record Distributed(int partitions, int localSteps, int aggregationDepth, OptimizerStateMode optimizerState,
                               int checkpointEvery) {}
 }

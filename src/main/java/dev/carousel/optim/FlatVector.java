@@ -12,9 +12,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Why not ND4J ops: an update is a dozen element-wise passes over [P], and each ND4J op costs tens of
  * microseconds of Java-side dispatch, a shape-info buffer allocated off-heap and a deallocator reference
  * for the garbage collector to process. At the default sweep's model (P ≈ 4.6 k) the arithmetic takes a few
- * microseconds, so the ops were ~10–15 % of a training step's CPU time and most of its garbage, and the
- * JVM threads that clean it up competed with a second training thread for the other core. One JIT-compiled
- * loop over the array's memory does the same work with no dispatch and no allocation.
+ * microseconds, so as ND4J ops an update costs ~10–15 % of a training step's CPU time and makes most of its
+ * garbage, and the JVM threads that clean it up compete with a second training thread for the other core. One
+ * JIT-compiled loop over the array's memory does the same work with no dispatch and no allocation.
  *
  * <p>Arithmetic is done in double and rounded once when stored, so a float32 update is the formula rounded
  * to float, not a chain of float roundings.

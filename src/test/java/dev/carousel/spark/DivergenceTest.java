@@ -136,8 +136,8 @@ class DivergenceTest {
      * lowest value and whose Adam first moment there holds float32's maximum, the first update moves θ_0 by
      * lr·m̂/(√v̂ + ε) ≫ float32's spacing at that magnitude (2^104), past the end of the range: θ_0 becomes −∞,
      * with a finite loss and gradient. It is caught in that update, not one round later after being averaged in.
-     * (The optimiser computes in double and rounds once, so a moment at the maximum alone no longer overflows in an
-     * intermediate m̂ = m / (1 − β1^t), as it did when the update was a chain of float32 ops.)
+     * (The optimiser computes in double and rounds once, so a moment at the maximum does not overflow in the
+     * intermediate m̂ = m / (1 − β1^t); the update itself does.)
      */
     @Test
     void parametersOverflowingInAnUpdateAreCaughtInThatUpdate(JavaSparkContext sc, @TempDir Path dir) {

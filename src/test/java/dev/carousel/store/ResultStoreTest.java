@@ -134,7 +134,7 @@ class ResultStoreTest {
             Files.move(dir.resolve("w-runs-" + cell + "/part-00000.snappy.parquet"), dir.resolve("runs/" + cell + ".parquet"));
             names.add(cell);
         }
-        for (String cell : List.of("x", "y", "z")) { // z: curves committed, runs not (a crash in the old protocol)
+        for (String cell : List.of("x", "y", "z")) { // z: curves written, runs not (a folder from before the log, killed mid-cell)
             ParquetFiles.write(List.of(curve(cell, 0)), ResultTables.CURVES, dir.resolve("w-curves-" + cell));
             Files.createDirectories(dir.resolve("curves"));
             Files.move(dir.resolve("w-curves-" + cell + "/part-00000.snappy.parquet"),
