@@ -5,14 +5,17 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /**
- * {@code carousel}: the command-line entry point. Exit codes: 0 success, 1 internal failure, 2 bad
- * input (config, arguments, files) reported in one line before any work starts.
+ * {@code carousel}: the command-line entry point. Exit codes: 0 success, 1 internal failure (or a failed sweep
+ * cell or expectation), 2 bad input (config, arguments, files) reported in one line before any work starts, 3 a
+ * {@code train} run that diverged (its results are committed; a sweep's diverged cells are results and exit 0).
  */
 @Command(name = "carousel", mixinStandardHelpOptions = true, versionProvider = Provenance.Version.class,
         description = "Train recurrent networks and measure how gradients flow back through time.",
         subcommands = {SweepCommand.class, ExperimentCommand.class, TrainCommand.class, ProbeCommand.class, ValidateCommand.class, ReportCommand.class})
 public final class Main implements Runnable {
     public static final int BAD_INPUT = 2;
+    /** A {@code train} run stopped because its loss, gradient or parameters became non-finite. */
+    public static final int DIVERGED = 3;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -4,7 +4,6 @@ import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.LossKind;
 import dev.carousel.io.AtomicDirectory;
-import dev.carousel.train.Checkpoint;
 import dev.carousel.io.Json;
 import dev.carousel.report.RunSummary;
 import dev.carousel.report.SweepReport;
@@ -16,10 +15,12 @@ import dev.carousel.store.Folders;
 import dev.carousel.store.ParquetFiles;
 import dev.carousel.store.ResultTables;
 import dev.carousel.store.Storage;
+import dev.carousel.train.Checkpoint;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.FileData;
 import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
+import dev.carousel.train.RunStatus;
 import dev.carousel.train.TrainResult;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,7 +44,8 @@ import picocli.CommandLine.Option;
  * {@code report/index.html} with its figures.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = "Train one config and write curves, per-step gradient statistics, a checkpoint and a summary.")
+        description = {"Train one config and write curves, per-step gradient statistics, a checkpoint and a summary.",
+                "Exit code 3 if the run diverged (its results are written all the same)."})
 final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -115,8 +117,9 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println(roundsLine(result.roundTimings(),
                         DistributedTrainer.roundsBackToBack(result.config().distributed())));
             }
+            // A scheduler must tell a diverged run from a finished one; its tables are committed all the same.
+            return result.status() == RunStatus.DIVERGED ? Main.DIVERGED : 0;
         }
-        return 0;
     }
 
     /**

@@ -112,6 +112,25 @@ class CliTest {
         assertTrue(Files.isRegularFile(dir.resolve("probe/probe_dh.npy")));
     }
 
+    /**
+     * A run that diverges exits 3, so that a scheduler can tell it from a success, and still commits its results:
+     * SGD at the largest accepted learning rate (10) overshoots the linear head's quadratic loss until it overflows.
+     */
+    @Test
+    void divergedTrainExitsThreeWithItsResultsCommitted(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("tiny.conf");
+        Files.writeString(conf, TINY);
+        Path out = dir.resolve("out");
+        CliRunner.Run run = cli("train", conf.toString(), "--set", "optimizer.name=sgd", "--set",
+                "optimizer.learning-rate=10", "--out", out.toString(), "--master", "local[1]", "-q");
+        assertEquals(Main.DIVERGED, run.exit(), run.out() + run.err());
+        assertTrue(run.out().startsWith("diverged after "), run.out());
+        String hash = ConfigLoader.hash(ConfigLoader.load(conf, Map.of("optimizer.name", "sgd",
+                "optimizer.learning-rate", "10")));
+        Map<String, Object> provenance = Json.read(out.resolve("train-" + hash).resolve("run.json"));
+        assertEquals("diverged", provenance.get("status"));
+    }
+
     @Test
     void badConfigFailsInOneLineBeforeAnyWork(@TempDir Path dir) throws IOException {
         Path conf = dir.resolve("bad.conf");
