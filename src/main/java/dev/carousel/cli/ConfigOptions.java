@@ -1,13 +1,19 @@
 package dev.carousel.cli;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigError;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.store.Storage;
+import dev.carousel.sweep.SweepSpec;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -40,9 +46,50 @@ final class ConfigOptions {
             } catch (java.io.UncheckedIOException e) {
                 throw new ConfigError(uri + ": config file is not readable: " + e.getMessage());
             }
+            requireRunConfig(parsed(() -> ConfigFactory.parseString(text)), uri.toString());
             return ConfigLoader.load(text, uri.toString(), overrides);
         }
+        requireRunConfig(parsed(localFile()), file);
         return ConfigLoader.load(localFile(), overrides);
+    }
+
+    /** A local file's parsed HOCON, or null if it is not a readable HOCON file (the loader then says why). */
+    static Config parsed(Path file) {
+        return Files.isRegularFile(file) ? parsed(() -> ConfigFactory.parseFile(file.toFile())) : null;
+    }
+
+    private static Config parsed(Supplier<Config> parse) {
+        try {
+            return parse.get();
+        } catch (ConfigException e) {
+            return null;
+        }
+    }
+
+    /** Refuses a sweep spec given where a run config belongs, naming the command that takes it. */
+    private static void requireRunConfig(Config root, String name) {
+        if (root != null && SweepSpec.isSweepSpec(root)) {
+            throw new ConfigError(name + ": a sweep spec (it has a top-level " + SweepSpec.TOP_LEVEL_KEYS.stream()
+                    .filter(root.root()::containsKey).findFirst().orElseThrow() + " key), not a run config; run it "
+                    + "with 'carousel sweep " + name + "' or check it with 'carousel validate " + name + "'");
+        }
+    }
+
+    /**
+     * Refuses a run config given where a sweep spec belongs: a file with a run config's top-level keys and none of
+     * a spec's.
+     */
+    static void requireSweepSpec(Path file) {
+        Config root = parsed(file);
+        if (root == null || SweepSpec.isSweepSpec(root)) {
+            return;
+        }
+        ConfigLoader.keyPaths().stream().map(k -> k.substring(0, k.indexOf('.') < 0 ? k.length() : k.indexOf('.')))
+                .filter(root.root()::containsKey).findFirst().ifPresent(key -> {
+                    throw new ConfigError(file + ": a run config (it has a top-level " + key + " key), not a sweep "
+                            + "spec; train it with 'carousel train " + file + "', or sweep it from a spec whose base "
+                            + "is this file (base = \"" + file.getFileName() + "\"; conf/sweeps/ has examples)");
+                });
     }
 
     /** The config file as a local path, or null if none was given or it is a URI of another file system. */

@@ -68,6 +68,7 @@ final class SweepCommand implements Callable<Integer> {
         if (!(commitSeconds >= 0 && commitSeconds <= 3600)) {
             throw new IllegalArgumentException("--commit-seconds " + commitSeconds + ": out of range (accepted: 0 to 3600)");
         }
+        ConfigOptions.requireSweepSpec(file);
         SweepSpec spec = SweepSpec.load(file, fast);
         Configuration hadoop = Storage.hadoopConf();
         org.apache.hadoop.fs.Path dir = Storage.resolve(out != null ? out : "runs/" + spec.name(), "--out", hadoop);

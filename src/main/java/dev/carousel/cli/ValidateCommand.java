@@ -1,16 +1,13 @@
 package dev.carousel.cli;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
-import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigFactory;
 import dev.carousel.sweep.Cell;
 import dev.carousel.sweep.CostEstimate;
 import dev.carousel.sweep.SweepSpec;
 import dev.carousel.train.RunSetup;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,7 +29,8 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (config.localFile() != null && isSweepSpec(config.localFile())) {
+        Config root = config.localFile() == null ? null : ConfigOptions.parsed(config.localFile());
+        if (root != null && SweepSpec.isSweepSpec(root)) {
             return validateSweep();
         }
         CarouselConfig c = config.load();
@@ -55,18 +53,6 @@ final class ValidateCommand implements Callable<Integer> {
         return 0;
     }
 
-
-    /** A file with a top-level base, grid, random, seeds or cells key; unreadable files are left to ConfigLoader. */
-    static boolean isSweepSpec(Path file) {
-        if (!Files.isRegularFile(file)) {
-            return false;
-        }
-        try {
-            return SweepSpec.isSweepSpec(ConfigFactory.parseFile(file.toFile()));
-        } catch (ConfigException e) {
-            return false;
-        }
-    }
 
     /** Expands the sweep spec and prints its cell count, its first cells with their axis values and its cost. */
     private int validateSweep() {

@@ -60,14 +60,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  *   <li>print no stack trace, and log nothing at WARN or above (the real CLI's log4j writes that to stderr too,
  *       Spark's task failures included: see {@link #cli}).</li>
  * </ol>
- * Run configs go through both {@code validate} and {@code train}; sweep specs through {@code validate}; data
+ * Run configs go through both {@code validate} and {@code train}; sweep specs through {@code validate}; a valid
+ * file given to the other command ({@code misplaced/}) through {@code train} or {@code sweep}; data
  * files through {@code train bad/data/train-tiny.conf --set data.format=F --set data.path=FILE}. CSV, text and
  * HOCON cases are real files in the corpus; Parquet cases are written here at startup ({@link #writeParquet})
  * and cases that need a missing or unreadable path are made at run time.
  */
 class BadInputCorpusTest {
     /** How a case is run. */
-    enum Kind { CONFIG, SWEEP, DATA }
+    enum Kind { CONFIG, SWEEP, DATA, TRAIN_ONLY, SWEEP_RUN }
 
     /**
      * One bad input.
@@ -177,6 +178,13 @@ class BadInputCorpusTest {
                     + "did you mean training.updates?"),
             sweep("syntax-error.conf", "syntax-error.conf:3: syntax error: List should have had new element after a comma"),
 
+            // ---- a valid file given to the command that takes the other kind
+            new Case("misplaced/sweep-spec.conf", Kind.TRAIN_ONLY, null, List.of(), List.of("misplaced/sweep-spec.conf: "
+                    + "a sweep spec (it has a top-level name key), not a run config; run it with 'carousel sweep ")),
+            new Case("misplaced/run-config.conf", Kind.SWEEP_RUN, null, List.of(), List.of("misplaced/run-config.conf: "
+                    + "a run config (it has a top-level task key), not a sweep spec; train it with 'carousel train ",
+                    "base = \"run-config.conf\"")),
+
             // ---- data files: CSV (one line per step), text, formats that are not what data.format says
             data("data/csv-non-numeric.csv", "csv", "csv-non-numeric.csv:6: x1 = 'abc' is not a number; "
                     + "expected a decimal number"),
@@ -275,6 +283,12 @@ class BadInputCorpusTest {
                 expectOneLine(c, trainUnchanged(dir, true, "train", file.toString()));
             }
             case SWEEP -> expectOneLine(c, cli("validate", input(c, dir).toString()));
+            case TRAIN_ONLY -> expectOneLine(c, trainUnchanged(dir, true, "train", input(c, dir).toString()));
+            case SWEEP_RUN -> {
+                Path out = dir.resolve("sweep-out");
+                expectOneLine(c, cli("sweep", input(c, dir).toString(), "--out", out.toString()));
+                assertFalse(Files.exists(out), "nothing may be written");
+            }
             case DATA -> {
                 List<String> args = new ArrayList<>(List.of("train", corpus.resolve("data/train-tiny.conf").toString(),
                         "--master", "local[1]", "--set", "data.format=" + c.format(),
