@@ -60,10 +60,18 @@ public final class AtomicDirectory implements AutoCloseable {
      * Renames the staging directory onto the target. An existing target is replaced: it is first moved
      * aside (readers then briefly see no target rather than a mixed one) and deleted after the rename.
      * If the rename fails, the previous target is moved back. May be called once.
+     *
+     * <p>The staging directory's files and directories are flushed to disk before the rename, and the parent's
+     * entries after it ({@link Durable}): a committed name never points at bytes that a power loss can take.
      */
     public void commit() {
         if (committed) {
             throw new IllegalStateException(target + " is already committed");
+        }
+        try {
+            Durable.forceTree(staging);
+        } catch (UncheckedIOException e) { // the target is untouched so far
+            throw new UncheckedIOException("commit of " + target + " failed: " + e.getMessage(), e.getCause());
         }
         Path old = null;
         try {
@@ -88,6 +96,7 @@ public final class AtomicDirectory implements AutoCloseable {
             throw failure;
         }
         committed = true;
+        Durable.forceDirectory(target.toAbsolutePath().getParent());
         if (old != null) {
             deleteRecursively(old);
         }

@@ -1,5 +1,6 @@
 package dev.carousel.store;
 
+import dev.carousel.io.Durable;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -197,6 +198,9 @@ public final class Storage {
                 // FileContext's rename replaces an existing file in one step on HDFS and local disk (FileSystem's
                 // does not replace at all).
                 FileContext.getFileContext(file.toUri(), conf).rename(tmp, file, Options.Rename.OVERWRITE);
+                if (Folders.isLocal(file)) {
+                    Durable.forceDirectory(Folders.local(file.getParent())); // the new name, not only the bytes
+                }
             } finally {
                 fs.delete(tmp, false);
             }

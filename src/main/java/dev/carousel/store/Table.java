@@ -1,5 +1,6 @@
 package dev.carousel.store;
 
+import dev.carousel.io.Durable;
 import io.delta.standalone.DeltaLog;
 import io.delta.standalone.Operation;
 import io.delta.standalone.OptimisticTransaction;
@@ -118,7 +119,9 @@ public final class Table {
      * Commits {@code actions} as one new version of the log; the first commit also records {@code schema}, and a
      * later one that brings new columns (appended to the end) records the wider schema, so older files read them as
      * null. Delta's log store makes the commit atomic on each file system: a new log entry is put whole if absent
-     * (object stores, single writer) or renamed into place without overwriting (HDFS, local disk).
+     * (object stores, single writer) or renamed into place without overwriting (HDFS, local disk). On local disk
+     * the table folder's entries are flushed before the commit and the new log entry and its folder after it
+     * ({@link Durable}), so a power loss keeps or loses the commit whole; the data files are flushed as written.
      *
      * @throws IllegalArgumentException if {@code schema} drops or changes a column the table already has
      */
@@ -141,8 +144,18 @@ public final class Table {
                 txn.updateMetadata(txn.metadata().copyBuilder().schema(wanted).build());
             }
         }
-        txn.commit(actions, new Operation(Operation.Name.WRITE, Map.of("mode", "\"Append\"", "carousel",
-                "\"" + operation + "\"")), "Carousel");
+        boolean local = Folders.isLocal(dir);
+        if (local) { // the data files are flushed as written; their names in the table's folder before the log names them
+            Durable.forceDirectory(Folders.local(dir));
+        }
+        long version = txn.commit(actions, new Operation(Operation.Name.WRITE, Map.of("mode", "\"Append\"", "carousel",
+                "\"" + operation + "\"")), "Carousel").getVersion();
+        if (local) { // Delta's local log store renames a log entry into place without flushing it
+            java.nio.file.Path logDir = Folders.local(new Path(dir, LOG));
+            Durable.force(logDir.resolve(String.format(java.util.Locale.ROOT, "%020d.json", version)));
+            Durable.forceDirectory(logDir);
+            Durable.forceDirectory(Folders.local(dir)); // the log folder's own name, on the first commit
+        }
     }
 
     /** The tag of an add action that names the commit groups whose rows the file holds, comma-separated. */
