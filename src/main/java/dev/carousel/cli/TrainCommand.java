@@ -10,6 +10,7 @@ import dev.carousel.report.SweepReport;
 import dev.carousel.spark.DataLocation;
 import dev.carousel.spark.DistributedTrainer;
 import dev.carousel.spark.FileDataset;
+import dev.carousel.spark.RoundPlan;
 import dev.carousel.spark.Shard;
 import dev.carousel.store.Folders;
 import dev.carousel.store.ParquetFiles;
@@ -115,7 +116,7 @@ final class TrainCommand implements Callable<Integer> {
                     metric, last.validationMetric(), new org.apache.hadoop.fs.Path(target, "summary.md"));
             if (!result.roundTimings().isEmpty()) {
                 System.out.println(roundsLine(result.roundTimings(),
-                        DistributedTrainer.roundsBackToBack(result.config().distributed())));
+                        RoundPlan.roundsBackToBack(result.config().distributed())));
             }
             // A scheduler must tell a diverged run from a finished one; its tables are committed all the same.
             return result.status() == RunStatus.DIVERGED ? Main.DIVERGED : 0;

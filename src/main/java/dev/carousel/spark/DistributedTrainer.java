@@ -15,7 +15,6 @@ import dev.carousel.train.TrainResult;
 import dev.carousel.train.TrainingListener;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -37,9 +36,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       sums (s reset instead if configured); validate when due; checkpoint when due
  * </pre>
  * With one partition this is the local trainer, bit for bit (both run {@code LocalSteps}; the weight is
- * exactly 1), and the rounds up to the next evaluation or checkpoint run back to back as one job
- * ({@link #roundsOfNextJob}). With N partitions the sums are formed in a fixed tree ({@link RoundSum}), so results do not
- * depend on the order tasks finish or are retried in.
+ * exactly 1), and the rounds up to the next evaluation or checkpoint run back to back as one job. With N partitions
+ * the sums are formed in a fixed tree ({@link RoundSum}), so results do not depend on the order tasks finish or are
+ * retried in. Which rounds each job runs, and when the run evaluates, checkpoints and probes, is the run's
+ * {@link RoundPlan}; this class runs the jobs and applies their results.
  *
  * <p>An evaluation is a pass of every partition over its share of the held-out sequences, so where the driver runs a
  * job anyway it rides in that job's tasks instead of costing a Spark job of its own:
@@ -61,6 +61,8 @@ public final class DistributedTrainer {
     private final RunSetup setup;
     private final CarouselConfig config;
     private final Options options;
+    /** The run's schedule: which rounds each job runs, and when it evaluates, checkpoints and probes. */
+    private final RoundPlan plan;
     /** The config as executors rebuild it, and its hash: fixed for the run, so rendered once. */
     private final String canonicalConfig;
     private final String configHash;
@@ -91,6 +93,7 @@ public final class DistributedTrainer {
         this.setup = setup;
         this.config = setup.config();
         this.options = options;
+        this.plan = RoundPlan.of(config, options.checkpointDir() != null);
         this.canonicalConfig = ConfigLoader.canonical(config);
         this.configHash = ConfigLoader.hash(config);
     }
@@ -127,8 +130,7 @@ public final class DistributedTrainer {
 
     private TrainResult train(JavaRDD<Shard> shards, TrainingListener listener) {
         long start = System.nanoTime();
-        CarouselConfig.Distributed dc = config.distributed();
-        int n = dc.partitions();
+        int n = config.distributed().partitions();
         if (shards.getNumPartitions() != n) {
             throw new IllegalArgumentException("distributed.partitions = " + n + " but the data has "
                     + shards.getNumPartitions() + " partitions");
@@ -145,7 +147,6 @@ public final class DistributedTrainer {
         SortedMap<Long, StepStats> stats;
         LocalTrainer.Window window;
         long update;
-        boolean go = true;
         if (p != null) {
             theta = p.theta();
             state = p.state();
@@ -161,33 +162,22 @@ public final class DistributedTrainer {
             window = new LocalTrainer.Window();
             update = 0;
         }
-        // Whether the evaluation of θ as it stands is due and rides in the next job's tasks: update 0's on a fresh
-        // start, and (rounds not back to back) each later one before the last that no checkpoint follows.
-        boolean scoreFirst = p == null && updates > 0;
-        if (p == null && updates == 0) { // no job to ride in
+        boolean fresh = p == null;
+        boolean go = true;
+        if (plan.evaluatesAlone(fresh)) {
             curve.add(validate(shards, theta, 0, window, sequencesPerUpdate));
             go = listener.onEvaluation(curve.get(0), updates);
         }
 
         RunStatus status = RunStatus.COMPLETED;
         long divergedAt = -1;
-        long round = update == 0 ? 0 : (update + dc.localSteps() - 1) / dc.localSteps();
         List<RoundTiming> timings = new ArrayList<>();
-        boolean probes = setup.config().probes().enabled();
-        StepStats finalProbe = null; // of the final θ, when a job ran it with other work (the last evaluation)
-        while (go && update < updates) {
-            long first = update;
+        StepStats finalProbe = null; // of the final θ, when a job took it with other work
+        for (RoundPlan.Job job = go ? plan.first(update, fresh) : null; job != null; job = plan.next(job)) {
             long roundStart = System.nanoTime();
-            int[] plan = roundsOfNextJob(update, round);
-            long end = update + Arrays.stream(plan).sum();
-            PartitionWork.Rounds job = backToBack()
-                    ? roundsBackToBack(shards, theta, state, update, plan, end == updates && probes,
-                            evaluationDue(update, end), scoreFirst)
-                    : new PartitionWork.Rounds(List.of(aggregate(shards, theta, state, update, plan[0], false,
-                            scoreFirst)), null, null, RoundSum.Compute.of(0, 0));
-            List<RoundSum.Node> results = job.rounds();
-            if (scoreFirst) { // the evaluation of θ before this job: read before, and perhaps instead of, its rounds
-                scoreFirst = false;
+            PartitionWork.Rounds out = runJob(shards, theta, state, job);
+            List<RoundSum.Node> results = out.rounds();
+            if (job.scoreBefore()) { // the evaluation of θ before this job: read before, and perhaps instead of, its rounds
                 CurvePoint point = curvePoint(results.get(0).validation(), update, window, sequencesPerUpdate);
                 curve.add(point);
                 if (update == 0) { // as the local trainer: the initial evaluation may stop the run, never diverge it
@@ -212,59 +202,58 @@ public final class DistributedTrainer {
                     divergedAt = total.divergedAt();
                     break; // θ keeps the last finite average; nothing diverged is averaged in
                 }
-                int k = plan[i];
+                int k = job.rounds().get(i);
                 unapplied += k;
                 if (total.theta() != null) {
                     theta = FlatArray.of(theta).like(total.theta()).toINDArray();
-                    state = nextState(state, total, unapplied, dc.optimizerState());
+                    state = nextState(state, total, unapplied, config.distributed().optimizerState());
                     unapplied = 0;
                 }
                 stats.putAll(total.stats());
                 window.add(total.losses(), total.gradNorms());
                 compute = compute == null ? total.compute() : compute.plusInSequence(total.compute());
                 update += k;
-                round++;
             }
             if (unapplied != 0) {
-                throw new IllegalStateException("rounds from update " + first + ": no result carries θ after update " + update);
+                throw new IllegalStateException("rounds from update " + job.firstUpdate()
+                        + ": no result carries θ after update " + update);
             }
             if (status == RunStatus.DIVERGED) {
                 break;
             }
-            finalProbe = job.finalProbe();
-            compute = compute.plusInSequence(job.after());
-            timings.add(new RoundTiming(first, (int) (update - first), n, System.nanoTime() - roundStart,
+            finalProbe = out.finalProbe();
+            compute = compute.plusInSequence(out.after());
+            timings.add(new RoundTiming(job.firstUpdate(), job.steps(), n, System.nanoTime() - roundStart,
                     compute.wallMax(), compute.wallSum(), compute.cpuMax(), compute.cpuSum()));
-            if (evaluationDue(first, update)) {
-                CurvePoint point = null;
-                if (job.validation() != null) { // rounds back to back: scored at the end of the job's task
-                    point = curvePoint(List.of(job.validation()), update, window, sequencesPerUpdate);
-                } else if (update < updates && !checkpointDue(round)) {
-                    scoreFirst = true; // scored by the next round's tasks
-                } else if (update == updates && probes && !stats.containsKey(update)) { // last evaluation, final probe: one job
+            CurvePoint point = switch (job.evaluation()) {
+                case NONE, NEXT_JOB -> null; // NEXT_JOB: scored by the next job's tasks
+                case IN_TASK -> curvePoint(List.of(out.validation()), update, window, sequencesPerUpdate);
+                case WITH_FINAL_PROBE -> {
                     RoundSum.Node last = aggregate(shards, theta, state, update, 0, true, true);
-                    point = curvePoint(last.validation(), update, window, sequencesPerUpdate);
                     finalProbe = last.stats().get(update);
-                } else { // a checkpoint follows (it holds the curve up to here), or the last, with no probe to share
-                    point = validate(shards, theta, update, window, sequencesPerUpdate);
+                    yield curvePoint(last.validation(), update, window, sequencesPerUpdate);
                 }
-                if (point != null) {
-                    curve.add(point);
-                    status = evaluated(point, listener, updates);
-                    go = status == RunStatus.COMPLETED;
-                    if (status == RunStatus.DIVERGED) {
-                        divergedAt = update;
-                        break;
-                    }
+                case OWN_JOB -> validate(shards, theta, update, window, sequencesPerUpdate);
+            };
+            if (point != null) {
+                curve.add(point);
+                status = evaluated(point, listener, updates);
+                go = status == RunStatus.COMPLETED;
+                if (status == RunStatus.DIVERGED) {
+                    divergedAt = update;
+                    break;
                 }
             }
-            if (checkpointDue(round)) {
-                Checkpoints.write(options.checkpointDir(), sc.hadoopConfiguration(), setup, round,
+            if (job.checkpoint()) {
+                Checkpoints.write(options.checkpointDir(), sc.hadoopConfiguration(), setup, job.endRound(),
                         new Progress(theta, state, update, curve, stats, window.sums()));
             }
+            if (!go) {
+                break;
+            }
         }
-        if (status != RunStatus.DIVERGED && !stats.containsKey(update) && probes) { // the final parameters
-            if (finalProbe != null && update == updates) {
+        if (status != RunStatus.DIVERGED && plan.probesFinal()) { // the final parameters
+            if (finalProbe != null) {
                 stats.put(update, finalProbe);
             } else {
                 stats.putAll(aggregate(shards, theta, state, update, 0, true, false).stats());
@@ -272,6 +261,18 @@ public final class DistributedTrainer {
         }
         double wall = (System.nanoTime() - start) / 1e9;
         return new TrainResult(config, theta, state, curve, stats, status, update, divergedAt, wall, List.copyOf(timings));
+    }
+
+    /**
+     * Runs {@code job}: its rounds back to back in one task ({@link #roundsBackToBack}), or its one round over all
+     * partitions ({@link #aggregate}), whose result then stands alone.
+     */
+    private PartitionWork.Rounds runJob(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, RoundPlan.Job job) {
+        if (plan.backToBack()) {
+            return roundsBackToBack(shards, theta, state, job);
+        }
+        RoundSum.Node round = aggregate(shards, theta, state, job.firstUpdate(), job.steps(), false, job.scoreBefore());
+        return new PartitionWork.Rounds(List.of(round), null, null, RoundSum.Compute.of(0, 0));
     }
 
     /**
@@ -285,79 +286,24 @@ public final class DistributedTrainer {
         return listener.onEvaluation(point, updates) ? RunStatus.COMPLETED : RunStatus.STOPPED;
     }
 
-    /** Whether a checkpoint is written after round {@code round} (counting from 1). */
-    private boolean checkpointDue(long round) {
-        int every = config.distributed().checkpointEvery();
-        return options.checkpointDir() != null && every > 0 && round % every == 0;
-    }
-
     /**
-     * The local steps of each round the next Spark job runs, from update {@code update} (round {@code round}), in
-     * order: usually one round, of K steps or what is left. With one partition
-     * averaging is the identity (weight exactly 1; θ and the state pass through double unchanged), so the rounds
-     * up to the next one after which the driver has work to do (validate, checkpoint, or stop) run back to back in
-     * one task: the same steps, results and bits as one job per round, for a fraction of the scheduling. With
-     * {@code optimizer-state = reset} the driver changes the state between rounds, and with several partitions it
-     * averages them, so there every round is its own job.
+     * The rounds of a one-partition {@code job} as one Spark job ({@link PartitionWork#rounds}): one result per round,
+     * in order, the last finished one carrying θ and the state; then, in the same task, the final probe and the
+     * evaluation due at the job's end, if the plan puts them there. That saves the driver a job for each: with one
+     * partition they would run on the same θ in the same kind of task. When the job scores θ before its rounds (the
+     * evaluation at update 0), the first round's result carries the scores.
      */
-    int[] roundsOfNextJob(long update, long round) {
-        CarouselConfig.Distributed dc = config.distributed();
-        long updates = config.training().updates();
-        List<Integer> steps = new ArrayList<>();
-        long u = update;
-        long r = round;
-        do {
-            int k = (int) Math.min(dc.localSteps(), updates - u);
-            steps.add(k);
-            long before = u;
-            u += k;
-            r++;
-            boolean driverWork = evaluationDue(before, u) || checkpointDue(r);
-            if (driverWork || !backToBack()) {
-                break;
-            }
-        } while (u < updates);
-        return steps.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    /**
-     * Whether training from update {@code from} to {@code to} ends with an evaluation: it crossed a multiple of
-     * eval-every, or training ended. One test for the plan of a job, the job's own evaluation and the driver's.
-     */
-    private boolean evaluationDue(long from, long to) {
-        int evalEvery = config.training().evalEvery();
-        return to / evalEvery > from / evalEvery || to == config.training().updates();
-    }
-
-    /** Whether rounds run back to back in one task ({@link #roundsOfNextJob}): one partition, state averaged. */
-    public static boolean roundsBackToBack(CarouselConfig.Distributed dc) {
-        return dc.partitions() == 1 && dc.optimizerState() != CarouselConfig.OptimizerStateMode.RESET;
-    }
-
-    private boolean backToBack() {
-        return roundsBackToBack(config.distributed());
-    }
-
-    /**
-     * The rounds of {@code steps} (one entry per round) of a one-partition run as one Spark job
-     * ({@link PartitionWork#rounds}): one result per round, in order, the last finished one carrying θ and the state;
-     * then, in the same task, the final probe and the evaluation due at the job's end, if asked for. That saves the
-     * driver a job for each: with one partition they would run on the same θ in the same kind of task. With
-     * {@code validateBefore} the task first scores θ as received (the evaluation at update 0), carried by the first
-     * round's result.
-     */
-    PartitionWork.Rounds roundsBackToBack(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate,
-                                          int[] steps, boolean probeAfter, boolean validateAfter,
-                                          boolean validateBefore) {
+    PartitionWork.Rounds roundsBackToBack(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, RoundPlan.Job job) {
         if (shards.getNumPartitions() != 1) {
             throw new IllegalStateException("rounds run back to back only with one partition");
         }
-        int total = Arrays.stream(steps).sum();
+        long firstUpdate = job.firstUpdate();
+        int total = job.steps();
         Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(),
-                probeAfter, validateAfter, validateBefore, 1));
+                job.probeInTask(), job.evaluation() == RoundPlan.Scoring.IN_TASK, job.scoreBefore(), 1));
         try {
             List<PartitionWork.Rounds> out = new ArrayList<>(1);
-            Jobs.run(sc, (steps.length == 1 ? "round at update " + firstUpdate
+            Jobs.run(sc, (job.rounds().size() == 1 ? "round at update " + firstUpdate
                             : "rounds at updates " + firstUpdate + "-" + (firstUpdate + total - 1)), shards,
                     shard -> PartitionWork.rounds(shipped.value(), shard), (partition, parts) -> out.addAll(parts));
             return out.get(0);

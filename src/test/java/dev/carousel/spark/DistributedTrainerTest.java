@@ -273,44 +273,23 @@ class DistributedTrainerTest {
     }
 
     /**
-     * With one partition, the rounds up to the next evaluation, checkpoint or the end run as one Spark job; with
-     * more partitions, or a reset optimiser state, every round is a job. The results are the same bits either way.
+     * With one partition, the rounds up to the next evaluation, checkpoint or the end run as one Spark job
+     * ({@link RoundPlanTest} has the schedules); a checkpoint after every round makes every round a job of its own.
+     * The results are the same bits either way.
      */
     @Test
     void onePartitionRunsTheRoundsBetweenEvaluationsAsOneJob(@TempDir Path dir) {
         CarouselConfig k3 = config("distributed.local-steps = 3\ntraining.eval-every = 6\n");
-        DistributedTrainer plain = new DistributedTrainer(sc, RunSetup.of(k3), DistributedTrainer.Options.NONE);
-        assertArrayEquals(new int[] {3, 3}, plain.roundsOfNextJob(0, 0));
-        TrainResult jobs = plain.run(TrainingListener.NONE);
+        TrainResult jobs = new DistributedTrainer(sc, RunSetup.of(k3), DistributedTrainer.Options.NONE)
+                .run(TrainingListener.NONE);
         assertEquals(java.util.List.of(0L, 6L), jobs.roundTimings().stream().map(RoundTiming::firstUpdate).toList());
         assertEquals(java.util.List.of(6, 6), jobs.roundTimings().stream().map(RoundTiming::steps).toList());
 
-        // A checkpoint after every round makes every round a job of its own; the results do not change.
         CarouselConfig ck = config("distributed { local-steps = 3, checkpoint-every = 1 }\ntraining.eval-every = 6\n");
-        DistributedTrainer checkpointed = new DistributedTrainer(sc, RunSetup.of(ck),
-                new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0));
-        assertArrayEquals(new int[] {3}, checkpointed.roundsOfNextJob(0, 0));
-        TrainResult rounds = checkpointed.run(TrainingListener.NONE);
+        TrainResult rounds = new DistributedTrainer(sc, RunSetup.of(ck),
+                new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)).run(TrainingListener.NONE);
         assertEquals(4, rounds.roundTimings().size());
         assertBitIdentical(jobs, rounds);
-
-        // The last round is what is left; evaluations that fall inside a round come at its end, as before.
-        CarouselConfig odd = config("distributed.local-steps = 5\ntraining.eval-every = 100\n");
-        assertArrayEquals(new int[] {5, 5, 2}, new DistributedTrainer(sc, RunSetup.of(odd), DistributedTrainer.Options.NONE)
-                .roundsOfNextJob(0, 0));
-        CarouselConfig inside = config("distributed.local-steps = 3\ntraining.eval-every = 4\n");
-        DistributedTrainer straddling = new DistributedTrainer(sc, RunSetup.of(inside), DistributedTrainer.Options.NONE);
-        assertArrayEquals(new int[] {3, 3}, straddling.roundsOfNextJob(0, 0), "update 6 is the first round end past 4");
-        assertArrayEquals(new int[] {3}, straddling.roundsOfNextJob(6, 2), "and 9 the first past 8");
-        assertArrayEquals(new int[] {3}, straddling.roundsOfNextJob(9, 3), "and 12 the end");
-
-        // Several partitions average after every round; a reset state changes between rounds.
-        assertArrayEquals(new int[] {3}, new DistributedTrainer(sc, RunSetup.of(config(
-                "distributed { partitions = 2, local-steps = 3 }\ntraining.eval-every = 6\n")), DistributedTrainer.Options.NONE)
-                .roundsOfNextJob(0, 0));
-        assertArrayEquals(new int[] {3}, new DistributedTrainer(sc, RunSetup.of(config(
-                "distributed { local-steps = 3, optimizer-state = reset }\ntraining.eval-every = 6\n")),
-                DistributedTrainer.Options.NONE).roundsOfNextJob(0, 0));
     }
 
     /**

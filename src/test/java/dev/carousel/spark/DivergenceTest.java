@@ -107,7 +107,7 @@ class DivergenceTest {
         String dist = "distributed { partitions = 1, local-steps = 1 }\n";
         CarouselConfig cfg = ConfigLoader.parse(BASE + dist, "test");
         DistributedTrainer trainer = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE);
-        assertArrayEquals(new int[] {1, 1, 1, 1}, trainer.roundsOfNextJob(4, 4), "rounds 4-7 are one job");
+        assertEquals(List.of(1, 1, 1, 1), RoundPlan.of(cfg, false).first(4, false).rounds(), "rounds 4-7 are one job");
         GeneratedShard shard = (GeneratedShard) trainer.generatedShards().collect().get(0);
         JavaRDD<Shard> rdd = sc.parallelize(List.of(new PoisonedShard(shard, badIndex)), 1);
         TrainResult diverged = trainer.run(rdd, TrainingListener.NONE);
