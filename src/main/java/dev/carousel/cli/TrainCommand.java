@@ -106,7 +106,7 @@ final class TrainCommand implements Callable<Integer> {
                 AtomicDirectory.cleanStale(Folders.local(out));
             }
             DistributedTrainer trainer = new DistributedTrainer(sc, setup,
-                    new DistributedTrainer.Options(checkpoints, resume, -1, 0));
+                    new DistributedTrainer.Options(checkpoints, resume));
             TrainResult result = dataset == null ? trainer.run(progress) : trainer.run(shards, progress);
             commit(spark, hadoop, setup, result, target, metric);
             Folders.discard(checkpoints, hadoop); // the run is committed: nothing left to resume

@@ -75,16 +75,13 @@ public final class DistributedTrainer {
      * @param checkpointDir where {@code distributed.checkpoint-every} writes {@code round-NNNNNNNN/} (any Hadoop file
      *                      system, opened with the job's Hadoop configuration); null: none
      * @param resume        continue from the newest checkpoint in checkpointDir, if any
-     * @param delayPartition test hook: make this partition a straggler by {@code delayMillis} (−1: none)
      */
-    public record Options(org.apache.hadoop.fs.Path checkpointDir, boolean resume, int delayPartition,
-                          long delayMillis) {
-        public static final Options NONE = new Options((org.apache.hadoop.fs.Path) null, false, -1, 0);
+    public record Options(org.apache.hadoop.fs.Path checkpointDir, boolean resume) {
+        public static final Options NONE = new Options((org.apache.hadoop.fs.Path) null, false);
 
         /** Checkpoints in the local folder {@code checkpointDir}. */
-        public Options(Path checkpointDir, boolean resume, int delayPartition, long delayMillis) {
-            this(checkpointDir == null ? null : dev.carousel.store.Storage.local(checkpointDir), resume, delayPartition,
-                    delayMillis);
+        public Options(Path checkpointDir, boolean resume) {
+            this(checkpointDir == null ? null : dev.carousel.store.Storage.local(checkpointDir), resume);
         }
     }
 
@@ -319,8 +316,7 @@ public final class DistributedTrainer {
             buffers.add(FlatArray.of(state.get(name)));
         }
         return new RoundInput(canonicalConfig, configHash, FlatArray.of(theta), state.names(), buffers, state.step(),
-                firstUpdate, steps, roundSteps, probeAfter, validateAfter, validateBefore, n, files,
-                options.delayPartition(), options.delayMillis());
+                firstUpdate, steps, roundSteps, probeAfter, validateAfter, validateBefore, n, files);
     }
 
     /**
@@ -423,7 +419,7 @@ public final class DistributedTrainer {
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
         RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
-                List.of(), List.of(), 0, update, 0, 0, false, false, false, n, files, -1, 0);
+                List.of(), List.of(), 0, update, 0, 0, false, false, false, n, files);
         Shipped shipped = ship(sc, input);
         List<double[]> parts = new ArrayList<>();
         try {

@@ -134,13 +134,6 @@ final class PartitionWork {
 
     /** A partition's working set for one task: its network and optimiser, θ and the optimiser state unpacked. */
     private static Local local(RoundInput in, Shard shard) {
-        if (shard.partition() == in.delayPartition()) {
-            try {
-                Thread.sleep(in.delayMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
         LocalSteps steps = steps(in);
         int batchSize = steps.setup().config().training().batchSize();
         BatchSource source = index -> shard.trainingBatch(index, batchSize);

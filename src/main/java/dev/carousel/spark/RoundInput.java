@@ -27,13 +27,11 @@ import java.util.List;
  * @param partitions   N, the number of partitions (each validates its contiguous 1/N of the held-out sequences;
  *                     each partition's result weighs {@link #weight()})
  * @param files        the file dataset's shape and held-out sequences, broadcast once per run; null for a generated task
- * @param delayPartition test hook: this partition sleeps {@code delayMillis} before working (−1: none)
  */
 public record RoundInput(String config, String configHash, FlatArray theta, List<String> stateNames,
                          List<FlatArray> stateBuffers, long stateStep, long firstUpdate, int steps,
                          int roundSteps, boolean probeAfter, boolean validateAfter, boolean validateBefore,
-                         int partitions, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files,
-                         int delayPartition, long delayMillis)
+                         int partitions, org.apache.spark.broadcast.Broadcast<dev.carousel.train.FileData> files)
         implements Serializable {
 
     /**

@@ -145,8 +145,9 @@ class DistributedTrainerTest {
     void sameSeedIsBitIdenticalWhateverOrderTasksFinishIn() {
         CarouselConfig cfg = config("distributed { partitions = 3, local-steps = 2 }\n");
         TrainResult plain = distributed(cfg, DistributedTrainer.Options.NONE);
-        TrainResult firstIsLast = distributed(cfg, new DistributedTrainer.Options((java.nio.file.Path) null, false, 0, 400));
-        TrainResult secondIsLast = distributed(cfg, new DistributedTrainer.Options((java.nio.file.Path) null, false, 1, 400));
+        DistributedTrainer trainer = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE);
+        TrainResult firstIsLast = trainer.run(SlowShard.straggling(sc, trainer, 0, 2, 400), TrainingListener.NONE);
+        TrainResult secondIsLast = trainer.run(SlowShard.straggling(sc, trainer, 1, 2, 400), TrainingListener.NONE);
         assertBitIdentical(plain, firstIsLast);
         assertBitIdentical(plain, secondIsLast);
     }
@@ -225,11 +226,11 @@ class DistributedTrainerTest {
         TrainResult uninterrupted = distributed(cfg, DistributedTrainer.Options.NONE);
         // Interrupt after the evaluation at update 4 (round 2, which has just been checkpointed).
         RunSetup setup = RunSetup.of(cfg);
-        TrainResult stopped = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, false, -1, 0))
+        TrainResult stopped = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, false))
                 .run((point, total) -> point.update() < 4);
         assertEquals(RunStatus.STOPPED, stopped.status());
         assertEquals(4, stopped.updates());
-        TrainResult resumed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, true, -1, 0))
+        TrainResult resumed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(dir, true))
                 .run(TrainingListener.NONE);
         assertBitIdentical(uninterrupted, resumed);
 
@@ -239,11 +240,11 @@ class DistributedTrainerTest {
         TrainResult whole = distributed(odd, DistributedTrainer.Options.NONE);
         RunSetup oddSetup = RunSetup.of(odd);
         Path oddDir = dir.resolve("odd");
-        TrainResult atSix = new DistributedTrainer(sc, oddSetup, new DistributedTrainer.Options(oddDir, false, -1, 0))
+        TrainResult atSix = new DistributedTrainer(sc, oddSetup, new DistributedTrainer.Options(oddDir, false))
                 .run((point, total) -> point.update() < 6);
         assertEquals(6, atSix.updates());
         assertEquals(java.util.List.of(0L, 3L, 6L), atSix.curve().stream().map(p -> p.update()).toList());
-        assertBitIdentical(whole, new DistributedTrainer(sc, oddSetup, new DistributedTrainer.Options(oddDir, true, -1, 0))
+        assertBitIdentical(whole, new DistributedTrainer(sc, oddSetup, new DistributedTrainer.Options(oddDir, true))
                 .run(TrainingListener.NONE));
     }
 
@@ -287,7 +288,7 @@ class DistributedTrainerTest {
 
         CarouselConfig ck = config("distributed { local-steps = 3, checkpoint-every = 1 }\ntraining.eval-every = 6\n");
         TrainResult rounds = new DistributedTrainer(sc, RunSetup.of(ck),
-                new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)).run(TrainingListener.NONE);
+                new DistributedTrainer.Options(dir.resolve("ck"), false)).run(TrainingListener.NONE);
         assertEquals(4, rounds.roundTimings().size());
         assertBitIdentical(jobs, rounds);
     }
@@ -329,7 +330,7 @@ class DistributedTrainerTest {
 
         CarouselConfig ck = config("distributed { partitions = 2, checkpoint-every = 1 }\n");
         TrainResult own = countingJobs(15, "with a checkpoint after every round",
-                () -> distributed(ck, new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)));
+                () -> distributed(ck, new DistributedTrainer.Options(dir.resolve("ck"), false)));
         assertBitIdentical(own, folded);
 
         // Without probes the last evaluation is a job of its own: 12 rounds and 1.
@@ -342,7 +343,7 @@ class DistributedTrainerTest {
     private static double[] scoredApart(CarouselConfig c, INDArray theta) {
         int n = c.distributed().partitions();
         RoundInput in = new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c), FlatArray.of(theta),
-                java.util.List.of(), java.util.List.of(), 0, 0, 0, 0, false, false, false, n, null, -1, 0);
+                java.util.List.of(), java.util.List.of(), 0, 0, 0, 0, false, false, false, n, null);
         double loss = 0;
         double metric = 0;
         double count = 0;
@@ -372,7 +373,7 @@ class DistributedTrainerTest {
         TrainResult folded = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE).run(atFour);
         CarouselConfig ck = config("distributed { partitions = 2, checkpoint-every = 1 }\n");
         TrainResult own = new DistributedTrainer(sc, RunSetup.of(ck),
-                new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)).run(atFour);
+                new DistributedTrainer.Options(dir.resolve("ck"), false)).run(atFour);
         assertEquals(4, folded.updates());
         assertEquals(RunStatus.STOPPED, folded.status());
         assertBitIdentical(own, folded);
@@ -453,7 +454,7 @@ class DistributedTrainerTest {
     private static RoundInput roundInput(CarouselConfig c) {
         return new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c),
                 FlatArray.of(RunSetup.of(c).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1, 1, false,
-                false, false, 1, null, -1, 0);
+                false, false, 1, null);
     }
 
     static int serializedSize(Object o) throws IOException {

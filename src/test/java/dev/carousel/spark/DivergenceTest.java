@@ -145,7 +145,7 @@ class DivergenceTest {
                 "test");
         RunSetup setup = RunSetup.of(cfg);
         Path good = dir.resolve("good");
-        TrainResult stopped = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(good, false, -1, 0))
+        TrainResult stopped = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(good, false))
                 .run((point, total) -> point.update() < 4);
         assertEquals(4, stopped.updates());
 
@@ -155,7 +155,7 @@ class DivergenceTest {
         p.state().get(Adam.M).putScalar(0, Float.MAX_VALUE);
         Path corrupt = dir.resolve("corrupt");
         Checkpoints.write(Storage.local(corrupt), new Configuration(), setup, 4, p);
-        TrainResult r = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(corrupt, true, -1, 0))
+        TrainResult r = new DistributedTrainer(sc, setup, new DistributedTrainer.Options(corrupt, true))
                 .run(TrainingListener.NONE);
 
         assertEquals(RunStatus.DIVERGED, r.status());

@@ -35,10 +35,14 @@ import org.apache.spark.scheduler.SparkListenerTaskStart;
  * run must end bit-identical to an undisturbed one.
  */
 final class ExecutorLoss {
+    static final int LOCAL_STEPS = 2;
     static final String CONFIG = LocalClusterTest.CONFIG + "task.validation-sequences = 40\n"
             + "training { updates = 4, eval-every = 2 }\nprobes.every = 2\n"
-            + "distributed { partitions = 2, local-steps = 2 }\n";
-    /** The partition whose task sleeps at the start of every round, leaving time to kill its executor. */
+            + "distributed { partitions = 2, local-steps = " + LOCAL_STEPS + " }\n";
+    /**
+     * The partition whose task sleeps at the start of every round ({@link SlowShard}), leaving time to kill its
+     * executor.
+     */
     static final int VICTIM = 1;
     static final long DELAY_MILLIS = 2_500;
 
@@ -58,8 +62,9 @@ final class ExecutorLoss {
         try {
             Killer killer = new Killer(events, sc.sc().applicationId(), start);
             killer.start();
-            disturbed = new DistributedTrainer(sc, setup, new DistributedTrainer.Options((java.nio.file.Path) null, false, VICTIM, DELAY_MILLIS))
-                    .run(TrainingListener.NONE);
+            DistributedTrainer trainer = new DistributedTrainer(sc, setup, DistributedTrainer.Options.NONE);
+            disturbed = trainer.run(SlowShard.straggling(sc, trainer, VICTIM, LOCAL_STEPS, DELAY_MILLIS),
+                    TrainingListener.NONE);
             trained = (System.nanoTime() - start) / 1e9;
             killer.join(10_000);
             killed = killer.killed;

@@ -97,7 +97,7 @@ class LocalClusterTest {
         List<PartitionLoss> results = sc.parallelize(List.of(0, 1, 2, 3), PARTITIONS).map(p -> lossOf(hocon, p)).collect();
         // Train, validate and checkpoint across the two executor JVMs, twice: the same bits both times.
         dev.carousel.train.TrainResult first = new DistributedTrainer(sc, train,
-                new DistributedTrainer.Options(dir.resolve("ck"), false, -1, 0)).run(dev.carousel.train.TrainingListener.NONE);
+                new DistributedTrainer.Options(dir.resolve("ck"), false)).run(dev.carousel.train.TrainingListener.NONE);
         dev.carousel.train.TrainResult second = new DistributedTrainer(sc, train, DistributedTrainer.Options.NONE)
                 .run(dev.carousel.train.TrainingListener.NONE);
         assertEquals(dev.carousel.train.RunStatus.COMPLETED, first.status());
