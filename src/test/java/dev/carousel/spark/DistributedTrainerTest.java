@@ -27,6 +27,9 @@ import java.io.ObjectOutputStream;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -65,12 +68,15 @@ class DistributedTrainerTest {
         return new DistributedTrainer(sc, RunSetup.of(cfg), options).run(TrainingListener.NONE);
     }
 
+    /**
+     * θ, the optimiser state, the curve, the statistics and the outcome of {@code a} and {@code b} are the same bits
+     * (float32 and float64 values alike compared as the bits of their double values, so −0.0 differs from 0.0).
+     */
     static void assertBitIdentical(TrainResult a, TrainResult b) {
-        assertArrayEquals(a.parameters().data().asDouble(), b.parameters().data().asDouble(), 0.0, "parameters");
+        assertArrayEquals(bits(a.parameters()), bits(b.parameters()), "parameters");
         assertEquals(a.optimizerState().names(), b.optimizerState().names());
         for (String name : a.optimizerState().names()) {
-            assertArrayEquals(a.optimizerState().get(name).data().asDouble(), b.optimizerState().get(name).data().asDouble(),
-                    0.0, "optimizer " + name);
+            assertArrayEquals(bits(a.optimizerState().get(name)), bits(b.optimizerState().get(name)), "optimizer " + name);
         }
         assertEquals(a.optimizerState().step(), b.optimizerState().step());
         assertEquals(a.curve(), b.curve(), "curve");
@@ -82,6 +88,10 @@ class DistributedTrainerTest {
         assertEquals(a.status(), b.status());
         assertEquals(a.updates(), b.updates());
         assertEquals(a.divergedAt(), b.divergedAt());
+    }
+
+    private static long[] bits(INDArray a) {
+        return java.util.Arrays.stream(a.data().asDouble()).mapToLong(Double::doubleToLongBits).toArray();
     }
 
     @Test
@@ -141,15 +151,75 @@ class DistributedTrainerTest {
         return new SequenceBatch(t, b * n, i, o, x, y, first.supervision());
     }
 
+    /**
+     * Three partitions on two cores, twice with a straggler ({@link SlowShard}, 400 ms at the start of each round):
+     * partition 0, then partition 1. The driver sees the tasks of every round end in a different order in the two
+     * runs (the straggler last), and the results are bit for bit those of a run without one.
+     */
     @Test
     void sameSeedIsBitIdenticalWhateverOrderTasksFinishIn() {
         CarouselConfig cfg = config("distributed { partitions = 3, local-steps = 2 }\n");
-        TrainResult plain = distributed(cfg, DistributedTrainer.Options.NONE);
         DistributedTrainer trainer = new DistributedTrainer(sc, RunSetup.of(cfg), DistributedTrainer.Options.NONE);
-        TrainResult firstIsLast = trainer.run(SlowShard.straggling(sc, trainer, 0, 2, 400), TrainingListener.NONE);
-        TrainResult secondIsLast = trainer.run(SlowShard.straggling(sc, trainer, 1, 2, 400), TrainingListener.NONE);
-        assertBitIdentical(plain, firstIsLast);
-        assertBitIdentical(plain, secondIsLast);
+        Finished plain = finishing(() -> trainer.run(TrainingListener.NONE));
+        Finished firstIsLast = finishing(() -> trainer.run(SlowShard.straggling(sc, trainer, 0, 2, 400), TrainingListener.NONE));
+        Finished secondIsLast = finishing(() -> trainer.run(SlowShard.straggling(sc, trainer, 1, 2, 400), TrainingListener.NONE));
+        System.out.println("task end order of each round: no straggler " + plain.rounds() + ", partition 0 slow "
+                + firstIsLast.rounds() + ", partition 1 slow " + secondIsLast.rounds());
+        assertEquals(6, firstIsLast.rounds().size(), "12 updates in rounds of 2");
+        assertEquals(java.util.Collections.nCopies(6, 0), firstIsLast.lastPerRound(), "partition 0 ends every round");
+        assertEquals(java.util.Collections.nCopies(6, 1), secondIsLast.lastPerRound(), "partition 1 ends every round");
+        assertBitIdentical(plain.result(), firstIsLast.result());
+        assertBitIdentical(plain.result(), secondIsLast.result());
+    }
+
+    /**
+     * A run's result and, for each of its training rounds in order, the partitions of its tasks in the order their
+     * ends reached the driver (the order it merged their results in).
+     */
+    record Finished(TrainResult result, java.util.List<java.util.List<Integer>> rounds) {
+        java.util.List<Integer> lastPerRound() {
+            return rounds.stream().map(r -> r.get(r.size() - 1)).toList();
+        }
+    }
+
+    /** {@code run}'s result, with the order its rounds' tasks ended in, as a Spark listener on the driver saw it. */
+    static Finished finishing(java.util.function.Supplier<TrainResult> run) {
+        TaskEnds ends = new TaskEnds();
+        sc.sc().addSparkListener(ends);
+        try {
+            TrainResult r = run.get();
+            sc.sc().listenerBus().waitUntilEmpty(); // listener events are delivered asynchronously
+            return new Finished(r, ends.rounds());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("the listener bus did not drain", e);
+        } finally {
+            sc.sc().removeSparkListener(ends);
+        }
+    }
+
+    /** Task ends by stage, in the order the driver handled them, and the stages' names. */
+    static final class TaskEnds extends SparkListener {
+        private final Map<Integer, String> names = new java.util.concurrent.ConcurrentHashMap<>();
+        private final Map<Integer, java.util.List<Integer>> ends = java.util.Collections.synchronizedMap(
+                new java.util.TreeMap<>());
+
+        @Override
+        public void onStageSubmitted(SparkListenerStageSubmitted e) {
+            names.put(e.stageInfo().stageId(), e.stageInfo().name());
+        }
+
+        @Override
+        public void onTaskEnd(SparkListenerTaskEnd e) {
+            ends.computeIfAbsent(e.stageId(), s -> new java.util.concurrent.CopyOnWriteArrayList<>()).add(e.taskInfo().index());
+        }
+
+        /** The partitions of each training round's tasks (stages named "round at update …"), in order of ending. */
+        java.util.List<java.util.List<Integer>> rounds() {
+            synchronized (ends) {
+                return ends.entrySet().stream().filter(e -> names.getOrDefault(e.getKey(), "").startsWith("round at update"))
+                        .map(e -> java.util.List.copyOf(e.getValue())).toList();
+            }
+        }
     }
 
     /**
