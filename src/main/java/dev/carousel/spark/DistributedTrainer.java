@@ -296,8 +296,9 @@ public final class DistributedTrainer {
         }
         long firstUpdate = job.firstUpdate();
         int total = job.steps();
-        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, total, config.distributed().localSteps(),
-                job.probeInTask(), job.evaluation() == RoundPlan.Scoring.IN_TASK, job.scoreBefore(), 1));
+        Shipped shipped = ship(sc, input(theta).state(state).firstUpdate(firstUpdate).steps(total)
+                .roundSteps(config.distributed().localSteps()).probeAfter(job.probeInTask())
+                .validateAfter(job.evaluation() == RoundPlan.Scoring.IN_TASK).validateBefore(job.scoreBefore()).build());
         try {
             List<PartitionWork.Rounds> out = new ArrayList<>(1);
             Jobs.run(sc, (job.rounds().size() == 1 ? "round at update " + firstUpdate
@@ -309,14 +310,9 @@ public final class DistributedTrainer {
         }
     }
 
-    private RoundInput roundInput(INDArray theta, OptimizerState state, long firstUpdate, int steps, int roundSteps,
-                                  boolean probeAfter, boolean validateAfter, boolean validateBefore, int n) {
-        List<FlatArray> buffers = new ArrayList<>();
-        for (String name : state.names()) {
-            buffers.add(FlatArray.of(state.get(name)));
-        }
-        return new RoundInput(canonicalConfig, configHash, FlatArray.of(theta), state.names(), buffers, state.step(),
-                firstUpdate, steps, roundSteps, probeAfter, validateAfter, validateBefore, n, files);
+    /** The round input of θ under this run's config and dataset; the caller names the rest. */
+    private RoundInput.Builder input(INDArray theta) {
+        return RoundInput.builder(canonicalConfig, configHash, FlatArray.of(theta)).files(files);
     }
 
     /**
@@ -330,8 +326,8 @@ public final class DistributedTrainer {
     RoundSum.Node aggregate(JavaRDD<Shard> shards, INDArray theta, OptimizerState state, long firstUpdate, int steps,
                             boolean probeAfter, boolean validateBefore) {
         int n = shards.getNumPartitions();
-        Shipped shipped = ship(sc, roundInput(theta, state, firstUpdate, steps, steps, probeAfter, false,
-                validateBefore, n));
+        Shipped shipped = ship(sc, input(theta).state(state).firstUpdate(firstUpdate).steps(steps).probeAfter(probeAfter)
+                .validateBefore(validateBefore).partitions(n).build());
         try {
             RoundStep step = new RoundStep(shipped);
             int depth = config.distributed().aggregationDepth();
@@ -418,9 +414,7 @@ public final class DistributedTrainer {
     private CurvePoint validate(JavaRDD<Shard> shards, INDArray theta, long update, LocalTrainer.Window window,
                                 int sequencesPerUpdate) {
         int n = shards.getNumPartitions();
-        RoundInput input = new RoundInput(canonicalConfig, configHash, FlatArray.of(theta),
-                List.of(), List.of(), 0, update, 0, 0, false, false, false, n, files);
-        Shipped shipped = ship(sc, input);
+        Shipped shipped = ship(sc, input(theta).firstUpdate(update).partitions(n).build());
         List<double[]> parts = new ArrayList<>();
         try {
             Jobs.run(sc, "validation at update " + update, shards,

@@ -412,8 +412,8 @@ class DistributedTrainerTest {
     /** {validation loss, metric} of θ from each partition's scores, summed in partition order as the driver sums them. */
     private static double[] scoredApart(CarouselConfig c, INDArray theta) {
         int n = c.distributed().partitions();
-        RoundInput in = new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c), FlatArray.of(theta),
-                java.util.List.of(), java.util.List.of(), 0, 0, 0, 0, false, false, false, n, null);
+        RoundInput in = RoundInput.builder(ConfigLoader.canonical(c), ConfigLoader.hash(c), FlatArray.of(theta))
+                .partitions(n).build();
         double loss = 0;
         double metric = 0;
         double count = 0;
@@ -522,9 +522,8 @@ class DistributedTrainerTest {
     }
 
     private static RoundInput roundInput(CarouselConfig c) {
-        return new RoundInput(ConfigLoader.canonical(c), ConfigLoader.hash(c),
-                FlatArray.of(RunSetup.of(c).initialParameters()), java.util.List.of(), java.util.List.of(), 0, 0, 1, 1, false,
-                false, false, 1, null);
+        return RoundInput.builder(ConfigLoader.canonical(c), ConfigLoader.hash(c),
+                FlatArray.of(RunSetup.of(c).initialParameters())).steps(1).build();
     }
 
     static int serializedSize(Object o) throws IOException {
