@@ -1,0 +1,249 @@
+package dev.carousel.nn;
+
+import dev.carousel.data.SequenceBatch;
+import dev.carousel.data.Supervision;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Every buffer of a pass for one (T, B, loss steps), with its raw element and BLAS views: the forward pass's
+ * tensors, the backward pass's (allocated by the first gradient pass), the head's, the step blocks of the
+ * pointwise loops and the probe recorder's. One workspace per network, replaced when a batch of another shape
+ * comes; {@link MemoryEstimate} counts its off-heap tensors. Shapes as in {@link RecurrentNetwork}.
+ */
+final class Workspace {
+    private final ModelSpec spec;
+    private final boolean lstm;
+    final int t;
+    final int b;
+    final Supervision supervision;
+    final boolean everyStep;
+    boolean backwardValid;
+
+    final INDArray x;        // [T·B, I]
+    final INDArray z;        // [T·B, G] pre-activations, then activations (i|f|g|o)
+    final INDArray hs;       // [(T+1)·B, H] rows 0..B−1 are h_{−1} = 0, rows (t+1)·B.. are h_t
+    final INDArray cs;       // [(T+1)·B, H] likewise for c (LSTM)
+    final INDArray tc;       // [T·B, H] tanh(c_t) (LSTM)
+    final INDArray hp;       // [P·B, H] h at the loss steps (null when every step has a loss: hs's rows B..)
+    final INDArray yhat;     // [P·B, O]
+    final INDArray dy;       // [P·B, O] ∂ℓ_b/∂y
+    final INDArray dhp;      // [P·B, H] ∂ℓ_b/∂h from the head (unused when every step has a loss)
+    // The backward pass's [T·B, ·] buffers, allocated by the first pass that needs them (allocateBackward): a
+    // network that only evaluates (the validation network, B up to 250) never holds them, 6H + 1 of the
+    // 13H + I + 1 values per row of an LSTM's workspace.
+    INDArray dh;             // [T·B, H]
+    INDArray dc;             // [T·B, H] (LSTM)
+    INDArray dz;             // [T·B, G]
+    INDArray ones;           // [T·B, 1]
+    final INDArray onesP;    // [P·B, 1]
+    final INDArray gramA;    // [B, B]
+    final INDArray gramD;    // [B, B]
+    final RawTensor rx, rz, rhs, rcs, rtc, ryhat, rdy, rgramA, rgramD, rhp, rdhp;
+    RawTensor rdh, rdc, rdz;
+    /** Raw BLAS views of the tensors the products read and write. */
+    final Blas.Matrix mz, mx, mhs, mgramA, mgramD, myhat, mdy, monesP, mdhp;
+    Blas.Matrix mones, mdz, mdh;
+    /** h at the loss steps as a BLAS operand: hs from row B on (every step has a loss) or hp; its offset. */
+    final Blas.Matrix mhp;
+    final long hpOffset;
+    /** b_y and b (float32) read from θ once per pass. */
+    final double[] byBlock;
+    final float[] biasRow;
+    /** Rows copied between tensors of the head (float32 or float64 as the engine). */
+    private final float[] copyF;
+    private final double[] copyD;
+    /** float32 engine: step blocks are float[] (below); float64: double[]. The other set is empty. */
+    final boolean single;
+    /** One step's blocks as Java arrays for the fused pointwise loops: [B, G] or [B, H] (float64). */
+    final double[] zBlock, dzBlock, hBlock, cBlock, cPrevBlock, tcBlock, dcNextBlock, fNextBlock;
+    /** The same blocks for float32. */
+    final float[] zF, hF, tcF;
+    /** Swapped between steps rather than copied (c_t → c_{t−1}, δc_t → δc_{t+1}, f_t → f_{t+1}). */
+    float[] cF, cPrevF, dcNextF, fNextF;
+    /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
+    final double[] gramABlock, gramDBlock;
+    final RecurrentNetwork.StepProbes probes;
+    /** b [G], copied out of θ once per pass, for the activation loops (float64). */
+    final double[] biasD;
+    /** float32: per gate k (i, f, g, o; the RNN has one), b_k repeated for every sequence: [B·H]. */
+    final float[][] biasF;
+    /** float32: one step's gate activations and their δ, one [B·H] array per gate. */
+    final float[][] gateF, dGateF;
+
+    void loadBias(Blas.Matrix b) {
+        if (!single) {
+            b.read(0, biasD, biasD.length);
+            return;
+        }
+        float[] bv = biasRow;
+        b.read(0, bv, bv.length);
+        int h = spec.hidden();
+        for (int k = 0; k < biasF.length; k++) {
+            for (int s = 0; s < this.b; s++) {
+                System.arraycopy(bv, k * h, biasF[k], s * h, h);
+            }
+        }
+    }
+
+    /** The [B, 4H] block (rows i|f|g|o) of {@code src} at {@code offset} → the four [B·H] gate arrays. */
+    void readGates(RawTensor src, int offset, float[][] gates) {
+        int h = spec.hidden();
+        int g = 4 * h;
+        for (int s = 0; s < b; s++) {
+            int row = offset + s * g;
+            for (int k = 0; k < 4; k++) {
+                src.readFloats(row + k * h, gates[k], s * h, h);
+            }
+        }
+    }
+
+    /** The four gate arrays → the [B, 4H] block (rows i|f|g|o) of {@code dst} at {@code offset}. */
+    void writeGates(RawTensor dst, int offset, float[][] gates) {
+        int h = spec.hidden();
+        int g = 4 * h;
+        for (int s = 0; s < b; s++) {
+            int row = offset + s * g;
+            for (int k = 0; k < 4; k++) {
+                dst.writeFloats(row + k * h, gates[k], s * h, h);
+            }
+        }
+    }
+
+    Workspace(ModelSpec spec, int t, int b, Supervision supervision) {
+        this.spec = spec;
+        this.lstm = spec.cell() == CellType.LSTM;
+        this.t = t;
+        this.b = b;
+        this.supervision = supervision;
+        int[] steps = supervision.steps();
+        int p = steps.length;
+        this.everyStep = p == t;
+        DataType dt = spec.precision().dataType();
+        int h = spec.hidden();
+        int g = spec.gateWidth();
+        long tb = (long) t * b;
+
+        x = Nd4j.create(dt, tb, spec.inputSize());
+        z = Nd4j.create(dt, tb, g);
+        hs = Nd4j.create(dt, tb + b, h);
+        cs = lstm ? Nd4j.create(dt, tb + b, h) : null;
+        tc = lstm ? Nd4j.create(dt, tb, h) : null;
+        hp = everyStep ? null : Nd4j.create(dt, (long) p * b, h);
+        yhat = Nd4j.create(dt, (long) p * b, spec.outputSize());
+        dy = Nd4j.create(dt, (long) p * b, spec.outputSize());
+        dhp = everyStep ? null : Nd4j.create(dt, (long) p * b, h);
+        onesP = Nd4j.ones(dt, (long) p * b, 1);
+        gramA = Nd4j.create(dt, b, b);
+        gramD = Nd4j.create(dt, b, b);
+        rx = RawTensor.of(x);
+        rz = RawTensor.of(z);
+        rhs = RawTensor.of(hs);
+        rcs = lstm ? RawTensor.of(cs) : null;
+        rtc = lstm ? RawTensor.of(tc) : null;
+        ryhat = RawTensor.of(yhat);
+        rdy = RawTensor.of(dy);
+        rgramA = RawTensor.of(gramA);
+        rgramD = RawTensor.of(gramD);
+        mz = new Blas.Matrix(z);
+        mx = new Blas.Matrix(x);
+        mhs = new Blas.Matrix(hs);
+        mgramA = new Blas.Matrix(gramA);
+        mgramD = new Blas.Matrix(gramD);
+        single = dt == DataType.FLOAT;
+        int dbg = single ? 0 : b * g;
+        int dbh = single ? 0 : b * h;
+        zBlock = new double[dbg];
+        dzBlock = new double[dbg];
+        hBlock = new double[dbh];
+        cBlock = new double[dbh];
+        cPrevBlock = new double[dbh];
+        tcBlock = new double[dbh];
+        dcNextBlock = new double[dbh];
+        fNextBlock = new double[dbh];
+        int fbg = single ? b * g : 0;
+        int fbh = single ? b * h : 0;
+        zF = new float[fbg];
+        hF = new float[fbh];
+        cF = new float[fbh];
+        cPrevF = new float[fbh];
+        tcF = new float[fbh];
+        dcNextF = new float[fbh];
+        fNextF = new float[fbh];
+        gramABlock = new double[b * b];
+        gramDBlock = new double[b * b];
+        probes = new RecurrentNetwork.StepProbes(t, b, h);
+        biasD = new double[single ? 0 : g];
+        int gates = lstm ? 4 : 1;
+        biasF = new float[single ? gates : 0][b * h];
+        gateF = new float[single && lstm ? 4 : 0][b * h];
+        dGateF = new float[single && lstm ? 4 : 0][b * h];
+
+        rhp = everyStep ? null : RawTensor.of(hp);
+        rdhp = everyStep ? null : RawTensor.of(dhp);
+        myhat = new Blas.Matrix(yhat);
+        mdy = new Blas.Matrix(dy);
+        monesP = new Blas.Matrix(onesP);
+        mdhp = everyStep ? null : new Blas.Matrix(dhp);
+        mhp = everyStep ? mhs : new Blas.Matrix(hp);
+        hpOffset = everyStep ? (long) b * h : 0;
+        byBlock = new double[spec.outputSize()];
+        biasRow = new float[single ? g : 0];
+        copyF = new float[single ? b * h : 0];
+        copyD = new double[single ? 0 : b * h];
+    }
+
+    /** dst[dstOff, dstOff + len) ← src[srcOff, srcOff + len). */
+    void copy(RawTensor src, int srcOff, RawTensor dst, int dstOff, int len) {
+        if (single) {
+            src.readFloats(srcOff, copyF, len);
+            dst.writeFloats(dstOff, copyF, len);
+        } else {
+            src.read(srcOff, copyD, len);
+            dst.write(dstOff, copyD, len);
+        }
+    }
+
+    /** dst[0, len) ← 0, in blocks of B·H. */
+    void clear(RawTensor dst, int len) {
+        int block = b * spec.hidden();
+        if (single) {
+            Arrays.fill(copyF, 0f);
+        } else {
+            Arrays.fill(copyD, 0.0);
+        }
+        for (int off = 0; off < len; off += block) {
+            int n = Math.min(block, len - off);
+            if (single) {
+                dst.writeFloats(off, copyF, n);
+            } else {
+                dst.write(off, copyD, n);
+            }
+        }
+    }
+
+    /** Allocates the backward pass's [T·B, ·] buffers, once. */
+    void allocateBackward() {
+        if (dz != null) {
+            return;
+        }
+        DataType dt = spec.precision().dataType();
+        long tb = (long) t * b;
+        dh = Nd4j.create(dt, tb, spec.hidden());
+        dc = lstm ? Nd4j.create(dt, tb, spec.hidden()) : null;
+        dz = Nd4j.create(dt, tb, spec.gateWidth());
+        ones = Nd4j.ones(dt, tb, 1);
+        rdh = RawTensor.of(dh);
+        rdc = lstm ? RawTensor.of(dc) : null;
+        rdz = RawTensor.of(dz);
+        mones = new Blas.Matrix(ones);
+        mdz = new Blas.Matrix(dz);
+        mdh = new Blas.Matrix(dh);
+    }
+
+    boolean fits(SequenceBatch batch) {
+        return batch.steps() == t && batch.batchSize() == b && batch.supervision().equals(supervision);
+    }
+}
