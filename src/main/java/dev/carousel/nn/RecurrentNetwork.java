@@ -24,11 +24,12 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>For few inputs (I &lt; 32) the input projection x_t·W_x is one [B, I]×[I, G] GEMM per step, right before
  * the recurrent product h_{t−1}·W_h into the same z_t block (one [T·B, I] product gives the same values but
  * writes all of z to memory before the loop reads it back); for more inputs it is one [T·B, I]×[I, G] GEMM
- * before the loop. After the time loop dW_x, dW_h and db are one GEMM each over all steps. Every product goes straight to OpenBLAS ({@link Blas}: no ND4J op dispatch in
- * the loop). Every buffer is allocated once per (T, B, loss steps) in a {@link Workspace}; the pointwise gate
- * math of a step is one fused pass over Java arrays (float64: exp-based; float32: float arithmetic that
- * compiles to SIMD code, {@link FloatMath}). Probes other than dwh_step are gathered inside the backward
- * loop; dwh_step uses the Gram identity with two symmetric rank-k updates per step.
+ * before the loop. After the time loop dW_x, dW_h and db are one GEMM each over all steps. Every product goes
+ * straight to OpenBLAS ({@link Blas}: no ND4J op dispatch in the loop). Every buffer is allocated once per (T, B,
+ * loss steps) in a {@link Workspace}; the pointwise gate math of a step is a {@link StepKernel}, chosen once by
+ * precision: one fused pass over Java arrays ({@link DoubleKernel}, exp-based) or float arithmetic that compiles
+ * to SIMD code ({@link FloatKernel}, {@link FloatMath}). Probes other than dwh_step are gathered inside the
+ * backward loop; dwh_step uses the Gram identity with two symmetric rank-k updates per step.
  *
  * <p>Gradients of state (δh, δc, δz) are taken against the per-sequence loss ℓ_b, not divided by B,
  * so probes do not depend on the batch size; parameter gradients are of the batch loss L = mean_b ℓ_b.
@@ -41,7 +42,10 @@ public final class RecurrentNetwork {
     private final boolean lstm;
     /** φ for fixed/none forget gates; NaN when f is learned. */
     private final double constantForget;
+    private final StepKernel.Factory kernels;
     private Workspace ws;
+    /** The kernel bound to {@link #ws}. */
+    private StepKernel kernel;
     /** Test hook for finite differences of ∂ℓ/∂h_t and ∂ℓ/∂c_t; null in normal use. */
     private StatePerturbation perturbation;
 
@@ -49,7 +53,13 @@ public final class RecurrentNetwork {
     record StatePerturbation(boolean cell, int step, int sequence, int unit, double epsilon) {}
 
     public RecurrentNetwork(ModelSpec spec) {
+        this(spec, StepKernel.forPrecision(spec.precision()));
+    }
+
+    /** A network whose steps run on the kernels {@code kernels} makes (tests wrap the precision's own). */
+    RecurrentNetwork(ModelSpec spec, StepKernel.Factory kernels) {
         this.spec = spec;
+        this.kernels = kernels;
         this.layout = spec.layout();
         this.lstm = spec.cell() == CellType.LSTM;
         this.constantForget = spec.constantForget();
@@ -177,11 +187,14 @@ public final class RecurrentNetwork {
         if (!perStepInput) {
             Blas.gemm(w.mx, 0, false, wx, 0, false, w.mz, 0, tn * bn, g, in, 1.0, 0.0);
         }
-        w.loadBias(p.b);
+        if (kernel instanceof DoubleKernel d) {
+            d.perturbation = perturbation;
+        } else if (kernel instanceof FloatKernel f) {
+            f.perturbation = perturbation;
+        }
+        kernel.beginForward(p.b);
         final long bg = (long) bn * g;
         final long bh = (long) bn * h;
-        java.util.Arrays.fill(w.cPrevBlock, 0.0);
-        java.util.Arrays.fill(w.cPrevF, 0f);
         for (int t = 0; t < tn; t++) {
             // z_t = x_t·W_x, step by step rather than as one [T·B, I]×[I, G] product: the same kernel on the same
             // K, so the same values, but z_t is still in cache for the recurrent product and the activations.
@@ -191,170 +204,14 @@ public final class RecurrentNetwork {
             if (t > 0) { // z_t += h_{t−1}·W_h   ([B, H]×[H, G]; h_{−1} = 0: no recurrent term at t = 0)
                 Blas.gemm(w.mhs, t * bh, false, wh, 0, false, w.mz, t * bg, bn, g, h, 1.0, 1.0);
             }
-            if (w.single) {
-                forwardStepFloat(w, t);
-            } else {
-                forwardStepDouble(w, t);
-            }
+            kernel.forward(t);
         }
         return head(w, p, batch);
-    }
-
-    /** The pointwise part of step t in float64: gates, c_t, h_t from z_t (exp-based, exact to a few ulp). */
-    private void forwardStepDouble(Workspace w, int t) {
-        final int bn = w.b;
-        final int h = spec.hidden();
-        final int g = spec.gateWidth();
-        final int bg = bn * g;
-        final int bh = bn * h;
-        final double[] zb = w.zBlock;       // [B, G] z_t, then its activations
-        final double[] hb = w.hBlock;       // [B, H] h_t
-        final double[] cb = w.cBlock;       // [B, H] c_t
-        final double[] cPrev = w.cPrevBlock; // [B, H] c_{t−1}
-        final double[] tcb = w.tcBlock;     // [B, H] tanh(c_t)
-        final double[] bias = w.biasD;      // [G] b
-        w.rz.read(t * bg, zb, bg);
-        for (int s = 0; s < bn; s++) {
-            int zr = s * g;
-            for (int u = 0; u < g; u++) {
-                zb[zr + u] += bias[u];
-            }
-        }
-        if (lstm) {
-            for (int s = 0; s < bn; s++) {
-                int zr = s * g;
-                int hr = s * h;
-                for (int u = 0; u < h; u++) {
-                    double i = sigmoid(zb[zr + u]);
-                    double f = Double.isNaN(constantForget) ? sigmoid(zb[zr + h + u]) : constantForget;
-                    double gg = tanh(zb[zr + 2 * h + u]);
-                    zb[zr + u] = i;
-                    zb[zr + h + u] = f;
-                    zb[zr + 2 * h + u] = gg;
-                    zb[zr + 3 * h + u] = sigmoid(zb[zr + 3 * h + u]);
-                    // c_t = f ⊙ c_{t−1} + i ⊙ g   (the carousel)
-                    cb[hr + u] = f * cPrev[hr + u] + i * gg;
-                }
-            }
-            perturb(cb, true, t);
-            // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass.
-            for (int s = 0; s < bn; s++) {
-                int zr = s * g;
-                int hr = s * h;
-                for (int u = 0; u < h; u++) {
-                    double tc = tanh(cb[hr + u]);
-                    tcb[hr + u] = tc;
-                    hb[hr + u] = zb[zr + 3 * h + u] * tc;
-                }
-            }
-            w.rcs.write((t + 1) * bh, cb, bh);
-            w.rtc.write(t * bh, tcb, bh);
-            // The next step continues from c_t as stored, which is also what the backward pass reads.
-            System.arraycopy(cb, 0, cPrev, 0, bh);
-        } else {
-            for (int k = 0; k < bh; k++) {
-                zb[k] = tanh(zb[k]);
-                hb[k] = zb[k];
-            }
-        }
-        perturb(hb, false, t);
-        w.rz.write(t * bg, zb, bg);
-        w.rhs.write((t + 1) * bh, hb, bh);
-    }
-
-    /**
-     * The pointwise part of step t in float32: the same math in float arithmetic. The [B, G] block is first
-     * split into one [B·H] array per gate, so that every loop below runs over plain arrays at one common
-     * index with at most four streams: the shape HotSpot's C2 turns into SIMD code ({@link FloatMath}).
-     */
-    private void forwardStepFloat(Workspace w, int t) {
-        final int bn = w.b;
-        final int h = spec.hidden();
-        final int g = spec.gateWidth();
-        final int bg = bn * g;
-        final int bh = bn * h;
-        final float[] hb = w.hF;        // [B·H] h_t
-        final float[] cb = w.cF;        // [B·H] c_t
-        final float[] cPrev = w.cPrevF; // [B·H] c_{t−1}
-        final float[] tcb = w.tcF;      // [B·H] tanh(c_t)
-        if (lstm) {
-            final float[] gi = w.gateF[0];
-            final float[] gf = w.gateF[1];
-            final float[] gg = w.gateF[2];
-            final float[] go = w.gateF[3];
-            w.readGates(w.rz, t * bg, w.gateF); // z_t straight into the per-gate arrays
-            FloatMath.sigmoidBiased(gi, w.biasF[0], bh);
-            if (Double.isNaN(constantForget)) {
-                FloatMath.sigmoidBiased(gf, w.biasF[1], bh);
-            } else {
-                java.util.Arrays.fill(gf, (float) constantForget);
-            }
-            FloatMath.tanhBiased(gg, w.biasF[2], bh);
-            FloatMath.sigmoidBiased(go, w.biasF[3], bh);
-            for (int k = 0; k < bh; k++) { // c_t = f ⊙ c_{t−1} + i ⊙ g   (the carousel)
-                cb[k] = gf[k] * cPrev[k];
-            }
-            for (int k = 0; k < bh; k++) {
-                cb[k] += gi[k] * gg[k];
-            }
-            perturb(cb, true, t);
-            for (int k = 0; k < bh; k++) { // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass
-                tcb[k] = FloatMath.tanh(cb[k]);
-            }
-            for (int k = 0; k < bh; k++) {
-                hb[k] = go[k] * tcb[k];
-            }
-            perturb(hb, false, t);
-            w.writeGates(w.rz, t * bg, w.gateF);
-            w.rcs.writeFloats((t + 1) * bh, cb, bh);
-            w.rtc.writeFloats(t * bh, tcb, bh);
-            w.cF = cPrev; // c_t becomes the next step's c_{t−1}: swap the arrays instead of copying
-            w.cPrevF = cb;
-        } else {
-            final float[] zb = w.zF; // [B, G] = [B·H] z_t, then its activations
-            w.rz.readFloats(t * bg, zb, bg);
-            FloatMath.tanhBiased(zb, w.biasF[0], bh);
-            System.arraycopy(zb, 0, hb, 0, bh);
-            perturb(hb, false, t);
-            w.rz.writeFloats(t * bg, zb, bg);
-        }
-        w.rhs.writeFloats((t + 1) * bh, hb, bh);
-    }
-
-    private static double sigmoid(double x) {
-        return 1.0 / (1.0 + Math.exp(-x));
-    }
-
-    /** tanh through one exp (Math.tanh is markedly slower); exact to a few ulp, saturating correctly. */
-    private static double tanh(double x) {
-        if (x > 20) {
-            return 1.0;
-        }
-        if (x < -20) {
-            return -1.0;
-        }
-        double e = Math.exp(2 * x);
-        return (e - 1) / (e + 1);
     }
 
     /** Package-private, for finite-difference tests of the state gradients only. */
     void setPerturbation(StatePerturbation p) {
         this.perturbation = p;
-    }
-
-    /** Adds the test perturbation to element (sequence, unit) of the step's [B, H] block, if it targets it. */
-    private void perturb(double[] block, boolean cell, int t) {
-        StatePerturbation p = perturbation;
-        if (p != null && p.cell() == cell && p.step() == t) {
-            block[p.sequence() * spec.hidden() + p.unit()] += p.epsilon();
-        }
-    }
-
-    private void perturb(float[] block, boolean cell, int t) {
-        StatePerturbation p = perturbation;
-        if (p != null && p.cell() == cell && p.step() == t) {
-            block[p.sequence() * spec.hidden() + p.unit()] += (float) p.epsilon();
-        }
     }
 
     /** y = h·W_y + b_y at the loss steps; per-sequence losses; ∂ℓ_b/∂y into w.dy. */
@@ -481,11 +338,7 @@ public final class RecurrentNetwork {
             if (t < tn - 1) { // δh_t += δz_{t+1}·W_hᵀ   ([B, G]×[G, H])
                 Blas.gemm(w.mdz, (t + 1) * bg, false, wh, 0, true, w.mdh, t * bh, bn, h, g, 1.0, 1.0);
             }
-            if (w.single) {
-                backwardStepFloat(w, t, probes);
-            } else {
-                backwardStepDouble(w, t, probes);
-            }
+            kernel.backward(t, probes);
         }
         // After the loop, over all steps at once: dW_x = xᵀ·δz, dW_h = h_{t−1}ᵀ·δz, db = 1ᵀ·δz (all / B).
         final int tbn = tn * bn;
@@ -500,207 +353,6 @@ public final class RecurrentNetwork {
         }
         Blas.gemm(w.mhs, 0, true, w.mdz, 0, false, grad.wh, 0, h, g, tbn, invB, 0.0);
         Blas.gemvTrans(w.mdz, 0, tbn, g, w.mones, 0, 1, grad.b, 0, invB, 0.0);
-    }
-
-    /** δc_t, δz_t of step t in float64 from δh_t (already complete in w.dh), gates, c_{t−1}, tanh(c_t). */
-    private void backwardStepDouble(Workspace w, int t, StepProbes probes) {
-        final int tn = w.t;
-        final int bn = w.b;
-        final int h = spec.hidden();
-        final int g = spec.gateWidth();
-        final boolean learnedForget = Double.isNaN(constantForget);
-        final int bg = bn * g;
-        final int bh = bn * h;
-        final double[] zb = w.zBlock;        // [B, G] activations of step t
-        final double[] dhb = w.hBlock;       // [B, H] δh_t
-        final double[] tcb = w.tcBlock;      // [B, H] tanh(c_t)
-        final double[] cPrev = w.cPrevBlock; // [B, H] c_{t−1}
-        final double[] dcb = w.cBlock;       // [B, H] δc_t
-        final double[] dcNext = w.dcNextBlock; // [B, H] δc_{t+1}
-        final double[] fNext = w.fNextBlock; // [B, H] f_{t+1}
-        final double[] dzb = w.dzBlock;      // [B, G] δz_t
-        w.rdh.read(t * bh, dhb, bh);
-        w.rz.read(t * bg, zb, bg);
-        if (lstm) {
-            w.rtc.read(t * bh, tcb, bh);
-            w.rcs.read(t * bh, cPrev, bh);
-            boolean last = t == tn - 1;
-            for (int s = 0; s < bn; s++) {
-                int zr = s * g;
-                int hr = s * h;
-                for (int u = 0; u < h; u++) {
-                    double dhv = dhb[hr + u];
-                    double tc = tcb[hr + u];
-                    double i = zb[zr + u];
-                    double f = zb[zr + h + u];
-                    double gg = zb[zr + 2 * h + u];
-                    double o = zb[zr + 3 * h + u];
-                    // δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + δc_{t+1} ⊙ f_{t+1}: the second term is the
-                    // carousel, the only path back in time with no squashing derivative.
-                    double dcv = dhv * o * (1 - tc * tc);
-                    if (!last) {
-                        dcv += dcNext[hr + u] * fNext[hr + u];
-                    }
-                    dcb[hr + u] = dcv;
-                    dzb[zr + u] = dcv * gg * i * (1 - i);                            // δi
-                    dzb[zr + h + u] = learnedForget                                  // δf (a constant gate has
-                            ? dcv * cPrev[hr + u] * f * (1 - f) : 0.0;                //   no parameters to train)
-                    dzb[zr + 2 * h + u] = dcv * i * (1 - gg * gg);                    // δg
-                    dzb[zr + 3 * h + u] = dhv * tc * o * (1 - o);                     // δo
-                    fNext[hr + u] = f;
-                }
-            }
-            w.rdc.write(t * bh, dcb, bh);
-            System.arraycopy(dcb, 0, dcNext, 0, bh);
-        } else {
-            for (int k = 0; k < bh; k++) {
-                dzb[k] = dhb[k] * (1 - zb[k] * zb[k]); // δz = δh ⊙ (1 − h²)
-            }
-        }
-        w.rdz.write(t * bg, dzb, bg);
-        if (probes != null) {
-            for (int s = 0; s < bn; s++) {
-                int hr = s * h;
-                double sq = 0;
-                for (int u = 0; u < h; u++) {
-                    sq += dhb[hr + u] * dhb[hr + u];
-                }
-                probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
-                if (lstm) {
-                    double sc = 0;
-                    for (int u = 0; u < h; u++) {
-                        sc += dcb[hr + u] * dcb[hr + u];
-                    }
-                    probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
-                    int fr = s * g + h;
-                    probes.pathGainOutput(s, t);
-                    double fsum = 0;
-                    double[] prod = probes.product;
-                    for (int u = 0; u < h; u++) {
-                        double f = zb[fr + u];
-                        fsum += f;
-                        prod[hr + u] *= f;
-                    }
-                    probes.forget[s * tn + t] = fsum / h;
-                }
-            }
-        }
-    }
-
-    /**
-     * The float32 counterpart of {@link #backwardStepDouble}: per-gate arrays and short loops of at most four
-     * streams, as in {@link #forwardStepFloat}; probes summed in double.
-     */
-    private void backwardStepFloat(Workspace w, int t, StepProbes probes) {
-        final int tn = w.t;
-        final int bn = w.b;
-        final int h = spec.hidden();
-        final int g = spec.gateWidth();
-        final int bg = bn * g;
-        final int bh = bn * h;
-        final float[] dhb = w.hF;         // [B·H] δh_t
-        final float[] tcb = w.tcF;        // [B·H] tanh(c_t)
-        final float[] cPrev = w.cPrevF;   // [B·H] c_{t−1}
-        final float[] dcb = w.cF;         // [B·H] δc_t
-        final float[] dcNext = w.dcNextF; // [B·H] δc_{t+1}
-        final float[] fNext = w.fNextF;   // [B·H] f_{t+1}
-        w.rdh.readFloats(t * bh, dhb, bh);
-        if (lstm) {
-            final float[] gi = w.gateF[0];
-            final float[] gf = w.gateF[1];
-            final float[] gg = w.gateF[2];
-            final float[] go = w.gateF[3];
-            final float[] di = w.dGateF[0];
-            final float[] df = w.dGateF[1];
-            final float[] dg = w.dGateF[2];
-            final float[] dO = w.dGateF[3];
-            w.readGates(w.rz, t * bg, w.gateF); // activations of step t straight into the per-gate arrays
-            w.rtc.readFloats(t * bh, tcb, bh);
-            if (Double.isNaN(constantForget)) { // c_{t−1} is only needed for δf
-                w.rcs.readFloats(t * bh, cPrev, bh);
-            }
-            // δc_t = δh_t ⊙ o_t ⊙ (1 − tanh² c_t) + δc_{t+1} ⊙ f_{t+1}: the second term is the carousel.
-            for (int k = 0; k < bh; k++) {
-                dcb[k] = dhb[k] * go[k] * (1 - tcb[k] * tcb[k]);
-            }
-            if (t < tn - 1) {
-                for (int k = 0; k < bh; k++) {
-                    dcb[k] += dcNext[k] * fNext[k];
-                }
-            }
-            for (int k = 0; k < bh; k++) {
-                di[k] = dcb[k] * gg[k] * gi[k] * (1 - gi[k]);           // δi
-            }
-            if (Double.isNaN(constantForget)) {
-                for (int k = 0; k < bh; k++) {
-                    df[k] = dcb[k] * cPrev[k] * gf[k] * (1 - gf[k]);    // δf
-                }
-            } else {
-                java.util.Arrays.fill(df, 0f); // a constant gate has no parameters to train
-            }
-            for (int k = 0; k < bh; k++) {
-                dg[k] = dcb[k] * gi[k] * (1 - gg[k] * gg[k]);           // δg
-            }
-            for (int k = 0; k < bh; k++) {
-                dO[k] = dhb[k] * tcb[k] * go[k] * (1 - go[k]);          // δo
-            }
-            w.rdc.writeFloats(t * bh, dcb, bh);
-            w.writeGates(w.rdz, t * bg, w.dGateF);
-        } else {
-            final float[] zb = w.zF; // [B·H] activations of step t, then δz_t
-            w.rz.readFloats(t * bg, zb, bg);
-            for (int k = 0; k < bh; k++) {
-                zb[k] = dhb[k] * (1 - zb[k] * zb[k]); // δz = δh ⊙ (1 − h²)
-            }
-            w.rdz.writeFloats(t * bg, zb, bg);
-        }
-        if (probes != null) {
-            if (!lstm) {
-                for (int s = 0; s < bn; s++) {
-                    int hr = s * h;
-                    double sq = 0;
-                    for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
-                        double v = dhb[hr + u];
-                        sq += v * v;
-                    }
-                    probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
-                }
-            } else {
-                double[] prod = probes.product;
-                float[] gf = w.gateF[1];
-                for (int s = 0; s < bn; s++) {
-                    int hr = s * h;
-                    // Three independent sums in one loop, each in the same order as on its own (so the same
-                    // values): the chains of dependent adds overlap instead of running one after another.
-                    double sq = 0;
-                    double sc = 0;
-                    double psum = 0;
-                    for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
-                        double v = dhb[hr + u];
-                        sq += v * v;
-                        double vc = dcb[hr + u];
-                        sc += vc * vc;
-                        psum += prod[hr + u];
-                    }
-                    probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
-                    probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
-                    probes.pathGainOutput(s, t, psum);
-                    double fsum = 0;
-                    for (int u = 0; u < h; u++) {
-                        double f = gf[hr + u];
-                        fsum += f;
-                        prod[hr + u] *= f;
-                    }
-                    probes.forget[s * tn + t] = fsum / h;
-                }
-            }
-        }
-        if (lstm) { // δc_t and f_t become the next (earlier) step's δc_{t+1} and f_{t+1}: swap, don't copy
-            w.dcNextF = dcb;
-            w.cF = dcNext;
-            w.fNextF = w.gateF[1];
-            w.gateF[1] = fNext;
-        }
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -862,6 +514,7 @@ public final class RecurrentNetwork {
         }
         if (ws == null || !ws.fits(batch)) {
             ws = new Workspace(spec, batch.steps(), batch.batchSize(), batch.supervision());
+            kernel = kernels.bind(spec, ws);
         }
         return ws;
     }

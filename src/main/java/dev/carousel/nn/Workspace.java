@@ -9,9 +9,10 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Every buffer of a pass for one (T, B, loss steps), with its raw element and BLAS views: the forward pass's
- * tensors, the backward pass's (allocated by the first gradient pass), the head's, the step blocks of the
- * pointwise loops and the probe recorder's. One workspace per network, replaced when a batch of another shape
- * comes; {@link MemoryEstimate} counts its off-heap tensors. Shapes as in {@link RecurrentNetwork}.
+ * tensors, the backward pass's (allocated by the first gradient pass), the head's and the probe recorder's; the
+ * [B, ·] blocks of the pointwise loops are the {@link StepKernel}'s bound to it. One workspace per network,
+ * replaced when a batch of another shape comes; {@link MemoryEstimate} counts its off-heap tensors. Shapes as in
+ * {@link RecurrentNetwork}.
  */
 final class Workspace {
     private final ModelSpec spec;
@@ -49,68 +50,15 @@ final class Workspace {
     /** h at the loss steps as a BLAS operand: hs from row B on (every step has a loss) or hp; its offset. */
     final Blas.Matrix mhp;
     final long hpOffset;
-    /** b_y and b (float32) read from θ once per pass. */
+    /** b_y, read from θ once per pass. */
     final double[] byBlock;
-    final float[] biasRow;
-    /** Rows copied between tensors of the head (float32 or float64 as the engine). */
+    /** Rows copied between tensors of the head (float32 or float64 as the engine; the other is empty). */
     private final float[] copyF;
     private final double[] copyD;
-    /** float32 engine: step blocks are float[] (below); float64: double[]. The other set is empty. */
-    final boolean single;
-    /** One step's blocks as Java arrays for the fused pointwise loops: [B, G] or [B, H] (float64). */
-    final double[] zBlock, dzBlock, hBlock, cBlock, cPrevBlock, tcBlock, dcNextBlock, fNextBlock;
-    /** The same blocks for float32. */
-    final float[] zF, hF, tcF;
-    /** Swapped between steps rather than copied (c_t → c_{t−1}, δc_t → δc_{t+1}, f_t → f_{t+1}). */
-    float[] cF, cPrevF, dcNextF, fNextF;
+    private final boolean single;
     /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
     final double[] gramABlock, gramDBlock;
     final RecurrentNetwork.StepProbes probes;
-    /** b [G], copied out of θ once per pass, for the activation loops (float64). */
-    final double[] biasD;
-    /** float32: per gate k (i, f, g, o; the RNN has one), b_k repeated for every sequence: [B·H]. */
-    final float[][] biasF;
-    /** float32: one step's gate activations and their δ, one [B·H] array per gate. */
-    final float[][] gateF, dGateF;
-
-    void loadBias(Blas.Matrix b) {
-        if (!single) {
-            b.read(0, biasD, biasD.length);
-            return;
-        }
-        float[] bv = biasRow;
-        b.read(0, bv, bv.length);
-        int h = spec.hidden();
-        for (int k = 0; k < biasF.length; k++) {
-            for (int s = 0; s < this.b; s++) {
-                System.arraycopy(bv, k * h, biasF[k], s * h, h);
-            }
-        }
-    }
-
-    /** The [B, 4H] block (rows i|f|g|o) of {@code src} at {@code offset} → the four [B·H] gate arrays. */
-    void readGates(RawTensor src, int offset, float[][] gates) {
-        int h = spec.hidden();
-        int g = 4 * h;
-        for (int s = 0; s < b; s++) {
-            int row = offset + s * g;
-            for (int k = 0; k < 4; k++) {
-                src.readFloats(row + k * h, gates[k], s * h, h);
-            }
-        }
-    }
-
-    /** The four gate arrays → the [B, 4H] block (rows i|f|g|o) of {@code dst} at {@code offset}. */
-    void writeGates(RawTensor dst, int offset, float[][] gates) {
-        int h = spec.hidden();
-        int g = 4 * h;
-        for (int s = 0; s < b; s++) {
-            int row = offset + s * g;
-            for (int k = 0; k < 4; k++) {
-                dst.writeFloats(row + k * h, gates[k], s * h, h);
-            }
-        }
-    }
 
     Workspace(ModelSpec spec, int t, int b, Supervision supervision) {
         this.spec = spec;
@@ -153,34 +101,9 @@ final class Workspace {
         mgramA = new Blas.Matrix(gramA);
         mgramD = new Blas.Matrix(gramD);
         single = dt == DataType.FLOAT;
-        int dbg = single ? 0 : b * g;
-        int dbh = single ? 0 : b * h;
-        zBlock = new double[dbg];
-        dzBlock = new double[dbg];
-        hBlock = new double[dbh];
-        cBlock = new double[dbh];
-        cPrevBlock = new double[dbh];
-        tcBlock = new double[dbh];
-        dcNextBlock = new double[dbh];
-        fNextBlock = new double[dbh];
-        int fbg = single ? b * g : 0;
-        int fbh = single ? b * h : 0;
-        zF = new float[fbg];
-        hF = new float[fbh];
-        cF = new float[fbh];
-        cPrevF = new float[fbh];
-        tcF = new float[fbh];
-        dcNextF = new float[fbh];
-        fNextF = new float[fbh];
         gramABlock = new double[b * b];
         gramDBlock = new double[b * b];
         probes = new RecurrentNetwork.StepProbes(t, b, h);
-        biasD = new double[single ? 0 : g];
-        int gates = lstm ? 4 : 1;
-        biasF = new float[single ? gates : 0][b * h];
-        gateF = new float[single && lstm ? 4 : 0][b * h];
-        dGateF = new float[single && lstm ? 4 : 0][b * h];
-
         rhp = everyStep ? null : RawTensor.of(hp);
         rdhp = everyStep ? null : RawTensor.of(dhp);
         myhat = new Blas.Matrix(yhat);
@@ -190,7 +113,6 @@ final class Workspace {
         mhp = everyStep ? mhs : new Blas.Matrix(hp);
         hpOffset = everyStep ? (long) b * h : 0;
         byBlock = new double[spec.outputSize()];
-        biasRow = new float[single ? g : 0];
         copyF = new float[single ? b * h : 0];
         copyD = new double[single ? 0 : b * h];
     }
