@@ -104,7 +104,7 @@ final class DoubleKernel implements StepKernel {
 
     /** δc_t, δz_t from δh_t (already complete in dh), gates, c_{t−1}, tanh(c_t). */
     @Override
-    public void backward(int t, RecurrentNetwork.StepProbes probes) {
+    public void backward(int t, ProbeRecorder probes) {
         final int tn = w.t;
         final int bn = w.b;
         final boolean learnedForget = Double.isNaN(constantForget);
@@ -158,31 +158,7 @@ final class DoubleKernel implements StepKernel {
         }
         w.rdz.write(t * bg, dzb, bg);
         if (probes != null) {
-            for (int s = 0; s < bn; s++) {
-                int hr = s * h;
-                double sq = 0;
-                for (int u = 0; u < h; u++) {
-                    sq += dhb[hr + u] * dhb[hr + u];
-                }
-                probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
-                if (lstm) {
-                    double sc = 0;
-                    for (int u = 0; u < h; u++) {
-                        sc += dcb[hr + u] * dcb[hr + u];
-                    }
-                    probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
-                    int fr = s * g + h;
-                    probes.pathGainOutput(s, t);
-                    double fsum = 0;
-                    double[] prod = probes.product;
-                    for (int u = 0; u < h; u++) {
-                        double f = zb[fr + u];
-                        fsum += f;
-                        prod[hr + u] *= f;
-                    }
-                    probes.forget[s * tn + t] = fsum / h;
-                }
-            }
+            probes.recordStep(t, dhb, dcb, zb, g);
         }
     }
 

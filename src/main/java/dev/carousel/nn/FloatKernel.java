@@ -114,7 +114,7 @@ final class FloatKernel implements StepKernel {
     }
 
     @Override
-    public void backward(int t, RecurrentNetwork.StepProbes probes) {
+    public void backward(int t, ProbeRecorder probes) {
         final int tn = w.t;
         final int bn = w.b;
         final int bg = bn * g;
@@ -176,45 +176,7 @@ final class FloatKernel implements StepKernel {
             w.rdz.writeFloats(t * bg, zb, bg);
         }
         if (probes != null) {
-            if (!lstm) {
-                for (int s = 0; s < bn; s++) {
-                    int hr = s * h;
-                    double sq = 0;
-                    for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
-                        double v = dhb[hr + u];
-                        sq += v * v;
-                    }
-                    probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
-                }
-            } else {
-                double[] prod = probes.product;
-                float[] gf = gateF[1];
-                for (int s = 0; s < bn; s++) {
-                    int hr = s * h;
-                    // Three independent sums in one loop, each in the same order as on its own (so the same
-                    // values): the chains of dependent adds overlap instead of running one after another.
-                    double sq = 0;
-                    double sc = 0;
-                    double psum = 0;
-                    for (int u = 0; u < h; u++) { // squares in double: the exact norm of the stored values
-                        double v = dhb[hr + u];
-                        sq += v * v;
-                        double vc = dcb[hr + u];
-                        sc += vc * vc;
-                        psum += prod[hr + u];
-                    }
-                    probes.dh[s * tn + t] = 0.5 * Math.log10(sq);
-                    probes.dc[s * tn + t] = 0.5 * Math.log10(sc);
-                    probes.pathGainOutput(s, t, psum);
-                    double fsum = 0;
-                    for (int u = 0; u < h; u++) {
-                        double f = gf[hr + u];
-                        fsum += f;
-                        prod[hr + u] *= f;
-                    }
-                    probes.forget[s * tn + t] = fsum / h;
-                }
-            }
+            probes.recordStep(t, dhb, dcb, lstm ? gateF[1] : null);
         }
         if (lstm) { // δc_t and f_t become the next (earlier) step's δc_{t+1} and f_{t+1}: swap, don't copy
             dcNextF = dcb;

@@ -2,10 +2,6 @@ package dev.carousel.nn;
 
 import dev.carousel.data.LossKind;
 import dev.carousel.data.SequenceBatch;
-import dev.carousel.data.Supervision;
-import java.util.EnumMap;
-import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -96,7 +92,7 @@ public final class RecurrentNetwork {
         double[] seqLosses = forward(w, p, batch);
         backward(w, p, gradBound = bind(gradBound, grad), batch, recordProbes);
         w.backwardValid = true;
-        ProbeValues probes = recordProbes ? probes(w, batch.supervision()) : null;
+        ProbeValues probes = recordProbes ? w.probes.values(w, batch.supervision()) : null;
         return new Result(mean(seqLosses), seqLosses, probes);
     }
 
@@ -330,7 +326,7 @@ public final class RecurrentNetwork {
                 w.copy(w.rdhp, k * bn * h, w.rdh, steps[k] * bn * h, bn * h);
             }
         }
-        StepProbes probes = recordProbes ? w.probes.reset() : null;
+        ProbeRecorder probes = recordProbes ? w.probes.reset() : null;
         Blas.Matrix wh = p.wh;
         final long bg = (long) bn * g;
         final long bh = (long) bn * h;
@@ -353,123 +349,6 @@ public final class RecurrentNetwork {
         }
         Blas.gemm(w.mhs, 0, true, w.mdz, 0, false, grad.wh, 0, h, g, tbn, invB, 0.0);
         Blas.gemvTrans(w.mdz, 0, tbn, g, w.mones, 0, 1, grad.b, 0, invB, 0.0);
-    }
-
-    // ---------------------------------------------------------------------------------------------
-    // probes
-
-    /**
-     * Per-sequence probes gathered inside the backward loop, while each step's blocks are in Java arrays:
-     * no second pass over [T·B, ·] tensors. All [B, T] (index b·T + t).
-     */
-    static final class StepProbes {
-        final int t;
-        final int b;
-        final int h;
-        double[] dh;
-        double[] dc;
-        double[] forget;
-        double[] pathGain;
-        /**
-         * Per (sequence, unit): ∏_{k=t+1..T−1} f_k divided by e^{logScale[b]}. The product runs backwards in
-         * time; whenever a sequence's mean over units falls below 1e-200 its row is rescaled and the factor
-         * moved into logScale, so a gain like 0.5^399 stays exact where the product itself would underflow
-         * (docs/science.md, pitfalls). Equivalent to a log-sum of f and a log-mean-exp over units, with one
-         * multiply per element instead of a log and an exp.
-         */
-        final double[] product;
-        final double[] logScale;
-
-        StepProbes(int t, int b, int h) {
-            this.t = t;
-            this.b = b;
-            this.h = h;
-            this.product = new double[b * h];
-            this.logScale = new double[b];
-        }
-
-        StepProbes reset() {
-            dh = new double[b * t];
-            dc = new double[b * t];
-            forget = new double[b * t];
-            pathGain = new double[b * t];
-            java.util.Arrays.fill(product, 1.0);
-            java.util.Arrays.fill(logScale, 0.0);
-            return this;
-        }
-
-        /** path_gain(s, t) = log10 mean_u ∏_{k=t+1..T−1} f_k, from the product so far (before f_t joins it). */
-        void pathGainOutput(int s, int step) {
-            double sum = 0;
-            int r = s * h;
-            for (int u = 0; u < h; u++) {
-                sum += product[r + u];
-            }
-            pathGainOutput(s, step, sum);
-        }
-
-        /** As {@link #pathGainOutput(int, int)}, given {@code sum} = Σ_u product[s·H + u] summed in u order. */
-        void pathGainOutput(int s, int step, double sum) {
-            int r = s * h;
-            double mean = sum / h;
-            pathGain[s * t + step] = (logScale[s] + Math.log(mean)) / LN10;
-            if (mean < 1e-200 && mean > 0) {
-                double inv = 1.0 / mean;
-                for (int u = 0; u < h; u++) {
-                    product[r + u] *= inv;
-                }
-                logScale[s] += Math.log(mean);
-            }
-        }
-    }
-
-    private static final double LN10 = Math.log(10);
-
-    private ProbeValues probes(Workspace w, Supervision supervision) {
-        Map<Probe, double[]> values = new EnumMap<>(Probe.class);
-        StepProbes sp = w.probes;
-        values.put(Probe.DH, sp.dh);
-        if (lstm) {
-            values.put(Probe.DC, sp.dc);
-            values.put(Probe.FORGET, sp.forget);
-            values.put(Probe.PATH_GAIN, sp.pathGain);
-        }
-        values.put(Probe.DWH_STEP, dwhStep(w));
-
-        return new ProbeValues(w.b, w.t, supervision.lastStep(), values);
-    }
-
-    /**
-     * log10 ‖h_{t−1}ᵀ δz_t‖_F by the Gram identity ‖AᵀD‖²_F = Σ (AAᵀ ∘ DDᵀ), without forming [H, G]: two
-     * symmetric rank-k updates (upper triangles only) of B² (H + G) multiply-adds per step, against B·H·G to
-     * form the product.
-     */
-    private double[] dwhStep(Workspace w) {
-        double[] out = new double[w.t];
-        int bn = w.b;
-        int h = spec.hidden();
-        int g = spec.gateWidth();
-        double[] ga = w.gramABlock;
-        double[] gd = w.gramDBlock;
-        for (int t = 0; t < w.t; t++) {
-            Blas.gramUpper(w.mhs, (long) t * bn * h, w.mgramA, bn, h);
-            Blas.gramUpper(w.mdz, (long) t * bn * g, w.mgramD, bn, g);
-            w.rgramA.read(0, ga, bn * bn);
-            w.rgramD.read(0, gd, bn * bn);
-            double diag = 0;
-            double off = 0;
-            for (int i = 0; i < bn; i++) {
-                int r = i * bn;
-                diag += ga[r + i] * gd[r + i];
-                for (int j = i + 1; j < bn; j++) {
-                    off += ga[r + j] * gd[r + j];
-                }
-            }
-            double sq = diag + 2 * off;
-            // Rounding can leave a tiny negative sum where the true value is ~0.
-            out[t] = 0.5 * Math.log10(Math.max(sq, 0.0));
-        }
-        return out;
     }
 
     private static double mean(double[] v) {

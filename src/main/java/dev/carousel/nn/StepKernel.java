@@ -35,5 +35,5 @@ interface StepKernel {
      * Step t backward, from T − 1 down to 0: from δh_t (complete in dh) and the forward pass's tensors, δc_t
      * (LSTM) and δz_t [B, G]; adds the step's probes to {@code probes} unless it is null.
      */
-    void backward(int t, RecurrentNetwork.StepProbes probes);
+    void backward(int t, ProbeRecorder probes);
 }

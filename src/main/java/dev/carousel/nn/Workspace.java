@@ -56,9 +56,7 @@ final class Workspace {
     private final float[] copyF;
     private final double[] copyD;
     private final boolean single;
-    /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
-    final double[] gramABlock, gramDBlock;
-    final RecurrentNetwork.StepProbes probes;
+    final ProbeRecorder probes;
 
     Workspace(ModelSpec spec, int t, int b, Supervision supervision) {
         this.spec = spec;
@@ -101,9 +99,7 @@ final class Workspace {
         mgramA = new Blas.Matrix(gramA);
         mgramD = new Blas.Matrix(gramD);
         single = dt == DataType.FLOAT;
-        gramABlock = new double[b * b];
-        gramDBlock = new double[b * b];
-        probes = new RecurrentNetwork.StepProbes(t, b, h);
+        probes = new ProbeRecorder(spec, t, b);
         rhp = everyStep ? null : RawTensor.of(hp);
         rdhp = everyStep ? null : RawTensor.of(dhp);
         myhat = new Blas.Matrix(yhat);

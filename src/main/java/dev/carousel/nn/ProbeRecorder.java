@@ -1,0 +1,207 @@
+package dev.carousel.nn;
+
+import dev.carousel.data.Supervision;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The gradient-flow probes of one workspace (docs/science.md): dh, dc, forget and path_gain are gathered inside
+ * the backward loop, step by step, while the step kernel has each step's blocks in Java arrays (no second pass
+ * over [T·B, ·] tensors); dwh_step is computed after the pass from the workspace's h and δz tensors. Per-step
+ * probe arrays are [B, T] (index b·T + t). Shapes as in {@link RecurrentNetwork}.
+ */
+final class ProbeRecorder {
+    private static final double LN10 = Math.log(10);
+
+    private final int t;
+    private final int b;
+    private final int h;
+    private final boolean lstm;
+    private double[] dh;
+    private double[] dc;
+    private double[] forget;
+    private double[] pathGain;
+    /**
+     * Per (sequence, unit): ∏_{k=t+1..T−1} f_k divided by e^{logScale[b]}. The product runs backwards in
+     * time; whenever a sequence's mean over units falls below 1e-200 its row is rescaled and the factor
+     * moved into logScale, so a gain like 0.5^399 stays exact where the product itself would underflow
+     * (docs/science.md, pitfalls). Equivalent to a log-sum of f and a log-mean-exp over units, with one
+     * multiply per element instead of a log and an exp.
+     */
+    private final double[] product;
+    private final double[] logScale;
+    /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
+    private final double[] gramA, gramD;
+
+    ProbeRecorder(ModelSpec spec, int t, int b) {
+        this.t = t;
+        this.b = b;
+        this.h = spec.hidden();
+        this.lstm = spec.cell() == CellType.LSTM;
+        this.product = new double[b * h];
+        this.logScale = new double[b];
+        this.gramA = new double[b * b];
+        this.gramD = new double[b * b];
+    }
+
+    /** Starts a pass: fresh [B, T] arrays (the last pass's belong to its result) and an empty f product. */
+    ProbeRecorder reset() {
+        dh = new double[b * t];
+        dc = new double[b * t];
+        forget = new double[b * t];
+        pathGain = new double[b * t];
+        Arrays.fill(product, 1.0);
+        Arrays.fill(logScale, 0.0);
+        return this;
+    }
+
+    /**
+     * The probes of step {@code step} from float64 blocks: δh_t and δc_t [B, H], the activations [B, G] with f_t
+     * at columns H..2H (LSTM; δc_t and the activations are not read for the RNN). Each sum runs over u in order,
+     * the path gain's in a pass of its own.
+     */
+    void recordStep(int step, double[] dhb, double[] dcb, double[] zb, int g) {
+        final int tn = t;
+        for (int s = 0; s < b; s++) {
+            int hr = s * h;
+            double sq = 0;
+            for (int u = 0; u < h; u++) {
+                sq += dhb[hr + u] * dhb[hr + u];
+            }
+            dh[s * tn + step] = 0.5 * Math.log10(sq);
+            if (lstm) {
+                double sc = 0;
+                for (int u = 0; u < h; u++) {
+                    sc += dcb[hr + u] * dcb[hr + u];
+                }
+                dc[s * tn + step] = 0.5 * Math.log10(sc);
+                int fr = s * g + h;
+                pathGainOutput(s, step);
+                double fsum = 0;
+                double[] prod = product;
+                for (int u = 0; u < h; u++) {
+                    double f = zb[fr + u];
+                    fsum += f;
+                    prod[hr + u] *= f;
+                }
+                forget[s * tn + step] = fsum / h;
+            }
+        }
+    }
+
+    /**
+     * The probes of step {@code step} from float32 blocks: δh_t, δc_t and f_t, [B·H] each (δc_t and f_t are not
+     * read for the RNN). Squares and sums in double: the exact norms of the stored values.
+     */
+    void recordStep(int step, float[] dhb, float[] dcb, float[] gf) {
+        final int tn = t;
+        if (!lstm) {
+            for (int s = 0; s < b; s++) {
+                int hr = s * h;
+                double sq = 0;
+                for (int u = 0; u < h; u++) {
+                    double v = dhb[hr + u];
+                    sq += v * v;
+                }
+                dh[s * tn + step] = 0.5 * Math.log10(sq);
+            }
+            return;
+        }
+        double[] prod = product;
+        for (int s = 0; s < b; s++) {
+            int hr = s * h;
+            // Three independent sums in one loop, each in the same order as on its own (so the same values):
+            // the chains of dependent adds overlap instead of running one after another.
+            double sq = 0;
+            double sc = 0;
+            double psum = 0;
+            for (int u = 0; u < h; u++) {
+                double v = dhb[hr + u];
+                sq += v * v;
+                double vc = dcb[hr + u];
+                sc += vc * vc;
+                psum += prod[hr + u];
+            }
+            dh[s * tn + step] = 0.5 * Math.log10(sq);
+            dc[s * tn + step] = 0.5 * Math.log10(sc);
+            pathGainOutput(s, step, psum);
+            double fsum = 0;
+            for (int u = 0; u < h; u++) {
+                double f = gf[hr + u];
+                fsum += f;
+                prod[hr + u] *= f;
+            }
+            forget[s * tn + step] = fsum / h;
+        }
+    }
+
+    /** path_gain(s, t) = log10 mean_u ∏_{k=t+1..T−1} f_k, from the product so far (before f_t joins it). */
+    private void pathGainOutput(int s, int step) {
+        double sum = 0;
+        int r = s * h;
+        for (int u = 0; u < h; u++) {
+            sum += product[r + u];
+        }
+        pathGainOutput(s, step, sum);
+    }
+
+    /** As {@link #pathGainOutput(int, int)}, given {@code sum} = Σ_u product[s·H + u] summed in u order. */
+    private void pathGainOutput(int s, int step, double sum) {
+        int r = s * h;
+        double mean = sum / h;
+        pathGain[s * t + step] = (logScale[s] + Math.log(mean)) / LN10;
+        if (mean < 1e-200 && mean > 0) {
+            double inv = 1.0 / mean;
+            for (int u = 0; u < h; u++) {
+                product[r + u] *= inv;
+            }
+            logScale[s] += Math.log(mean);
+        }
+    }
+
+    /** The pass's probes: those recorded step by step, and dwh_step from the workspace's h and δz. */
+    ProbeValues values(Workspace w, Supervision supervision) {
+        Map<Probe, double[]> values = new EnumMap<>(Probe.class);
+        values.put(Probe.DH, dh);
+        if (lstm) {
+            values.put(Probe.DC, dc);
+            values.put(Probe.FORGET, forget);
+            values.put(Probe.PATH_GAIN, pathGain);
+        }
+        values.put(Probe.DWH_STEP, dwhStep(w));
+        return new ProbeValues(b, t, supervision.lastStep(), values);
+    }
+
+    /**
+     * log10 ‖h_{t−1}ᵀ δz_t‖_F [T] by the Gram identity ‖AᵀD‖²_F = Σ (AAᵀ ∘ DDᵀ), without forming [H, G]: two
+     * symmetric rank-k updates (upper triangles only) of B² (H + G) multiply-adds per step, against B·H·G to
+     * form the product.
+     */
+    private double[] dwhStep(Workspace w) {
+        double[] out = new double[w.t];
+        int bn = w.b;
+        int g = lstm ? 4 * h : h;
+        double[] ga = gramA;
+        double[] gd = gramD;
+        for (int t = 0; t < w.t; t++) {
+            Blas.gramUpper(w.mhs, (long) t * bn * h, w.mgramA, bn, h);
+            Blas.gramUpper(w.mdz, (long) t * bn * g, w.mgramD, bn, g);
+            w.rgramA.read(0, ga, bn * bn);
+            w.rgramD.read(0, gd, bn * bn);
+            double diag = 0;
+            double off = 0;
+            for (int i = 0; i < bn; i++) {
+                int r = i * bn;
+                diag += ga[r + i] * gd[r + i];
+                for (int j = i + 1; j < bn; j++) {
+                    off += ga[r + j] * gd[r + j];
+                }
+            }
+            double sq = diag + 2 * off;
+            // Rounding can leave a tiny negative sum where the true value is ~0.
+            out[t] = 0.5 * Math.log10(Math.max(sq, 0.0));
+        }
+        return out;
+    }
+}
