@@ -39,6 +39,7 @@ public final class RecurrentNetwork {
     /** φ for fixed/none forget gates; NaN when f is learned. */
     private final double constantForget;
     private final StepKernel.Factory kernels;
+    private final LossHead lossHead;
     private Workspace ws;
     /** The kernel bound to {@link #ws}. */
     private StepKernel kernel;
@@ -56,6 +57,7 @@ public final class RecurrentNetwork {
     RecurrentNetwork(ModelSpec spec, StepKernel.Factory kernels) {
         this.spec = spec;
         this.kernels = kernels;
+        this.lossHead = new LossHead(spec);
         this.layout = spec.layout();
         this.lstm = spec.cell() == CellType.LSTM;
         this.constantForget = spec.constantForget();
@@ -107,7 +109,7 @@ public final class RecurrentNetwork {
             metric = mean(seqLosses);
             name = "mse";
         } else {
-            metric = accuracy(w, batch);
+            metric = lossHead.accuracy(w, batch);
             name = "accuracy";
         }
         return new Evaluation(mean(seqLosses), metric, name, batch.batchSize());
@@ -202,104 +204,12 @@ public final class RecurrentNetwork {
             }
             kernel.forward(t);
         }
-        return head(w, p, batch);
+        return lossHead.forward(w, p, batch);
     }
 
     /** Package-private, for finite-difference tests of the state gradients only. */
     void setPerturbation(StatePerturbation p) {
         this.perturbation = p;
-    }
-
-    /** y = h·W_y + b_y at the loss steps; per-sequence losses; ∂ℓ_b/∂y into w.dy. */
-    private double[] head(Workspace w, BoundParameters p, SequenceBatch batch) {
-        int[] steps = batch.supervision().steps();
-        int b = w.b;
-        int o = spec.outputSize();
-        int h = spec.hidden();
-        if (!w.everyStep) {
-            for (int k = 0; k < steps.length; k++) { // h at the loss steps → the rows of h_P
-                w.copy(w.rhs, (steps[k] + 1) * b * h, w.rhp, k * b * h, b * h);
-            }
-        }
-        Blas.gemm(w.mhp, w.hpOffset, false, p.wy, 0, false, w.myhat, 0, steps.length * b, o, h, 1.0, 0.0);
-        RawTensor y = w.ryhat;
-        p.by.read(0, w.byBlock, o);
-        for (int r = 0; r < steps.length * b; r++) { // + b_y on every row
-            for (int j = 0; j < o; j++) {
-                y.set(r * o + j, y.get(r * o + j) + w.byBlock[j]);
-            }
-        }
-
-        RawTensor dy = w.rdy;
-        double[] targets = batch.targets();
-        double[] seq = new double[b];
-        double perStep = 1.0 / steps.length;
-        LossKind kind = batch.supervision().kind();
-        for (int k = 0; k < steps.length; k++) {
-            for (int s = 0; s < b; s++) {
-                int row = (k * b + s) * o;
-                int trow = (steps[k] * b + s) * o;
-                double loss = 0;
-                if (kind == LossKind.MSE) {
-                    for (int j = 0; j < o; j++) {
-                        double d = y.get(row + j) - targets[trow + j];
-                        loss += d * d / o;
-                        dy.set(row + j, perStep * 2.0 * d / o);
-                    }
-                } else {
-                    double max = Double.NEGATIVE_INFINITY;
-                    double mass = 0;
-                    for (int j = 0; j < o; j++) {
-                        max = Math.max(max, y.get(row + j));
-                        mass += targets[trow + j];
-                    }
-                    double sum = 0;
-                    for (int j = 0; j < o; j++) {
-                        sum += Math.exp(y.get(row + j) - max);
-                    }
-                    double lse = max + Math.log(sum);
-                    for (int j = 0; j < o; j++) {
-                        double target = targets[trow + j];
-                        double logp = y.get(row + j) - lse;
-                        if (target != 0) {
-                            loss -= target * logp;
-                        }
-                        // ∂/∂y of −Σ target·log softmax(y) = softmax(y)·Σ target − target
-                        dy.set(row + j, perStep * (Math.exp(logp) * mass - target));
-                    }
-                }
-                seq[s] += perStep * loss;
-            }
-        }
-        return seq;
-    }
-
-    private double accuracy(Workspace w, SequenceBatch batch) {
-        int[] steps = batch.supervision().steps();
-        int o = spec.outputSize();
-        RawTensor y = w.ryhat;
-        double[] targets = batch.targets();
-        long correct = 0;
-        for (int k = 0; k < steps.length; k++) {
-            for (int s = 0; s < w.b; s++) {
-                int row = (k * w.b + s) * o;
-                int trow = (steps[k] * w.b + s) * o;
-                int best = 0;
-                int truth = 0;
-                for (int j = 1; j < o; j++) {
-                    if (y.get(row + j) > y.get(row + best)) {
-                        best = j;
-                    }
-                    if (targets[trow + j] > targets[trow + truth]) {
-                        truth = j;
-                    }
-                }
-                if (best == truth) {
-                    correct++;
-                }
-            }
-        }
-        return (double) correct / ((long) steps.length * w.b);
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -311,21 +221,7 @@ public final class RecurrentNetwork {
         final int h = spec.hidden();
         final int g = spec.gateWidth();
         final double invB = 1.0 / bn;
-        // Head: dW_y = h_Pᵀ·dy / B, db_y = Σ dy / B, and ∂ℓ_b/∂h at the loss steps = dy·W_yᵀ.
-        final int o = spec.outputSize();
-        final int[] steps = batch.supervision().steps();
-        final int pb = steps.length * bn;
-        Blas.gemm(w.mhp, w.hpOffset, true, w.mdy, 0, false, grad.wy, 0, h, o, pb, invB, 0.0);
-        Blas.gemm(w.monesP, 0, true, w.mdy, 0, false, grad.by, 0, 1, o, pb, invB, 0.0);
-        if (w.everyStep) {
-            Blas.gemm(w.mdy, 0, false, p.wy, 0, true, w.mdh, 0, pb, h, o, 1.0, 0.0);
-        } else {
-            w.clear(w.rdh, tn * bn * h);
-            Blas.gemm(w.mdy, 0, false, p.wy, 0, true, w.mdhp, 0, pb, h, o, 1.0, 0.0);
-            for (int k = 0; k < steps.length; k++) { // ∂ℓ/∂h at the loss steps → their rows of δh
-                w.copy(w.rdhp, k * bn * h, w.rdh, steps[k] * bn * h, bn * h);
-            }
-        }
+        lossHead.backward(w, p, grad, batch.supervision().steps());
         ProbeRecorder probes = recordProbes ? w.probes.reset() : null;
         Blas.Matrix wh = p.wh;
         final long bg = (long) bn * g;
