@@ -1,7 +1,5 @@
 package dev.carousel.nn;
 
-import java.util.Arrays;
-
 /**
  * The float64 step kernel: each step's pointwise math is one fused pass over [B, G] and [B, H] Java arrays, with
  * exp-based activations exact to a few ulp. Shapes as in {@link RecurrentNetwork}.
@@ -40,7 +38,6 @@ final class DoubleKernel implements StepKernel {
     @Override
     public void beginForward(Blas.Matrix b) {
         b.read(0, bias, bias.length);
-        Arrays.fill(cPrevBlock, 0.0);
     }
 
     @Override
@@ -61,6 +58,7 @@ final class DoubleKernel implements StepKernel {
             }
         }
         if (lstm) {
+            w.rcs.read(t * bh, cPrev, bh); // c_{t−1} as stored (rows 0..B−1 of cs: c_{−1} = 0)
             for (int s = 0; s < bn; s++) {
                 int zr = s * g;
                 int hr = s * h;
@@ -76,7 +74,6 @@ final class DoubleKernel implements StepKernel {
                     cb[hr + u] = f * cPrev[hr + u] + i * gg;
                 }
             }
-            perturb(cb, true, t);
             // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass.
             for (int s = 0; s < bn; s++) {
                 int zr = s * g;
@@ -89,15 +86,12 @@ final class DoubleKernel implements StepKernel {
             }
             w.rcs.write((t + 1) * bh, cb, bh);
             w.rtc.write(t * bh, tcb, bh);
-            // The next step continues from c_t as stored, which is also what the backward pass reads.
-            System.arraycopy(cb, 0, cPrev, 0, bh);
         } else {
             for (int k = 0; k < bh; k++) {
                 zb[k] = tanh(zb[k]);
                 hb[k] = zb[k];
             }
         }
-        perturb(hb, false, t);
         w.rz.write(t * bg, zb, bg);
         w.rhs.write((t + 1) * bh, hb, bh);
     }
@@ -176,16 +170,5 @@ final class DoubleKernel implements StepKernel {
         }
         double e = Math.exp(2 * x);
         return (e - 1) / (e + 1);
-    }
-
-    /** Test hook for finite differences of ∂ℓ/∂h_t and ∂ℓ/∂c_t; null in normal use. */
-    RecurrentNetwork.StatePerturbation perturbation;
-
-    /** Adds the test perturbation to element (sequence, unit) of the step's [B, H] block, if it targets it. */
-    private void perturb(double[] block, boolean cell, int t) {
-        RecurrentNetwork.StatePerturbation p = perturbation;
-        if (p != null && p.cell() == cell && p.step() == t) {
-            block[p.sequence() * h + p.unit()] += p.epsilon();
-        }
     }
 }

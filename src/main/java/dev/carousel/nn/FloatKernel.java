@@ -19,8 +19,10 @@ final class FloatKernel implements StepKernel {
     private final float[] zF;
     /** [B·H] h_t (δh_t backward) and tanh(c_t). */
     private final float[] hF, tcF;
-    /** [B·H], swapped between steps rather than copied (c_t → c_{t−1}, δc_t → δc_{t+1}, f_t → f_{t+1}). */
-    private float[] cF, cPrevF, dcNextF, fNextF;
+    /** [B·H] c_{t−1}. */
+    private final float[] cPrevF;
+    /** [B·H] c_t (δc_t backward), δc_{t+1}, f_{t+1}: swapped between backward steps rather than copied. */
+    private float[] cF, dcNextF, fNextF;
     /** Per gate k (i, f, g, o; the RNN has one), b_k repeated for every sequence: [B·H]. */
     private final float[][] biasF;
     /** b [G] as read from θ. */
@@ -57,7 +59,6 @@ final class FloatKernel implements StepKernel {
                 System.arraycopy(bv, k * h, biasF[k], s * h, h);
             }
         }
-        Arrays.fill(cPrevF, 0f);
     }
 
     @Override
@@ -75,6 +76,7 @@ final class FloatKernel implements StepKernel {
             final float[] gg = gateF[2];
             final float[] go = gateF[3];
             readGates(w.rz, t * bg, gateF); // z_t straight into the per-gate arrays
+            w.rcs.readFloats(t * bh, cPrev, bh); // c_{t−1} as stored (rows 0..B−1 of cs: c_{−1} = 0)
             FloatMath.sigmoidBiased(gi, biasF[0], bh);
             if (Double.isNaN(constantForget)) {
                 FloatMath.sigmoidBiased(gf, biasF[1], bh);
@@ -89,25 +91,20 @@ final class FloatKernel implements StepKernel {
             for (int k = 0; k < bh; k++) {
                 cb[k] += gi[k] * gg[k];
             }
-            perturb(cb, true, t);
             for (int k = 0; k < bh; k++) { // h_t = o ⊙ tanh(c_t); tanh(c_t) is kept for the backward pass
                 tcb[k] = FloatMath.tanh(cb[k]);
             }
             for (int k = 0; k < bh; k++) {
                 hb[k] = go[k] * tcb[k];
             }
-            perturb(hb, false, t);
             writeGates(w.rz, t * bg, gateF);
             w.rcs.writeFloats((t + 1) * bh, cb, bh);
             w.rtc.writeFloats(t * bh, tcb, bh);
-            cF = cPrev; // c_t becomes the next step's c_{t−1}: swap the arrays instead of copying
-            cPrevF = cb;
         } else {
             final float[] zb = zF; // [B, G] = [B·H] z_t, then its activations
             w.rz.readFloats(t * bg, zb, bg);
             FloatMath.tanhBiased(zb, biasF[0], bh);
             System.arraycopy(zb, 0, hb, 0, bh);
-            perturb(hb, false, t);
             w.rz.writeFloats(t * bg, zb, bg);
         }
         w.rhs.writeFloats((t + 1) * bh, hb, bh);
@@ -205,17 +202,6 @@ final class FloatKernel implements StepKernel {
             for (int k = 0; k < 4; k++) {
                 dst.writeFloats(row + k * h, gates[k], s * h, h);
             }
-        }
-    }
-
-    /** Test hook for finite differences of ∂ℓ/∂h_t and ∂ℓ/∂c_t; null in normal use. */
-    RecurrentNetwork.StatePerturbation perturbation;
-
-    /** Adds the test perturbation to element (sequence, unit) of the step's [B, H] block, if it targets it. */
-    private void perturb(float[] block, boolean cell, int t) {
-        RecurrentNetwork.StatePerturbation p = perturbation;
-        if (p != null && p.cell() == cell && p.step() == t) {
-            block[p.sequence() * h + p.unit()] += (float) p.epsilon();
         }
     }
 }

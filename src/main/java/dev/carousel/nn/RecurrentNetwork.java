@@ -43,12 +43,6 @@ public final class RecurrentNetwork {
     private Workspace ws;
     /** The kernel bound to {@link #ws}. */
     private StepKernel kernel;
-    /** Test hook for finite differences of ∂ℓ/∂h_t and ∂ℓ/∂c_t; null in normal use. */
-    private StatePerturbation perturbation;
-
-    /** Adds {@code epsilon} to element (b, unit) of h_t (or c_t) right after it is computed. */
-    record StatePerturbation(boolean cell, int step, int sequence, int unit, double epsilon) {}
-
     public RecurrentNetwork(ModelSpec spec) {
         this(spec, StepKernel.forPrecision(spec.precision()));
     }
@@ -185,11 +179,6 @@ public final class RecurrentNetwork {
         if (!perStepInput) {
             Blas.gemm(w.mx, 0, false, wx, 0, false, w.mz, 0, tn * bn, g, in, 1.0, 0.0);
         }
-        if (kernel instanceof DoubleKernel d) {
-            d.perturbation = perturbation;
-        } else if (kernel instanceof FloatKernel f) {
-            f.perturbation = perturbation;
-        }
         kernel.beginForward(p.b);
         final long bg = (long) bn * g;
         final long bh = (long) bn * h;
@@ -205,11 +194,6 @@ public final class RecurrentNetwork {
             kernel.forward(t);
         }
         return lossHead.forward(w, p, batch);
-    }
-
-    /** Package-private, for finite-difference tests of the state gradients only. */
-    void setPerturbation(StatePerturbation p) {
-        this.perturbation = p;
     }
 
     // ---------------------------------------------------------------------------------------------

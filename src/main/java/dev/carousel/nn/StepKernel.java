@@ -8,6 +8,11 @@ package dev.carousel.nn;
  *
  * <p>Shapes as in {@link RecurrentNetwork}; the products a step needs (z_t = x_t·W_x + h_{t−1}·W_h before
  * {@link #forward}, δh_t += δz_{t+1}·W_hᵀ before {@link #backward}) are the caller's.
+ *
+ * <p>The state between steps lives in the workspace alone: a forward step reads h_{t−1} (through the recurrent
+ * product) and c_{t−1} from the rows of hs and cs that the previous step wrote, never from a copy of its own. So a
+ * step continues from exactly the state the backward pass reads, and a kernel wrapping another one can change
+ * that state between steps.
  */
 interface StepKernel {
 
@@ -22,7 +27,7 @@ interface StepKernel {
         return precision == Precision.FLOAT32 ? FloatKernel::new : DoubleKernel::new;
     }
 
-    /** Starts a forward pass: reads b [G] from θ and sets c_{−1} = 0. */
+    /** Starts a forward pass: reads b [G] from θ. */
     void beginForward(Blas.Matrix bias);
 
     /**

@@ -62,7 +62,8 @@ class GradientCheckTest {
     @MethodSource("cases")
     void analyticGradientsMatchFiniteDifferences(CellType cell, ForgetGate gate, LossKind kind, String positions) {
         ModelSpec spec = new ModelSpec(cell, I, H, O, gate, Precision.FLOAT64);
-        RecurrentNetwork net = new RecurrentNetwork(spec);
+        PerturbingKernel.Factory kernels = new PerturbingKernel.Factory(spec.precision());
+        RecurrentNetwork net = new RecurrentNetwork(spec, kernels);
         SequenceBatch batch = TestBatches.random(T, B, I, O, TestBatches.supervision(kind, positions, T), 7);
         INDArray theta = TestBatches.randomTheta(spec, 11, 0.8);
         INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
@@ -89,7 +90,8 @@ class GradientCheckTest {
                         // ∂ℓ_b/∂state: the per-sequence loss is B·(batch loss) restricted to sequence b.
                         final int tt = t, bb = b, uu = u;
                         final boolean c = cellState;
-                        double numeric = derivative(eps -> perturbedSequenceLoss(net, theta, batch, c, tt, bb, uu, eps));
+                        double numeric = derivative(eps -> perturbedSequenceLoss(net, kernels, theta, batch,
+                                new PerturbingKernel.Perturbation(c, tt, bb, uu, eps)));
                         worstState = Math.max(worstState, relativeError(analytic.getDouble((long) t * B + b, u), numeric));
                     }
                 }
@@ -107,14 +109,15 @@ class GradientCheckTest {
                 + f.applyAsDouble(-2 * EPS)) / (12 * EPS);
     }
 
-    static double perturbedSequenceLoss(RecurrentNetwork net, INDArray theta, SequenceBatch batch, boolean cell,
-                                        int t, int b, int u, double eps) {
-        net.setPerturbation(new RecurrentNetwork.StatePerturbation(cell, t, b, u, eps));
+    /** ℓ_b of the perturbed sequence b, from a network running on {@code kernels}. */
+    static double perturbedSequenceLoss(RecurrentNetwork net, PerturbingKernel.Factory kernels, INDArray theta,
+                                        SequenceBatch batch, PerturbingKernel.Perturbation perturbation) {
+        kernels.set(perturbation);
         try {
             return net.lossAndGradient(theta, batch, Nd4j.create(DataType.DOUBLE, theta.length()), false)
-                    .sequenceLosses()[b];
+                    .sequenceLosses()[perturbation.sequence()];
         } finally {
-            net.setPerturbation(null);
+            kernels.set(null);
         }
     }
 }
