@@ -159,7 +159,7 @@ public final class RecurrentNetwork {
     private static final int THIN_INPUT_BELOW = 4;
 
     /** Input sizes below this get the input projection per step (see {@link #forward}). */
-    private static final int PER_STEP_INPUT_BELOW = 32;
+    static final int PER_STEP_INPUT_BELOW = 32;
 
     /** Runs the forward pass into the workspace; returns ℓ_b per sequence and leaves ∂ℓ_b/∂y in w.dy. */
     private double[] forward(Workspace w, BoundParameters p, SequenceBatch batch) {

@@ -206,4 +206,39 @@ class EngineMatchesReferenceTest {
                 theta.toDoubleVector(), batch);
         assertTrue(compare("grad", ref.grad(), grad.toDoubleVector()) < TOLERANCE);
     }
+
+    /**
+     * From {@link RecurrentNetwork#PER_STEP_INPUT_BELOW} inputs on, x·W_x is one [T·B, I]×[I, G] product before
+     * the time loop instead of one [B, I]×[I, G] product per step: I = 32 is the first size on that path, I = 48
+     * one well past it. Every tensor against the reference, in float64.
+     */
+    @ParameterizedTest(name = "{0} I = {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"LSTM, 32", "LSTM, 48", "RNN, 32", "RNN, 48"})
+    void preLoopInputProductMatchesTheReference(CellType cell, int inputs) {
+        assertTrue(inputs >= RecurrentNetwork.PER_STEP_INPUT_BELOW, "I = " + inputs + " must take the pre-loop product");
+        ForgetGate gate = new ForgetGate.Learned(1.0);
+        ModelSpec spec = new ModelSpec(cell, inputs, H, O, gate, Precision.FLOAT64);
+        SequenceBatch batch = TestBatches.random(T, B, inputs, O, TestBatches.supervision(LossKind.MSE, "mask", T), 8);
+        INDArray theta = TestBatches.randomTheta(spec, 9, 0.3);
+        RecurrentNetwork net = new RecurrentNetwork(spec);
+        INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
+        RecurrentNetwork.Result result = net.lossAndGradient(theta, batch, grad, true);
+        RecurrentNetwork.Trace trace = net.trace();
+        ReferenceNetwork.Result ref = ReferenceNetwork.run(cell, gate, H, theta.toDoubleVector(), batch);
+        compare("loss", new double[] {ref.loss()}, new double[] {result.loss()});
+        compare("grad", ref.grad(), grad.toDoubleVector());
+        compare("h", flatten(ref.h()), trace.h().data().asDouble());
+        compare("dh", flatten(ref.dh()), trace.dh().data().asDouble());
+        compare("dz", flatten(ref.dz()), trace.dz().data().asDouble());
+        if (cell == CellType.LSTM) {
+            compare("gates", flatten(ref.gates()), trace.gates().data().asDouble());
+            compare("c", flatten(ref.c()), trace.c().data().asDouble());
+            compare("dc", flatten(ref.dc()), trace.dc().data().asDouble());
+        }
+        for (Probe probe : Probe.values()) {
+            if (ref.probes().has(probe)) {
+                compare(probe.key(), ref.probes().get(probe), result.probes().get(probe));
+            }
+        }
+    }
 }
