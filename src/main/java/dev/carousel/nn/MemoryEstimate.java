@@ -47,8 +47,8 @@ public final class MemoryEstimate {
 
     /**
      * Bytes of a network's workspace for (B, T, loss steps): the forward pass's buffers, and with {@code backward}
-     * the backward pass's δz, δh, δc and ones column (allocated by the first gradient pass). Exact: the sizes the
-     * workspace allocates (RecurrentNetworkMemoryTest).
+     * the backward pass's δz, δh, δc and ones column (allocated by the first gradient pass): the sizes of the
+     * {@link Workspace}'s tensors, checked against a real network's measured memory (RecurrentNetworkMemoryTest).
      */
     public static long workspaceBytes(ModelSpec spec, int b, int t, int lossSteps, boolean backward) {
         long s = size(spec.precision());

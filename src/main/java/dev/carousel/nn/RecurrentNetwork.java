@@ -243,22 +243,6 @@ public final class RecurrentNetwork {
         return NDArrayIndex.interval(from, to);
     }
 
-    /**
-     * Bytes of off-heap memory this network's workspace holds now (0 before its first pass): what
-     * {@link MemoryEstimate#workspaceBytes} predicts, checked by the tests.
-     */
-    long workspaceBytes() {
-        if (ws == null) {
-            return 0;
-        }
-        long elements = 0;
-        for (INDArray a : new INDArray[] {ws.x, ws.z, ws.hs, ws.cs, ws.tc, ws.hp, ws.yhat, ws.dy, ws.dhp, ws.dh, ws.dc,
-                ws.dz, ws.ones, ws.onesP, ws.gramA, ws.gramD}) {
-            elements += a == null ? 0 : a.length();
-        }
-        return elements * spec.precision().dataType().width();
-    }
-
     private BoundParameters thetaBound;
     private BoundParameters gradBound;
 
