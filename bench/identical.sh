@@ -6,6 +6,7 @@
 #   bench/identical.sh BASE [NEW]        (NEW defaults to HEAD; about 3 minutes per commit on 2 cores)
 # Prints row counts and "identical" or the first differences; exits 1 on any difference.
 set -euo pipefail
+shopt -s inherit_errexit
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 base="${1:?usage: bench/identical.sh BASE [NEW]}"
 new="${2:-HEAD}"
@@ -17,7 +18,7 @@ run_at() {  # run_at REV: the sweep's table dump and probe bundle of REV under $
   sha=$(git -C "$root" rev-parse --short "$1")
   tree="$work/tree-$sha"; out="$work/out-$sha"
   if [ ! -f "$out/tables.txt" ]; then
-    rm -rf "$tree" "$out"; git -C "$root" worktree prune
+    rm -rf "$tree" "$out"; mkdir -p "$out"; git -C "$root" worktree prune
     git -C "$root" worktree add -q --detach "$tree" "$sha"
     (cd "$tree" && jobs/carousel sweep conf/sweeps/forget-gate.conf --out "$out/sweep" -q \
       && jobs/carousel probe conf/main.conf --out "$out/probe") > "$out/run.log" 2>&1
