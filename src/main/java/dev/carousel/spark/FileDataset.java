@@ -195,9 +195,9 @@ public final class FileDataset implements AutoCloseable {
 
         try {
             Read read = switch (fmt) {
-                case PARQUET -> FileFormats.parquet(spark, path, files);
-                case CSV -> FileFormats.csv(spark, path);
-                case TEXT -> FileFormats.text(spark, path, sequenceLength);
+                case PARQUET -> ParquetFormat.read(spark, path, files);
+                case CSV -> CsvFormat.read(spark, path);
+                case TEXT -> TextFormat.read(spark, path, sequenceLength);
             };
             if (numClasses > 0 && read.layout() != Layout.PARQUET_LABEL) {
                 throw bad(path + ": a number of classes applies to Parquet label columns only, this is " + read.layout());
