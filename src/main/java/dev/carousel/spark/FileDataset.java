@@ -5,30 +5,15 @@ import static dev.carousel.spark.FileFormats.bad;
 import dev.carousel.data.LossKind;
 import dev.carousel.data.SequenceBatch;
 import dev.carousel.data.Supervision;
-import dev.carousel.spark.Located.ByPosition;
 import dev.carousel.spark.FileFormats.Layout;
 import dev.carousel.spark.FileFormats.Read;
-import java.io.IOException;
 import java.io.Serializable;
-import java.io.UncheckedIOException;
-import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.LocatedFileStatus;
-import org.apache.hadoop.fs.RemoteIterator;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.function.IntFunction;
-import java.util.stream.Stream;
 import org.apache.spark.HashPartitioner;
 import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.function.Function;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import scala.Tuple2;
@@ -82,7 +67,7 @@ import scala.Tuple2;
  * sequence goes to partition j mod N.
  */
 public final class FileDataset implements AutoCloseable {
-    private static final long MILLION = 1_000_000L;
+    static final long MILLION = 1_000_000L;
     /** Most classes a label column may imply: targets are dense one-hot rows of O values. */
     public static final int MAX_CLASSES = 65_536;
 
@@ -114,8 +99,8 @@ public final class FileDataset implements AutoCloseable {
         private static final long serialVersionUID = 1L;
     }
 
-    /** What {@link #expand} needs on the executors. */
-    private record Plan(Layout layout, int steps, int inputs, int outputs) implements Serializable {
+    /** What {@link DatasetValidation} needs on the executors to put a candidate in the network's form. */
+    record Plan(Layout layout, int steps, int inputs, int outputs) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
@@ -130,7 +115,7 @@ public final class FileDataset implements AutoCloseable {
     private final String vocabulary;
     private final JavaRDD<Sequence> sequences;
 
-    private FileDataset(Format format, DataLocation path, Plan plan, Supervision supervision, long size, long heldOutPpm,
+    FileDataset(Format format, DataLocation path, Plan plan, Supervision supervision, long size, long heldOutPpm,
                         String vocabulary, JavaRDD<Sequence> sequences) {
         this.format = format;
         this.path = path;
@@ -191,7 +176,7 @@ public final class FileDataset implements AutoCloseable {
             throw bad(path + ": number of classes " + numClasses + " is out of range; expected 0 (from the labels) or 1.."
                     + MAX_CLASSES);
         }
-        List<DataLocation> files = checkFiles(spark.sparkContext().hadoopConfiguration(), fmt, path, sequenceLength);
+        List<DataLocation> files = DatasetFiles.checkFiles(spark.sparkContext().hadoopConfiguration(), fmt, path, sequenceLength);
 
         try {
             Read read = switch (fmt) {
@@ -204,7 +189,7 @@ public final class FileDataset implements AutoCloseable {
             }
             JavaRDD<Candidate> c = read.candidates().persist(StorageLevel.MEMORY_AND_DISK_SER());
             try {
-                return validate(fmt, path, read, c, sequenceLength, Math.round(validationFraction * MILLION), numClasses);
+                return DatasetValidation.validate(fmt, path, read, c, sequenceLength, Math.round(validationFraction * MILLION), numClasses);
             } finally {
                 // Blocking: a caller that stops Spark right after a rejection (the CLI on bad data) would otherwise
                 // see the pending removal callbacks rejected, with a stack trace on stderr.
@@ -228,224 +213,6 @@ public final class FileDataset implements AutoCloseable {
                     });
         }
     }
-
-    private static FileDataset validate(Format fmt, DataLocation path, Read read, JavaRDD<Candidate> c, int sequenceLength,
-                                        long ppm, int numClasses) {
-        List<Candidate> firstBad = c.filter(x -> x.problem() != null).takeOrdered(1, new ByPosition<Candidate>());
-        if (!firstBad.isEmpty()) {
-            throw bad(firstBad.get(0).where() + ": " + firstBad.get(0).problem());
-        }
-        long n = c.count();
-        if (n == 0) {
-            throw bad(path + ": no rows; expected one row per sequence");
-        }
-        Layout layout = read.layout();
-        int stepsRequired = -1;
-        String why = "";
-        if (sequenceLength > 0 && fmt != Format.TEXT) {
-            stepsRequired = layout == Layout.CSV_NEXT_STEP ? sequenceLength + 1 : sequenceLength;
-            why = layout == Layout.CSV_NEXT_STEP ? "(sequence length " + sequenceLength + " + 1 for next-step targets)"
-                    : "(the given sequence length)";
-        }
-        String subject = read.stepsSubject();
-        int stored = agree(c, Candidate::steps, stepsRequired, why, n, v -> subject + " has " + plural(v, "step"));
-        int inputs = agree(c, Candidate::features, -1, "", n, v -> subject + " has " + plural(v, "feature") + " per step");
-        int steps = stored;
-        int outputs;
-        Supervision supervision;
-        switch (layout) {
-            case PARQUET_TARGET -> {
-                outputs = agree(c, Candidate::targetSize, -1, "", n, v -> "target has " + plural(v, "value"));
-                supervision = Supervision.lastStep(LossKind.MSE, steps);
-            }
-            case PARQUET_LABEL -> {
-                long max = c.map(Candidate::label).reduce(Math::max);
-                if (numClasses > 0 && max >= numClasses) {
-                    Candidate b = c.filter(x -> x.label() >= numClasses).takeOrdered(1, new ByPosition<Candidate>()).get(0);
-                    throw bad(b.where() + ": label is " + b.label() + "; expected a class index in [0, " + numClasses
-                            + ") for " + numClasses + " classes");
-                }
-                if (numClasses == 0 && max >= MAX_CLASSES) {
-                    Candidate b = c.filter(x -> x.label() == max).takeOrdered(1, new ByPosition<Candidate>()).get(0);
-                    throw bad(b.where() + ": label is " + b.label() + "; expected a class index below " + MAX_CLASSES
-                            + " (O = max label + 1 one-hot outputs)");
-                }
-                outputs = numClasses > 0 ? numClasses : (int) max + 1;
-                supervision = Supervision.lastStep(LossKind.CROSS_ENTROPY, steps);
-            }
-            case CSV_TARGET -> {
-                outputs = 1;
-                supervision = Supervision.lastStep(LossKind.MSE, steps);
-            }
-            case CSV_NEXT_STEP -> {
-                steps = stored - 1;
-                if (steps < 1) {
-                    Candidate b = c.takeOrdered(1, new ByPosition<Candidate>()).get(0);
-                    throw bad(b.where() + ": sequence has 1 step; next-step prediction (no y column) needs at least 2");
-                }
-                outputs = inputs;
-                supervision = Supervision.everyStep(LossKind.MSE, steps);
-            }
-            case TEXT -> {
-                outputs = inputs;
-                supervision = Supervision.everyStep(LossKind.CROSS_ENTROPY, steps);
-            }
-            default -> throw new IllegalStateException("unknown layout " + layout);
-        }
-        List<Candidate> late = c.filter(x -> x.late() != null).takeOrdered(1, new ByPosition<Candidate>());
-        if (!late.isEmpty()) {
-            throw bad(late.get(0).late());
-        }
-        long heldOut = n * ppm / MILLION;
-        if (ppm > 0 && heldOut == 0) {
-            throw bad(path + ": validation fraction " + ppm / (double) MILLION + " of " + n
-                    + " sequences holds out none; expected at least one held-out sequence");
-        }
-        Plan plan = new Plan(layout, steps, inputs, outputs);
-        JavaRDD<Sequence> sequences = c.sortBy(Candidate::order, true, Math.max(1, c.getNumPartitions()))
-                .zipWithIndex()
-                .map(t -> expand(t._1(), t._2(), plan))
-                .persist(StorageLevel.MEMORY_AND_DISK_SER());
-        sequences.count(); // materialise before the candidates are released
-        return new FileDataset(fmt, path, plan, supervision, n, ppm, read.vocabulary(), sequences);
-    }
-
-    /**
-     * The value every sequence must share: {@code required} if ≥ 0, else the most common one (on a tie,
-     * the first row's). Throws naming the first row that differs.
-     */
-    private static int agree(JavaRDD<Candidate> c, Function<Candidate, Integer> value, int required, String why, long n,
-                             IntFunction<String> says) {
-        Map<Integer, Long> counts = c.map(value).countByValue();
-        int expected;
-        String basis;
-        if (required >= 0) {
-            expected = required;
-            basis = why;
-        } else {
-            long top = counts.values().stream().mapToLong(Long::longValue).max().orElseThrow();
-            Set<Integer> modes = new HashSet<>();
-            counts.forEach((v, k) -> {
-                if (k == top) {
-                    modes.add(v);
-                }
-            });
-            expected = modes.size() == 1 ? modes.iterator().next()
-                    : call(value, c.filter(x -> modes.contains(value.call(x))).takeOrdered(1, new ByPosition<Candidate>()).get(0));
-            basis = "like " + top + " of " + n + " sequences";
-        }
-        if (counts.size() == 1 && counts.containsKey(expected)) {
-            return expected;
-        }
-        int e = expected;
-        Candidate b = c.filter(x -> value.call(x) != e).takeOrdered(1, new ByPosition<Candidate>()).get(0);
-        throw bad(b.where() + ": " + says.apply(call(value, b)) + ", expected " + expected + " " + basis);
-    }
-
-    private static String plural(int count, String noun) {
-        return count + " " + noun + (count == 1 ? "" : "s");
-    }
-
-    private static int call(Function<Candidate, Integer> f, Candidate c) {
-        try {
-            return f.call(c);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** A candidate in the network's form. */
-    private static Sequence expand(Candidate c, long index, Plan p) {
-        int t = p.steps();
-        int in = p.inputs();
-        int out = p.outputs();
-        return switch (p.layout()) {
-            case PARQUET_TARGET, CSV_TARGET -> new Sequence(index, c.x(), c.y());
-            case PARQUET_LABEL -> {
-                double[] y = new double[out];
-                y[(int) c.label()] = 1;
-                yield new Sequence(index, c.x(), y);
-            }
-            case CSV_NEXT_STEP -> new Sequence(index, Arrays.copyOfRange(c.x(), 0, t * in),
-                    Arrays.copyOfRange(c.x(), in, (t + 1) * in));
-            case TEXT -> {
-                double[] x = new double[t * in];
-                double[] y = new double[t * out];
-                for (int s = 0; s < t; s++) {
-                    x[s * in + (int) c.x()[s]] = 1;
-                    y[s * out + (int) c.x()[s + 1]] = 1;
-                }
-                yield new Sequence(index, x, y);
-            }
-        };
-    }
-
-    /**
-     * Driver-side checks of the path, through its Hadoop file system: it exists, holds data files, none of them
-     * empty; returns them, sorted.
-     */
-    private static List<DataLocation> checkFiles(Configuration conf, Format fmt, DataLocation path, int sequenceLength) {
-        FileSystem fs;
-        FileStatus root;
-        try {
-            fs = path.uri().getFileSystem(conf);
-            root = fs.getFileStatus(path.uri());
-        } catch (java.io.FileNotFoundException e) {
-            throw bad(path + ": no such file or directory");
-        } catch (IOException | RuntimeException e) {
-            throw bad(path + ": cannot be read: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-        }
-        List<FileStatus> found = new ArrayList<>();
-        if (root.isDirectory()) {
-            try {
-                RemoteIterator<LocatedFileStatus> it = fs.listFiles(root.getPath(), true);
-                while (it.hasNext()) {
-                    LocatedFileStatus f = it.next();
-                    if (f.isFile() && visible(root.getPath(), f.getPath())) {
-                        found.add(f);
-                    }
-                }
-            } catch (IOException e) {
-                throw bad(path + ": cannot list: " + e.getClass().getSimpleName() + ": " + e.getMessage());
-            }
-            found.sort(Comparator.comparing(f -> f.getPath().toString()));
-            if (found.isEmpty()) {
-                throw bad(path + ": directory has no data files (names starting with '.' or '_' are skipped)");
-            }
-        } else {
-            found.add(root);
-        }
-        List<DataLocation> files = new ArrayList<>();
-        for (FileStatus f : found) {
-            DataLocation file = new DataLocation(f.getPath());
-            if (path.isLocal() && !java.nio.file.Files.isReadable(java.nio.file.Path.of(f.getPath().toUri().getPath()))) {
-                throw bad(file + ": cannot be read (permission denied); expected a file this user can read");
-            }
-            if (f.getLen() == 0) {
-                throw bad(file + ": empty file (0 bytes); expected " + switch (fmt) {
-                    case PARQUET -> "a Parquet file with one row per sequence";
-                    case CSV -> "a header line with seq_id, t, x1..xI[, y] and one line per step";
-                    case TEXT -> "at least T+1 = " + (sequenceLength + 1L) + " characters";
-                });
-            }
-            files.add(file);
-        }
-        return files;
-    }
-
-    /** Spark skips files and directories whose names start with '.' or '_'. */
-    private static boolean visible(org.apache.hadoop.fs.Path root, org.apache.hadoop.fs.Path p) {
-        String rootPath = root.toUri().getPath();
-        String rel = p.toUri().getPath().substring(Math.min(rootPath.length(), p.toUri().getPath().length()));
-        for (String part : rel.split("/")) {
-            if (part.startsWith(".") || part.startsWith("_")) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    // ------------------------------------------------------------------------------------------------
 
     /**
      * The training data as one {@link FileShard} per partition, persisted MEMORY_ONLY_SER and already
