@@ -1,5 +1,7 @@
 package dev.carousel.sweep;
 
+import static dev.carousel.sweep.SweepProgress.seconds;
+
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.LossKind;
@@ -50,17 +52,6 @@ import org.apache.spark.sql.SparkSession;
  */
 public final class SweepRunner {
     /**
-     * Training throughput assumed per task slot for cost estimates before any cell has finished (FLOP/s, matrix
-     * products as counted by {@link CostEstimate}). Measured for the default sweep on a quiet 2-core machine:
-     * 1.4 TFLOP in 2 min 45 s on 2 slots, 4.2 GFLOP/s per slot with validation and Spark included (the
-     * training steps alone run at 8–9 GFLOP/s of CPU, BENCHMARKS.md "Spark-level figures").
-     */
-    static final double ASSUMED_FLOPS_PER_SECOND = 4e9;
-    /** Broadcast, aggregation and scheduling time of one round of the round algorithm (measured 0.1–0.2 s locally). */
-    static final double ROUND_OVERHEAD_SECONDS = 0.15;
-    private static final long HEARTBEAT_SECONDS = 30;
-
-    /**
      * @param out         the sweep's output folder, on any Hadoop file system
      * @param hadoopConf  the Hadoop configuration its file system is opened with
      * @param strategy    how to lay cells out on Spark
@@ -89,9 +80,6 @@ public final class SweepRunner {
         }
     }
 
-    /** Which cells run data-parallel, how many cells run at once, and why. */
-    record Plan(Map<String, Boolean> dataParallel, int width, String reason) {}
-
     private final JavaSparkContext sc;
     private final SweepSpec spec;
     private final Options options;
@@ -110,7 +98,7 @@ public final class SweepRunner {
      *
      * @throws IllegalArgumentException or {@link dev.carousel.config.ConfigError}, one line
      */
-    public Plan check() {
+    public SweepPlan check() {
         SweepStore.check(options.out(), options.hadoopConf(), spec.name());
         for (Cell c : spec.cells()) {
             if (!c.config().data().isGenerated()) {
@@ -119,7 +107,7 @@ public final class SweepRunner {
                         + "(accepted: data.format = generated); train a file dataset with 'carousel train'");
             }
         }
-        Plan plan = plan(spec.cells(), options.strategy(), sc.defaultParallelism());
+        SweepPlan plan = SweepPlan.of(spec.cells(), options.strategy(), sc.defaultParallelism());
         ParquetFiles.requireCodec(); // the tables' codec loads here, not at the first commit after training
         return plan;
     }
@@ -127,14 +115,14 @@ public final class SweepRunner {
     /** Runs the cells that are not committed yet, then writes the report. */
     public Summary run() {
         long start = System.nanoTime();
-        Plan plan = check();
+        SweepPlan plan = check();
         try (SweepStore store = SweepStore.open(options.out(), options.hadoopConf(), spec.name(),
                 options.commitSeconds(), SweepColumns.schema(spec))) {
             return run(store, plan, start);
         }
     }
 
-    private Summary run(SweepStore store, Plan plan, long start) {
+    private Summary run(SweepStore store, SweepPlan plan, long start) {
         Map<String, String> committed = store.statuses();
         List<Cell> todo = new ArrayList<>();
         for (Cell c : spec.cells()) {
@@ -167,7 +155,7 @@ public final class SweepRunner {
         store.writeManifest(manifest);
 
         References references = new References(spec.earlyStopping().enabled() ? readCurves(store, committed) : Map.of());
-        Progress progress = new Progress(todo, skipped, plan.width());
+        SweepProgress progress = new SweepProgress(todo, skipped, plan.width());
         Map<String, CellOutcome> outcomes = execute(store, todo, plan, references, progress);
         store.flush();
         int compacted = store.compact();
@@ -185,72 +173,17 @@ public final class SweepRunner {
         report = writeReport(store);
         double wall = seconds(start);
         log(String.format(Locale.ROOT, "sweep %s finished in %s: %s (%d run now, %d already committed); report: %s",
-                spec.name(), Progress.duration(wall), statusLine(statuses), todo.size(), skipped, report));
+                spec.name(), SweepProgress.duration(wall), statusLine(statuses), todo.size(), skipped, report));
         if (statuses.getOrDefault(CellOutcome.FAILED, 0) > 0) {
             log("some cells failed (their error is in runs.error and the report); rerun with --rerun-failed");
         }
         return new Summary(spec.cells().size(), skipped, todo.size(), statuses, report, wall);
     }
 
-    // ---------------------------------------------------------------- planning
-
-    /**
-     * The layout of {@code cells} on {@code slots} task slots under {@code strategy}.
-     *
-     * @throws IllegalArgumentException if config-parallel is asked for a cell with more than one partition
-     */
-    static Plan plan(List<Cell> cells, Strategy strategy, int slots) {
-        Map<String, Boolean> dataParallel = new LinkedHashMap<>();
-        int maxPartitions = 1;
-        Cell widest = null;
-        for (Cell c : cells) {
-            int p = c.config().distributed().partitions();
-            if (p > 1 && strategy == Strategy.CONFIG_PARALLEL) {
-                throw new IllegalArgumentException("--strategy config-parallel: cell " + c.id() + " (" + c.label()
-                        + ") has distributed.partitions = " + p + ", and config-parallel trains a cell in one task "
-                        + "(accepted: partitions = 1, or --strategy data-parallel | auto)");
-            }
-            boolean dp = strategy == Strategy.DATA_PARALLEL || p > 1;
-            dataParallel.put(c.id(), dp);
-            if (dp && p >= maxPartitions) {
-                maxPartitions = p;
-                widest = c;
-            }
-        }
-        long dpCells = dataParallel.values().stream().filter(b -> b).count();
-        int width = dpCells == 0 ? slots : Math.max(1, slots / maxPartitions);
-        Cell largest = cells.stream().max((a, b) -> Double.compare(roundFlops(a), roundFlops(b))).orElse(null);
-        double roundSeconds = largest == null ? 0 : roundFlops(largest) / ASSUMED_FLOPS_PER_SECOND;
-        String perRound = largest == null ? "" : String.format(Locale.ROOT,
-                "one round of the largest cell (%d local steps) is ~%.2f s of compute against ~%.2f s of round overhead "
-                        + "(%.0f%%)", largest.config().distributed().localSteps(), roundSeconds, ROUND_OVERHEAD_SECONDS,
-                100 * ROUND_OVERHEAD_SECONDS / (roundSeconds + ROUND_OVERHEAD_SECONDS));
-        String reason;
-        if (strategy == Strategy.DATA_PARALLEL) {
-            reason = String.format(Locale.ROOT, "every cell by rounds over its partitions, %d cell(s) at a time on %d "
-                    + "slots in FAIR pools; %s", width, slots, perRound);
-        } else if (strategy == Strategy.CONFIG_PARALLEL) {
-            reason = String.format(Locale.ROOT, "each cell whole in one task, %d at a time on %d slots", width, slots);
-        } else if (dpCells == 0) {
-            reason = String.format(Locale.ROOT, "config-parallel, each cell whole in one task, %d at a time on %d slots: "
-                    + "every cell has distributed.partitions = 1, so rounds would add broadcast and aggregation for the "
-                    + "same result; %s", width, slots, perRound);
-        } else {
-            reason = String.format(Locale.ROOT, "data-parallel for %d cell(s) with distributed.partitions > 1 (up to %d, "
-                    + "e.g. %s), config-parallel for the other %d; %d cell(s) at a time on %d slots; %s", dpCells,
-                    maxPartitions, widest.id(), cells.size() - dpCells, width, slots, perRound);
-        }
-        return new Plan(dataParallel, width, reason);
-    }
-
-    private static double roundFlops(Cell c) {
-        return CostEstimate.flopsPerUpdate(c.config()) * c.config().distributed().localSteps();
-    }
-
     // ---------------------------------------------------------------- execution
 
-    private Map<String, CellOutcome> execute(SweepStore store, List<Cell> todo, Plan plan, References references,
-                                             Progress progress) {
+    private Map<String, CellOutcome> execute(SweepStore store, List<Cell> todo, SweepPlan plan, References references,
+                                             SweepProgress progress) {
         AtomicInteger threads = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(plan.width(), r -> {
             Thread t = new Thread(r, "carousel-cell-" + threads.getAndIncrement());
@@ -263,8 +196,8 @@ public final class SweepRunner {
             return t;
         });
         if (options.log() != null) {
-            heartbeat.scheduleAtFixedRate(() -> progress.heartbeat(options.log()), HEARTBEAT_SECONDS, HEARTBEAT_SECONDS,
-                    TimeUnit.SECONDS);
+            long every = SweepProgress.HEARTBEAT_SECONDS;
+            heartbeat.scheduleAtFixedRate(() -> progress.heartbeat(options.log()), every, every, TimeUnit.SECONDS);
         }
         Map<String, CellOutcome> outcomes = new LinkedHashMap<>();
         ExecutorCompletionService<CellOutcome> done = new ExecutorCompletionService<>(pool);
@@ -300,7 +233,7 @@ public final class SweepRunner {
     }
 
     private CellOutcome trainAndCommit(SweepStore store, Cell cell, boolean dataParallel, References references,
-                                       Progress progress) {
+                                       SweepProgress progress) {
         // Local properties are per thread: each worker thread is its own FAIR pool, and Spark's UI names the cell.
         sc.setLocalProperty("spark.scheduler.pool", Thread.currentThread().getName());
         sc.setJobGroup(jobGroup, "cell " + cell.id() + " (" + cell.label() + ")", true);
@@ -380,7 +313,7 @@ public final class SweepRunner {
         return store.publishReport(folder -> SweepReport.write(store.dir(), store.conf(), folder, "sweep " + spec.name()));
     }
 
-    private Map<String, Object> manifest(SweepStore store, Plan plan, String state) {
+    private Map<String, Object> manifest(SweepStore store, SweepPlan plan, String state) {
         Map<String, Object> m = new LinkedHashMap<>();
         Map<String, Object> previous = store.readManifest();
         List<Object> history = new ArrayList<>();
@@ -487,90 +420,5 @@ public final class SweepRunner {
 
     private static String statusLine(Map<String, Integer> statuses) {
         return statuses.entrySet().stream().map(e -> e.getValue() + " " + e.getKey()).collect(Collectors.joining(", "));
-    }
-
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
-    }
-
-    /** The sweep's progress: one line per finished cell, and a heartbeat while cells run. */
-    static final class Progress {
-        private final int total;
-        private final int skipped;
-        private final int width;
-        private final double totalFlops;
-        private final long start = System.nanoTime();
-        private final Map<String, String> running = new LinkedHashMap<>();
-        private final Map<String, Integer> statuses = new TreeMap<>();
-        private double flopsDone;
-        private int done;
-        private long lastPrint = System.nanoTime();
-
-        Progress(List<Cell> todo, int skipped, int width) {
-            this.total = todo.size();
-            this.skipped = skipped;
-            this.width = width;
-            this.totalFlops = todo.stream().mapToDouble(Cell::estimatedFlops).sum();
-        }
-
-        synchronized void started(Cell cell) {
-            running.put(cell.id(), shortLabel(cell));
-        }
-
-        synchronized void finished(Cell cell, CellOutcome o, PrintStream log) {
-            running.remove(cell.id());
-            done++;
-            flopsDone += cell.estimatedFlops();
-            statuses.merge(o.status(), 1, Integer::sum);
-            if (log == null) {
-                return;
-            }
-            CurvePoint last = o.last();
-            String result = switch (o.status()) {
-                case "failed" -> "FAILED: " + o.error();
-                case "diverged" -> "diverged at update " + o.divergedAt();
-                default -> last == null ? o.status() : String.format(Locale.ROOT, "%s%s, validation loss %.4f",
-                        o.status().equals("stopped") ? "stopped early at update " + o.updates() + ", " : "",
-                        o.status().equals("stopped") ? "" : "completed", last.validationLoss());
-            };
-            log.println(String.format(Locale.ROOT, "%s | %s %s: %s (%.1f s)", line(), cell.id(), shortLabel(cell), result,
-                    o.wallSeconds()));
-            log.flush();
-            lastPrint = System.nanoTime();
-        }
-
-        synchronized void heartbeat(PrintStream log) {
-            if (System.nanoTime() - lastPrint < (HEARTBEAT_SECONDS - 1) * 1_000_000_000L) {
-                return;
-            }
-            log.println(line() + " | running: " + String.join("; ", running.values()));
-            log.flush();
-            lastPrint = System.nanoTime();
-        }
-
-        /** e.g. {@code [cells 12/60 done, 2 running, 0 failed, 1 diverged | 3m10s, ETA 9m40s]}. */
-        synchronized String line() {
-            double elapsed = seconds(start);
-            double rate = flopsDone > 0 ? flopsDone / elapsed : ASSUMED_FLOPS_PER_SECOND * width;
-            String eta = done == total ? "0m00s" : duration((totalFlops - flopsDone) / rate);
-            return String.format(Locale.ROOT, "[cells %d/%d done%s, %d running, %d failed, %d diverged%s | %s, ETA %s]",
-                    done, total, skipped > 0 ? " (+" + skipped + " skipped)" : "", running.size(),
-                    statuses.getOrDefault("failed", 0), statuses.getOrDefault("diverged", 0),
-                    statuses.containsKey("stopped") ? ", " + statuses.get("stopped") + " stopped" : "",
-                    duration(elapsed), eta);
-        }
-
-        /** The cell's axis values with the last part of each key: {@code cell=lstm mode=learned bias=1 seed=2}. */
-        static String shortLabel(Cell cell) {
-            return cell.axes().entrySet().stream()
-                    .map(e -> e.getKey().substring(e.getKey().lastIndexOf('.') + 1) + "=" + e.getValue())
-                    .collect(Collectors.joining(" "));
-        }
-
-        static String duration(double seconds) {
-            long s = Math.round(seconds);
-            return s >= 3600 ? String.format(Locale.ROOT, "%dh%02dm", s / 3600, (s % 3600) / 60)
-                    : String.format(Locale.ROOT, "%dm%02ds", s / 60, s % 60);
-        }
     }
 }

@@ -28,24 +28,24 @@ class SweepRunnerTest {
     @Test
     void autoTrainsOnePartitionCellsConfigParallelAndWiderCellsDataParallel() {
         List<Cell> small = cells("grid { \"model.cell\" = [lstm, rnn] }\nseeds = [1, 2, 3]\n");
-        SweepRunner.Plan p = SweepRunner.plan(small, Strategy.AUTO, 2);
+        SweepPlan p = SweepPlan.of(small, Strategy.AUTO, 2);
         assertTrue(p.dataParallel().values().stream().noneMatch(b -> b));
         assertEquals(2, p.width());
         assertTrue(p.reason().startsWith("config-parallel") && p.reason().contains("partitions = 1"), p.reason());
 
         List<Cell> mixed = cells("grid { \"distributed.partitions\" = [1, 2] }\n");
-        SweepRunner.Plan q = SweepRunner.plan(mixed, Strategy.AUTO, 4);
+        SweepPlan q = SweepPlan.of(mixed, Strategy.AUTO, 4);
         Map<Integer, Boolean> byPartitions = mixed.stream().collect(Collectors.toMap(
                 c -> c.config().distributed().partitions(), c -> q.dataParallel().get(c.id())));
         assertEquals(Map.of(1, false, 2, true), byPartitions);
         assertEquals(2, q.width(), "4 slots / 2 partitions");
         assertTrue(q.reason().startsWith("data-parallel for 1 cell(s)"), q.reason());
 
-        SweepRunner.Plan all = SweepRunner.plan(small, Strategy.DATA_PARALLEL, 2);
+        SweepPlan all = SweepPlan.of(small, Strategy.DATA_PARALLEL, 2);
         assertTrue(all.dataParallel().values().stream().allMatch(b -> b));
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> SweepRunner.plan(mixed, Strategy.CONFIG_PARALLEL, 4));
+                () -> SweepPlan.of(mixed, Strategy.CONFIG_PARALLEL, 4));
         assertTrue(e.getMessage().contains("distributed.partitions = 2") && e.getMessage().contains("accepted"),
                 e.getMessage());
     }
