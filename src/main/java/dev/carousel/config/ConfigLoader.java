@@ -1,32 +1,27 @@
 package dev.carousel.config;
 
+import static dev.carousel.config.ConfigKeys.MAX_TASK_LENGTH;
+import static dev.carousel.config.ConfigKeys.lower;
+import static dev.carousel.config.ConfigKeys.where;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigOrigin;
 import com.typesafe.config.ConfigOriginFactory;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
-import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueFactory;
-import com.typesafe.config.ConfigValueType;
 import dev.carousel.config.CarouselConfig.OptimizerKind;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Precision;
 import dev.carousel.nn.RecurrentInit;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,8 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.DoublePredicate;
-import java.util.stream.Stream;
 
 /**
  * Reads a {@link CarouselConfig} from HOCON layered over {@code carousel-defaults.conf}, and writes one back.
@@ -43,7 +36,9 @@ import java.util.stream.Stream;
  * <p>Everything is checked before anything runs: unknown keys anywhere in the tree, wrong types, values out of
  * range (including keys of forget-gate modes that are not selected), unknown enum names and malformed HOCON
  * each raise a one-line {@link ConfigError}. Enum names are case-insensitive on input and lower-case on output.
- * {@code model.forget-gate.tmax = 0} resolves to {@code task.length}, so the result is fully explicit.
+ * {@code model.forget-gate.tmax = 0} resolves to {@code task.length}, so the result is fully explicit. The
+ * table of keys and the checks of single keys are {@code ConfigKeys}'s; the checks across keys and the conversion
+ * to the {@link CarouselConfig} record are here.
  *
  * <p>{@link #toConfig}, {@link #canonical} and {@link #hash} write a config back so a result can be re-run
  * and identified: {@code fromConfig(toConfig(c)).equals(c)} holds for every loaded {@code c}.
@@ -53,62 +48,19 @@ public final class ConfigLoader {
     private static final String DEFAULTS_RESOURCE = "carousel-defaults.conf";
     private static final String OVERRIDE_ORIGIN = "command-line override";
     private static final int TEMPORAL_ORDER_MIN_LENGTH = 10;
-    private static final int MAX_TASK_LENGTH = 100_000;
 
-    /** Every accepted key with its type and range, in the order of the defaults file: the one validation table. */
-    private static final List<Key> KEYS = List.of(
-            Key.int64("seed"),
-            Key.choice("task.name", "adding", "copy", "temporal-order"),
-            Key.integer("task.length", 2, MAX_TASK_LENGTH),
-            Key.integer("task.validation-sequences", 1, 10_000_000),
-            Key.choice("model.cell", names(CellType.values())),
-            Key.integer("model.hidden", 1, 65_536),
-            Key.choice("model.forget-gate.mode", "learned", "chrono", "uniform", "fixed", "none"),
-            Key.real("model.forget-gate.bias", "any finite number", v -> true),
-            new Key("model.forget-gate.tmax", Kind.INT, "0 (meaning task.length) or an integer in [2, 1000000]",
-                    v -> v == 0 || (v >= 2 && v <= 1_000_000), List.of()),
-            Key.real("model.forget-gate.value", "a number in (0, 1]", v -> v > 0 && v <= 1),
-            Key.real("model.rnn-gain", "a number in [0, 100]", v -> v >= 0 && v <= 100),
-            Key.choice("model.recurrent-init", names(RecurrentInit.values())),
-            Key.choice("model.precision", names(Precision.values())),
-            Key.choice("optimizer.name", names(OptimizerKind.values())),
-            Key.real("optimizer.learning-rate", "a number in (0, 10]", v -> v > 0 && v <= 10),
-            Key.real("optimizer.momentum", "a number in [0, 1)", v -> v >= 0 && v < 1),
-            Key.real("optimizer.beta1", "a number in [0, 1)", v -> v >= 0 && v < 1),
-            Key.real("optimizer.beta2", "a number in [0, 1)", v -> v >= 0 && v < 1),
-            Key.real("optimizer.epsilon", "a number in (0, 1]", v -> v > 0 && v <= 1),
-            Key.real("optimizer.rho", "a number in [0, 1)", v -> v >= 0 && v < 1),
-            Key.real("optimizer.clip-norm", "a number >= 0 (0 = off)", v -> v >= 0),
-            Key.integer("training.batch-size", 1, 65_536),
-            Key.integer("training.updates", 0, 100_000_000),
-            Key.integer("training.eval-every", 1, Integer.MAX_VALUE),
-            Key.bool("probes.enabled"),
-            Key.integer("probes.every", 1, Integer.MAX_VALUE),
-            Key.integer("distributed.partitions", 1, 100_000),
-            Key.integer("distributed.local-steps", 1, 100_000_000),
-            Key.integer("distributed.aggregation-depth", 1, 16),
-            Key.choice("distributed.optimizer-state", names(CarouselConfig.OptimizerStateMode.values())),
-            Key.integer("distributed.checkpoint-every", 0, Integer.MAX_VALUE),
-            Key.choice("data.format", "generated", "parquet", "csv", "text"),
-            new Key("data.path", Kind.STRING, "a file or directory path (required unless data.format = generated)",
-                    v -> true, List.of()),
-            Key.real("data.validation-fraction", "a number in (0, 1)", v -> v > 0 && v < 1));
-
-    private static final Map<String, Key> BY_PATH = byPath();
-    /** Section path ("" for the root) to the names of its children, in table order. */
-    private static final Map<String, List<String>> SECTIONS = sections();
     private static final Config DEFAULTS = loadDefaults();
 
     private ConfigLoader() {}
 
     /** Every run-config key path, in the order of {@code carousel-defaults.conf} (e.g. for sweep axes). */
     public static List<String> keyPaths() {
-        return List.copyOf(BY_PATH.keySet());
+        return ConfigKeys.paths();
     }
 
     /** The run-config key nearest {@code path} by edit distance of its last segment, if near enough. */
     public static Optional<String> closestKey(String path) {
-        return closest(lastSegment(path), List.copyOf(BY_PATH.keySet()));
+        return ConfigKeys.closestKey(path);
     }
 
     /** Loads {@code file} over the defaults. */
@@ -174,12 +126,7 @@ public final class ConfigLoader {
         Objects.requireNonNull(userConfig, "userConfig");
         try {
             Config merged = userConfig.withFallback(DEFAULTS).resolve();
-            checkTree(merged.root(), List.of());
-            Map<String, Object> values = new HashMap<>();
-            for (Key key : KEYS) {
-                values.put(key.path(), key.read(merged));
-            }
-            return build(new Values(values), merged);
+            return build(new Values(ConfigKeys.read(merged)), merged);
         } catch (ConfigException e) {
             // Unresolved substitutions and anything else Typesafe rejects: still one line with its origin.
             throw fromTypesafe("", e);
@@ -300,192 +247,13 @@ public final class ConfigLoader {
                 new CarouselConfig.Data(v.str("data.format"), v.str("data.path"), v.real("data.validation-fraction")));
     }
 
-    /** Validated values by key path, typed by {@link Key#read}. */
+    /** Validated values by key path, typed by {@link ConfigKeys#read}. */
     private record Values(Map<String, Object> map) {
         int integer(String path) { return (Integer) map.get(path); }
         long int64(String path) { return (Long) map.get(path); }
         double real(String path) { return (Double) map.get(path); }
         boolean bool(String path) { return (Boolean) map.get(path); }
         String str(String path) { return (String) map.get(path); }
-    }
-
-    // ---- validation ----------------------------------------------------------------------------------------
-
-    private enum Kind { INT, LONG, REAL, BOOL, CHOICE, STRING }
-
-    /** One documented key: its path, its type, and its accepted values as a predicate and in words. */
-    private record Key(String path, Kind kind, String accepted, DoublePredicate inRange, List<String> choices) {
-
-        static Key integer(String path, int lo, int hi) {
-            String accepted = hi == Integer.MAX_VALUE
-                    ? "an integer >= " + lo
-                    : "an integer in [" + lo + ", " + hi + "]";
-            return new Key(path, Kind.INT, accepted, v -> v >= lo && v <= hi, List.of());
-        }
-
-        static Key int64(String path) {
-            return new Key(path, Kind.LONG, "a 64-bit integer", v -> true, List.of());
-        }
-
-        static Key real(String path, String accepted, DoublePredicate inRange) {
-            return new Key(path, Kind.REAL, accepted, inRange, List.of());
-        }
-
-        static Key bool(String path) {
-            return new Key(path, Kind.BOOL, "true or false", v -> true, List.of());
-        }
-
-        static Key choice(String path, String... names) {
-            return new Key(path, Kind.CHOICE, "one of " + String.join(", ", names), v -> true, List.of(names));
-        }
-
-        /** The validated value of this key in {@code c}: Integer, Long, Double, Boolean or lower-case String. */
-        Object read(Config c) {
-            ConfigValue raw = c.getValue(path);
-            return switch (kind) {
-                case BOOL -> {
-                    try {
-                        yield c.getBoolean(path);
-                    } catch (ConfigException.WrongType e) {
-                        throw bad(raw, "wrong type");
-                    }
-                }
-                case STRING -> {
-                    if (raw.valueType() != ConfigValueType.STRING) {
-                        throw bad(raw, "wrong type");
-                    }
-                    yield c.getString(path);
-                }
-                case CHOICE -> {
-                    String name = c.getString(path).toLowerCase(Locale.ROOT);
-                    if (!choices.contains(name)) {
-                        throw bad(raw, "unknown value");
-                    }
-                    yield name;
-                }
-                case INT, LONG, REAL -> readNumber(c, raw);
-            };
-        }
-
-        private Object readNumber(Config c, ConfigValue raw) {
-            Number n;
-            try {
-                // Typesafe's coercion: a quoted "128" is a number, "abc" is not; "NaN" is (a double) and so
-                // is caught by the finiteness check below, since HOCON has no NaN literal of its own.
-                n = c.getNumber(path);
-            } catch (ConfigException.WrongType e) {
-                throw bad(raw, "wrong type");
-            }
-            double d = n.doubleValue();
-            if (!Double.isFinite(d)) {
-                throw bad(raw, "not a finite number");
-            }
-            return switch (kind) {
-                case REAL -> {
-                    if (!inRange.test(d)) {
-                        throw bad(raw, "out of range");
-                    }
-                    yield d + 0.0; // -0.0 becomes 0.0, so configs that mean the same are equal and hash equally
-                }
-                case INT -> {
-                    // Integral doubles such as 1e5 or 64.0 are accepted; Typesafe's getInt would truncate 1.5.
-                    if (d != Math.rint(d)) {
-                        throw bad(raw, "not an integer");
-                    }
-                    if (!inRange.test(d)) {
-                        throw bad(raw, "out of range");
-                    }
-                    yield (int) d;
-                }
-                case LONG -> {
-                    if (n instanceof Integer || n instanceof Long) {
-                        yield n.longValue();
-                    }
-                    if (d != Math.rint(d) || Math.abs(d) > 0x1p53) { // beyond 2^53 a double no longer names one long
-                        throw bad(raw, "not an exact integer");
-                    }
-                    yield (long) d;
-                }
-                default -> throw new IllegalStateException(kind + " is not numeric");
-            };
-        }
-
-        ConfigError bad(ConfigValue raw, String problem) {
-            return new ConfigError(where(raw.origin()) + ": " + path + " = " + show(raw) + ": " + problem
-                    + "; expected " + accepted);
-        }
-    }
-
-    /** Rejects unknown keys, and sections or leaves given the other's shape, anywhere in the merged tree. */
-    private static void checkTree(ConfigObject object, List<String> prefix) {
-        for (String name : object.keySet().stream().sorted().toList()) {
-            List<String> segments = Stream.concat(prefix.stream(), Stream.of(name)).toList();
-            String path = ConfigUtil.joinPath(segments);
-            ConfigValue value = object.get(name);
-            Key key = BY_PATH.get(path);
-            if (key != null) {
-                ConfigValueType type = value.valueType();
-                if (type == ConfigValueType.OBJECT || type == ConfigValueType.LIST || type == ConfigValueType.NULL) {
-                    throw key.bad(value, "wrong type");
-                }
-            } else if (SECTIONS.containsKey(path)) {
-                if (!(value instanceof ConfigObject section)) {
-                    throw new ConfigError(where(value.origin()) + ": " + path + " = " + show(value)
-                            + ": wrong type; expected a section with keys " + String.join(", ", SECTIONS.get(path)));
-                }
-                checkTree(section, segments);
-            } else {
-                throw unknownKey(value, prefix, name, path);
-            }
-        }
-    }
-
-    private static ConfigError unknownKey(ConfigValue value, List<String> prefix, String name, String path) {
-        String section = prefix.isEmpty() ? "" : ConfigUtil.joinPath(prefix);
-        List<String> siblings = SECTIONS.get(section).stream()
-                .map(child -> section.isEmpty() ? child : section + "." + child).toList();
-        // A typo of a sibling first; else the same name in another section (model.batch-size).
-        List<String> everywhere = Stream.concat(BY_PATH.keySet().stream(), SECTIONS.keySet().stream())
-                .filter(p -> !p.isEmpty()).toList();
-        String hint = closest(name, siblings).or(() -> closest(name, everywhere))
-                .map(p -> "did you mean " + p + "?")
-                .orElseGet(() -> (section.isEmpty() ? "valid top-level keys: " : "valid keys of " + section + ": ")
-                        + String.join(", ", SECTIONS.get(section)));
-        return new ConfigError(where(value.origin()) + ": " + path + ": unknown key; " + hint);
-    }
-
-    /** The candidate path whose last segment is nearest {@code name} by edit distance, if near enough. */
-    private static Optional<String> closest(String name, List<String> candidates) {
-        int limit = 1 + name.length() / 4;
-        return candidates.stream()
-                .filter(p -> editDistance(name, lastSegment(p)) <= limit)
-                .min(Comparator.comparingInt(p -> editDistance(name, lastSegment(p))));
-    }
-
-    private static String lastSegment(String path) {
-        return path.substring(path.lastIndexOf('.') + 1);
-    }
-
-    /** Levenshtein distance, ignoring case. */
-    static int editDistance(String a, String b) {
-        a = a.toLowerCase(Locale.ROOT);
-        b = b.toLowerCase(Locale.ROOT);
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitute = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(substitute, Math.min(prev[j], cur[j - 1]) + 1);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     // ---- sources and messages ------------------------------------------------------------------------------
@@ -525,53 +293,13 @@ public final class ConfigLoader {
         return ConfigError.typesafeMessage(e);
     }
 
-    /** An origin as {@code file:line} (Typesafe writes "file: line", which editors do not follow). */
-    private static String where(ConfigOrigin origin) {
-        return origin.description().replaceFirst(": (\\d+(?:-\\d+)?)$", ":$1");
-    }
-
-    private static String show(ConfigValue value) {
-        String text = value.render(ConfigRenderOptions.concise());
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
-    }
-
-    // ---- tables --------------------------------------------------------------------------------------------
-
-    private static Map<String, Key> byPath() {
-        Map<String, Key> map = new LinkedHashMap<>();
-        KEYS.forEach(k -> map.put(k.path(), k));
-        return map;
-    }
-
-    private static Map<String, List<String>> sections() {
-        Map<String, List<String>> sections = new LinkedHashMap<>();
-        for (Key key : KEYS) {
-            String[] parts = key.path().split("\\.");
-            for (int i = 0; i < parts.length; i++) {
-                List<String> children = sections.computeIfAbsent(
-                        String.join(".", Arrays.copyOfRange(parts, 0, i)), s -> new ArrayList<>());
-                if (!children.contains(parts[i])) {
-                    children.add(parts[i]);
-                }
-            }
-        }
-        return sections;
-    }
-
     private static Config loadDefaults() {
         return ConfigFactory.parseResources(ConfigLoader.class.getClassLoader(), DEFAULTS_RESOURCE,
                 ConfigParseOptions.defaults().setAllowMissing(false)).resolve();
-    }
-
-    private static String[] names(Enum<?>[] values) {
-        return Arrays.stream(values).map(ConfigLoader::lower).toArray(String[]::new);
-    }
-
-    private static String lower(Enum<?> value) {
-        return value.name().toLowerCase(Locale.ROOT);
     }
 
     private static String upper(String name) {
         return name.toUpperCase(Locale.ROOT);
     }
 }
+
