@@ -39,34 +39,7 @@ class EngineMatchesReferenceTest {
     @ParameterizedTest(name = "{0} {1} {2} loss at {3}")
     @MethodSource("cases")
     void everyTensorMatchesTheReference(CellType cell, ForgetGate gate, LossKind kind, String positions) {
-        ModelSpec spec = new ModelSpec(cell, I, H, O, gate, Precision.FLOAT64);
-        SequenceBatch batch = batch(kind, positions);
-        INDArray theta = TestBatches.randomTheta(spec, 5, 0.8);
-        RecurrentNetwork net = new RecurrentNetwork(spec);
-        INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
-        RecurrentNetwork.Result result = net.lossAndGradient(theta, batch, grad, true);
-        RecurrentNetwork.Trace trace = net.trace();
-        ReferenceNetwork.Result ref = ReferenceNetwork.run(cell, gate, H, theta.toDoubleVector(), batch);
-
-        double worst = 0;
-        worst = Math.max(worst, compare("loss", new double[] {ref.loss()}, new double[] {result.loss()}));
-        worst = Math.max(worst, compare("sequence losses", ref.sequenceLosses(), result.sequenceLosses()));
-        worst = Math.max(worst, compare("grad", ref.grad(), grad.toDoubleVector()));
-        worst = Math.max(worst, compare("h", flatten(ref.h()), trace.h().data().asDouble()));
-        worst = Math.max(worst, compare("dh", flatten(ref.dh()), trace.dh().data().asDouble()));
-        worst = Math.max(worst, compare("dz", flatten(ref.dz()), trace.dz().data().asDouble()));
-        if (cell == CellType.LSTM) {
-            worst = Math.max(worst, compare("c", flatten(ref.c()), trace.c().data().asDouble()));
-            worst = Math.max(worst, compare("gates", flatten(ref.gates()), trace.gates().data().asDouble()));
-            worst = Math.max(worst, compare("dc", flatten(ref.dc()), trace.dc().data().asDouble()));
-        }
-        for (Probe probe : Probe.values()) {
-            assertEquals(ref.probes().has(probe), result.probes().has(probe), probe.key() + " presence");
-            if (ref.probes().has(probe)) {
-                worst = Math.max(worst, compare(probe.key(), ref.probes().get(probe), result.probes().get(probe)));
-            }
-        }
-        assertEquals(ref.probes().lastLossStep(), result.probes().lastLossStep());
+        double worst = matchesTheReference(cell, gate, I, batch(kind, positions), 5, 0.8);
         System.out.printf("%s %s %s %s: max relative difference %.2e%n", cell, gate, kind, positions, worst);
     }
 
@@ -216,29 +189,44 @@ class EngineMatchesReferenceTest {
     @org.junit.jupiter.params.provider.CsvSource({"LSTM, 32", "LSTM, 48", "RNN, 32", "RNN, 48"})
     void preLoopInputProductMatchesTheReference(CellType cell, int inputs) {
         assertTrue(inputs >= RecurrentNetwork.PER_STEP_INPUT_BELOW, "I = " + inputs + " must take the pre-loop product");
-        ForgetGate gate = new ForgetGate.Learned(1.0);
-        ModelSpec spec = new ModelSpec(cell, inputs, H, O, gate, Precision.FLOAT64);
         SequenceBatch batch = TestBatches.random(T, B, inputs, O, TestBatches.supervision(LossKind.MSE, "mask", T), 8);
-        INDArray theta = TestBatches.randomTheta(spec, 9, 0.3);
+        matchesTheReference(cell, new ForgetGate.Learned(1.0), inputs, batch, 9, 0.3);
+    }
+
+    /**
+     * The float64 engine's loss, per-sequence losses, gradient, every traced tensor and every probe on {@code batch}
+     * against the reference, with θ drawn from {@code thetaSeed} at {@code thetaScale}; returns the largest relative
+     * difference.
+     */
+    private static double matchesTheReference(CellType cell, ForgetGate gate, int inputs, SequenceBatch batch,
+                                              long thetaSeed, double thetaScale) {
+        ModelSpec spec = new ModelSpec(cell, inputs, H, O, gate, Precision.FLOAT64);
+        INDArray theta = TestBatches.randomTheta(spec, thetaSeed, thetaScale);
         RecurrentNetwork net = new RecurrentNetwork(spec);
         INDArray grad = Nd4j.create(DataType.DOUBLE, theta.length());
         RecurrentNetwork.Result result = net.lossAndGradient(theta, batch, grad, true);
         RecurrentNetwork.Trace trace = net.trace();
         ReferenceNetwork.Result ref = ReferenceNetwork.run(cell, gate, H, theta.toDoubleVector(), batch);
-        compare("loss", new double[] {ref.loss()}, new double[] {result.loss()});
-        compare("grad", ref.grad(), grad.toDoubleVector());
-        compare("h", flatten(ref.h()), trace.h().data().asDouble());
-        compare("dh", flatten(ref.dh()), trace.dh().data().asDouble());
-        compare("dz", flatten(ref.dz()), trace.dz().data().asDouble());
+
+        double worst = 0;
+        worst = Math.max(worst, compare("loss", new double[] {ref.loss()}, new double[] {result.loss()}));
+        worst = Math.max(worst, compare("sequence losses", ref.sequenceLosses(), result.sequenceLosses()));
+        worst = Math.max(worst, compare("grad", ref.grad(), grad.toDoubleVector()));
+        worst = Math.max(worst, compare("h", flatten(ref.h()), trace.h().data().asDouble()));
+        worst = Math.max(worst, compare("dh", flatten(ref.dh()), trace.dh().data().asDouble()));
+        worst = Math.max(worst, compare("dz", flatten(ref.dz()), trace.dz().data().asDouble()));
         if (cell == CellType.LSTM) {
-            compare("gates", flatten(ref.gates()), trace.gates().data().asDouble());
-            compare("c", flatten(ref.c()), trace.c().data().asDouble());
-            compare("dc", flatten(ref.dc()), trace.dc().data().asDouble());
+            worst = Math.max(worst, compare("c", flatten(ref.c()), trace.c().data().asDouble()));
+            worst = Math.max(worst, compare("gates", flatten(ref.gates()), trace.gates().data().asDouble()));
+            worst = Math.max(worst, compare("dc", flatten(ref.dc()), trace.dc().data().asDouble()));
         }
         for (Probe probe : Probe.values()) {
+            assertEquals(ref.probes().has(probe), result.probes().has(probe), probe.key() + " presence");
             if (ref.probes().has(probe)) {
-                compare(probe.key(), ref.probes().get(probe), result.probes().get(probe));
+                worst = Math.max(worst, compare(probe.key(), ref.probes().get(probe), result.probes().get(probe)));
             }
         }
+        assertEquals(ref.probes().lastLossStep(), result.probes().lastLossStep());
+        return worst;
     }
 }

@@ -27,14 +27,37 @@ class Float32EngineTest {
     @MethodSource("dev.carousel.nn.GradientCheckTest#cases")
     void everyTensorMatchesTheReference(CellType cell, ForgetGate gate, LossKind kind, String positions) {
         int t = 12;
-        int b = 4;
-        int i = 3;
+        SequenceBatch batch = TestBatches.random(t, 4, 3, 3, TestBatches.supervision(kind, positions, t), 3);
+        matchesTheReference(cell, gate, 3, batch, 5, 0.8);
+    }
+
+    /**
+     * The pre-loop input product (I ≥ {@link RecurrentNetwork#PER_STEP_INPUT_BELOW}) in float32 against the float64
+     * reference, to the same bounds as the narrow inputs above. They hold with room: each z_t sums I + H ≤ 64 float
+     * products, whose rounding error is at most (I + H)·u·Σ|x·w| with u = 6e-8 (4e-6 relative in the worst case,
+     * about √(I + H)·u = 5e-7 typically), and the worst tensor here differs from the reference by 3e-6 of its
+     * largest magnitude over 12 steps, 30 times below {@value #TOLERANCE}.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} I = {1}")
+    @org.junit.jupiter.params.provider.CsvSource({"LSTM, 32", "LSTM, 48", "RNN, 32", "RNN, 48"})
+    void preLoopInputProductMatchesTheReference(CellType cell, int i) {
+        assertTrue(i >= RecurrentNetwork.PER_STEP_INPUT_BELOW, "I = " + i + " must take the pre-loop product");
+        int t = 12;
+        SequenceBatch batch = TestBatches.random(t, 4, i, 3, TestBatches.supervision(LossKind.MSE, "mask", t), 8);
+        matchesTheReference(cell, new ForgetGate.Learned(1.0), i, batch, 9, 0.3);
+    }
+
+    /**
+     * The float32 engine's loss, gradient, every traced tensor and every probe on {@code batch} against the float64
+     * reference, with θ drawn from {@code thetaSeed} at {@code thetaScale} (H = 16, O = 3).
+     */
+    private static void matchesTheReference(CellType cell, ForgetGate gate, int i, SequenceBatch batch, long thetaSeed,
+                                            double thetaScale) {
         int h = 16;
         int o = 3;
         ModelSpec spec = new ModelSpec(cell, i, h, o, gate, Precision.FLOAT32);
-        SequenceBatch batch = TestBatches.random(t, b, i, o, TestBatches.supervision(kind, positions, t), 3);
-        INDArray theta = TestBatches.randomTheta(new ModelSpec(cell, i, h, o, gate, Precision.FLOAT64), 5, 0.8)
-                .castTo(DataType.FLOAT);
+        INDArray theta = TestBatches.randomTheta(new ModelSpec(cell, i, h, o, gate, Precision.FLOAT64), thetaSeed,
+                thetaScale).castTo(DataType.FLOAT);
         RecurrentNetwork net = new RecurrentNetwork(spec);
         INDArray grad = Nd4j.create(DataType.FLOAT, theta.length());
         RecurrentNetwork.Result result = net.lossAndGradient(theta, batch, grad, true);
@@ -61,52 +84,6 @@ class Float32EngineTest {
                     } else {
                         assertEquals(want[k], got[k], LOG_TOLERANCE, probe.key() + "[" + k + "]");
                     }
-                }
-            }
-        }
-    }
-
-    /**
-     * The pre-loop input product (I ≥ {@link RecurrentNetwork#PER_STEP_INPUT_BELOW}) in float32 against the float64
-     * reference, to the same bounds as the narrow inputs above. They hold with room: each z_t sums I + H ≤ 64 float
-     * products, whose rounding error is at most (I + H)·u·Σ|x·w| with u = 6e-8 (4e-6 relative in the worst case,
-     * about √(I + H)·u = 5e-7 typically), and the worst tensor here differs from the reference by 3e-6 of its
-     * largest magnitude over 12 steps, 30 times below {@value #TOLERANCE}.
-     */
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0} I = {1}")
-    @org.junit.jupiter.params.provider.CsvSource({"LSTM, 32", "LSTM, 48", "RNN, 32", "RNN, 48"})
-    void preLoopInputProductMatchesTheReference(CellType cell, int i) {
-        assertTrue(i >= RecurrentNetwork.PER_STEP_INPUT_BELOW, "I = " + i + " must take the pre-loop product");
-        int t = 12;
-        int b = 4;
-        int h = 16;
-        int o = 3;
-        ForgetGate gate = new ForgetGate.Learned(1.0);
-        ModelSpec spec = new ModelSpec(cell, i, h, o, gate, Precision.FLOAT32);
-        SequenceBatch batch = TestBatches.random(t, b, i, o, TestBatches.supervision(LossKind.MSE, "mask", t), 8);
-        INDArray theta = TestBatches.randomTheta(new ModelSpec(cell, i, h, o, gate, Precision.FLOAT64), 9, 0.3)
-                .castTo(DataType.FLOAT);
-        RecurrentNetwork net = new RecurrentNetwork(spec);
-        INDArray grad = Nd4j.create(DataType.FLOAT, theta.length());
-        RecurrentNetwork.Result result = net.lossAndGradient(theta, batch, grad, true);
-        RecurrentNetwork.Trace trace = net.trace();
-        ReferenceNetwork.Result ref = ReferenceNetwork.run(cell, gate, h, theta.toDoubleVector(), batch);
-        close("loss", new double[] {ref.loss()}, new double[] {result.loss()});
-        close("grad", ref.grad(), grad.toDoubleVector());
-        close("h", EngineMatchesReferenceTest.flatten(ref.h()), trace.h().data().asDouble());
-        close("dh", EngineMatchesReferenceTest.flatten(ref.dh()), trace.dh().data().asDouble());
-        close("dz", EngineMatchesReferenceTest.flatten(ref.dz()), trace.dz().data().asDouble());
-        if (cell == CellType.LSTM) {
-            close("gates", EngineMatchesReferenceTest.flatten(ref.gates()), trace.gates().data().asDouble());
-            close("c", EngineMatchesReferenceTest.flatten(ref.c()), trace.c().data().asDouble());
-            close("dc", EngineMatchesReferenceTest.flatten(ref.dc()), trace.dc().data().asDouble());
-        }
-        for (Probe probe : Probe.values()) {
-            if (ref.probes().has(probe)) {
-                double[] want = ref.probes().get(probe);
-                double[] got = result.probes().get(probe);
-                for (int k = 0; k < want.length; k++) {
-                    assertEquals(want[k], got[k], LOG_TOLERANCE, probe.key() + "[" + k + "]");
                 }
             }
         }
