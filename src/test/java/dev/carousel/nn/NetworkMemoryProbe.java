@@ -9,9 +9,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Run in a JVM of its own by {@link RecurrentNetworkMemoryTest}: makes one network, evaluates once, takes one
- * gradient pass, takes a second one, and prints what each step added to the process's resident memory
- * (JavaCPP's {@link Pointer#physicalBytes()}) and to this thread's heap allocations, as
+ * Run in a JVM of its own by {@link RecurrentNetworkMemoryTest}: makes a network, evaluates once, takes one
+ * gradient pass, takes a second one, three times over with fresh networks, and prints the median of what each
+ * step added to the process's resident memory (JavaCPP's {@link Pointer#physicalBytes()}) and to this thread's
+ * heap allocations, as
  * {@code offHeap=<evaluate>,<gradient>,<again> heap=<evaluate>,<gradient>,<again>}.
  *
  * <p>Arguments: cell, precision, I, H, T, B, loss steps.
@@ -39,22 +40,66 @@ final class NetworkMemoryProbe {
                 ? Supervision.everyStep(LossKind.MSE, t) : Supervision.lastStep(LossKind.MSE, t), 3);
         INDArray theta = TestBatches.randomTheta(spec, 5, 0.5);
         INDArray grad = Nd4j.create(precision.dataType(), theta.length());
-        RecurrentNetwork net = new RecurrentNetwork(spec);
-        long[] off = new long[4];
-        long[] heap = new long[4];
-        off[0] = Pointer.physicalBytes();
-        heap[0] = heap();
-        net.evaluate(theta, batch);
-        off[1] = Pointer.physicalBytes();
-        heap[1] = heap();
-        net.lossAndGradient(theta, batch, grad, true);
-        off[2] = Pointer.physicalBytes();
-        heap[2] = heap();
-        net.lossAndGradient(theta, batch, grad, true);
-        off[3] = Pointer.physicalBytes();
-        heap[3] = heap();
-        System.out.printf("offHeap=%d,%d,%d heap=%d,%d,%d%n", off[1] - off[0], off[2] - off[1], off[3] - off[2],
-                heap[1] - heap[0], heap[2] - heap[1], heap[3] - heap[2]);
+        waitForTheJit();
+        // Three fresh networks one after the other, each kept alive, and the median of each step's growth: a JIT
+        // compilation or a GC thread that grows the process's memory during one of them moves one sample only.
+        int repeats = 3;
+        long[][] off = new long[3][repeats];
+        long[][] heap = new long[3][repeats];
+        java.util.List<RecurrentNetwork> kept = new java.util.ArrayList<>();
+        for (int r = 0; r < repeats; r++) {
+            RecurrentNetwork net = new RecurrentNetwork(spec);
+            kept.add(net);
+            long off0 = Pointer.physicalBytes();
+            long heap0 = heap();
+            net.evaluate(theta, batch);
+            long off1 = Pointer.physicalBytes();
+            long heap1 = heap();
+            net.lossAndGradient(theta, batch, grad, true);
+            long off2 = Pointer.physicalBytes();
+            long heap2 = heap();
+            net.lossAndGradient(theta, batch, grad, true);
+            long off3 = Pointer.physicalBytes();
+            long heap3 = heap();
+            off[0][r] = off1 - off0;
+            off[1][r] = off2 - off1;
+            off[2][r] = off3 - off2;
+            heap[0][r] = heap1 - heap0;
+            heap[1][r] = heap2 - heap1;
+            heap[2][r] = heap3 - heap2;
+        }
+        System.out.printf("offHeap=%d,%d,%d heap=%d,%d,%d%n", median(off[0]), median(off[1]), median(off[2]),
+                median(heap[0]), median(heap[1]), median(heap[2]));
+        kept.clear();
+    }
+
+    private static long median(long[] v) {
+        long[] s = v.clone();
+        java.util.Arrays.sort(s);
+        return s[s.length / 2];
+    }
+
+    /** Waits until the JIT has compiled nothing for half a second (at most 20 s): its compilers grow the process too. */
+    private static void waitForTheJit() {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        long last = jit.getTotalCompilationTime();
+        while (System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = jit.getTotalCompilationTime();
+            if (now == last) {
+                return;
+            }
+            last = now;
+        }
     }
 
     private static void run(RecurrentNetwork net, ModelSpec spec, int t, int b, int lossSteps) {
