@@ -77,8 +77,10 @@ public final class Storage {
         } else {
             path = local(java.nio.file.Path.of(given));
         }
-        fs(path, what, conf); // an unknown scheme fails here, before any work
-        return path;
+        // An unknown scheme fails here, before any work. Qualified by its file system: hdfs:///x becomes
+        // hdfs://NAMENODE/x of the default file system, which FileContext (Storage.writeAtomically) would not supply.
+        FileSystem fs = fs(path, what, conf);
+        return path.makeQualified(fs.getUri(), fs.getWorkingDirectory());
     }
 
     /** The local folder {@code dir} as a qualified Hadoop path. */

@@ -93,6 +93,24 @@ class HdfsSweepTest {
         assertTrue(report.out().contains(out + "/report/index.html"), report.out());
     }
 
+    /**
+     * {@code hdfs:///path}, README's form for YARN, names a folder on the default file system's name node: resolve
+     * qualifies it with that name node, so that FileContext, which takes no default (it refuses "Uri without
+     * authority"), replaces files there too.
+     */
+    @Test
+    void aUriWithoutAuthorityIsOnTheDefaultNameNode() {
+        Configuration conf = new Configuration();
+        conf.set("fs.defaultFS", root);
+        org.apache.hadoop.fs.Path dir = Storage.resolve("hdfs:///sweeps/default-name-node", "--out", conf);
+        assertEquals(root + "/sweeps/default-name-node", dir.toString());
+        org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(dir, "sweep.json");
+        Storage.writeAtomically(file, "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8), conf);
+        Storage.writeAtomically(file, "{\"a\": 1}".getBytes(java.nio.charset.StandardCharsets.UTF_8), conf);
+        assertEquals("{\"a\": 1}", new String(Storage.readAll(file, new Configuration()),
+                java.nio.charset.StandardCharsets.UTF_8));
+    }
+
     @Test
     void badUrisAreRefusedInOneLineBeforeAnyWork(@TempDir Path dir) throws IOException {
         Path spec = dir.resolve("hdfs.conf");
