@@ -26,7 +26,23 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        exit(execute(args));
+    }
+
+    /**
+     * Ends the driver with exit code {@code code}. A YARN cluster-mode driver is the exception: its application master
+     * runs main in a thread and reports the application SUCCEEDED only when main returns; System.exit there, even
+     * with 0, ends the JVM first, and YARN records the application FAILED ("Shutdown hook called before final status
+     * was reported") and starts it again. There, 0 returns, and any other code is thrown, which the application master
+     * reports as the application's failure, with the message.
+     */
+    static void exit(int code) {
+        if (!SparkSessions.yarnClusterDriver()) {
+            System.exit(code);
+        }
+        if (code != 0) {
+            throw new IllegalStateException("carousel exited with status " + code + " (the driver's stderr says why)");
+        }
     }
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */

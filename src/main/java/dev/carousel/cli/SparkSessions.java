@@ -46,6 +46,15 @@ final class SparkSessions {
     }
 
     /**
+     * Whether this JVM is a driver in YARN cluster mode, i.e. YARN's application master: it sets these two system
+     * properties before it runs the main class.
+     */
+    static boolean yarnClusterDriver() {
+        return "yarn".equals(System.getProperty("spark.master"))
+                && "cluster".equals(System.getProperty("spark.submit.deployMode"));
+    }
+
+    /**
      * {@code spark.ui.enabled} for a session on {@code master}: the value the user set, if any (spark-submit
      * hands {@code --conf} and the properties file to the driver as system properties); else on, where
      * someone follows a job's stages and executors, except for the embedded local run (jobs/carousel on a

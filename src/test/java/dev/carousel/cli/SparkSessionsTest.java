@@ -1,6 +1,9 @@
 package dev.carousel.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
@@ -26,14 +29,33 @@ class SparkSessionsTest {
         }
     }
 
+    /**
+     * YARN's application master, which runs a cluster-mode driver's main in its own JVM, is told apart by the master
+     * and deploy mode it sets; there the exit code 0 returns from main and another is thrown (System.exit would make
+     * the application FAILED).
+     */
+    @Test
+    void aYarnClusterModeDriverReturnsOrThrowsInsteadOfExiting() {
+        withProperties(() -> {
+            System.setProperty("spark.master", "yarn");
+            System.setProperty("spark.submit.deployMode", "client");
+            assertFalse(SparkSessions.yarnClusterDriver());
+            System.setProperty("spark.master", "spark://head:7077");
+            System.setProperty("spark.submit.deployMode", "cluster");
+            assertFalse(SparkSessions.yarnClusterDriver());
+            System.setProperty("spark.master", "yarn");
+            assertTrue(SparkSessions.yarnClusterDriver());
+            Main.exit(0);
+            IllegalStateException failed = assertThrows(IllegalStateException.class, () -> Main.exit(2));
+            assertTrue(failed.getMessage().contains("exited with status 2"), failed.getMessage());
+        }, "spark.master", "spark.submit.deployMode");
+    }
+
     @Test
     void theUiIsOffOnlyForTheEmbeddedLocalRunUnlessTheUserSaysOtherwise() {
-        java.util.Map<String, String> saved = new java.util.HashMap<>();
-        for (String key : new String[] {"spark.ui.enabled", "spark.submit.deployMode"}) {
-            saved.put(key, System.getProperty(key));
-            System.clearProperty(key);
-        }
-        try {
+        withProperties(() -> {
+            System.clearProperty("spark.ui.enabled");
+            System.clearProperty("spark.submit.deployMode");
             // jobs/carousel: no spark-submit.
             assertEquals("false", SparkSessions.uiEnabled("local[*]"));
             assertEquals("false", SparkSessions.uiEnabled("local-cluster[2,1,1024]"));
@@ -48,6 +70,17 @@ class SparkSessionsTest {
             System.clearProperty("spark.submit.deployMode");
             System.setProperty("spark.ui.enabled", "true");
             assertEquals("true", SparkSessions.uiEnabled("local[1]"));
+        }, "spark.ui.enabled", "spark.submit.deployMode");
+    }
+
+    /** Runs {@code body}, then gives the system properties {@code keys} back the values they had before. */
+    private static void withProperties(Runnable body, String... keys) {
+        java.util.Map<String, String> saved = new java.util.HashMap<>();
+        for (String key : keys) {
+            saved.put(key, System.getProperty(key));
+        }
+        try {
+            body.run();
         } finally {
             saved.forEach((key, value) -> {
                 if (value == null) {
