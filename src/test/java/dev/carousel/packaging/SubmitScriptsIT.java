@@ -49,6 +49,12 @@ class SubmitScriptsIT {
      */
     static Submitted run(Path dir, Map<String, String> env, String script, String... args)
             throws IOException, InterruptedException {
+        return run(dir, env, 5, script, args);
+    }
+
+    /** {@link #run(Path, Map, String, String...)} with a time limit of {@code minutes}. */
+    static Submitted run(Path dir, Map<String, String> env, int minutes, String script, String... args)
+            throws IOException, InterruptedException {
         Path sparkHome = LocalSparkHome.distribution();
         Path root = Path.of(System.getProperty("basedir", "")).toAbsolutePath();
         Path log = Files.createTempFile(dir, script, ".log");
@@ -67,12 +73,12 @@ class SubmitScriptsIT {
         environment.remove("SPARK_CONF_DIR");
         environment.putAll(env);
         Process p = pb.start();
-        boolean done = p.waitFor(5, TimeUnit.MINUTES);
+        boolean done = p.waitFor(minutes, TimeUnit.MINUTES);
         if (!done) {
             p.destroyForcibly().waitFor();
         }
         String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertTrue(done, script + " did not finish within 5 minutes:\n" + output);
+        assertTrue(done, script + " did not finish within " + minutes + " minutes:\n" + output);
         return new Submitted(p.exitValue(), output);
     }
 
