@@ -7,6 +7,7 @@ import dev.carousel.train.ProbeBundle;
 import dev.carousel.nn.RecurrentNetwork;
 import dev.carousel.store.Folders;
 import dev.carousel.store.Storage;
+import dev.carousel.train.MemoryCheck;
 import dev.carousel.train.RunSetup;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -73,6 +74,7 @@ final class ProbeCommand implements Callable<Integer> {
                     + " is not supported yet");
         }
         RunSetup setup = RunSetup.of(cfg);
+        MemoryCheck.require(checkpoint != null ? checkpoint : config.file, setup);
         if (theta == null) {
             theta = setup.initialParameters();
         }

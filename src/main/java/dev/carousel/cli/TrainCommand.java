@@ -19,6 +19,7 @@ import dev.carousel.store.Storage;
 import dev.carousel.train.Checkpoint;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.FileData;
+import dev.carousel.train.MemoryCheck;
 import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.RunStatus;
@@ -70,6 +71,9 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CarouselConfig cfg = config.load();
+        if (cfg.data().isGenerated()) {
+            MemoryCheck.require(config.file, RunSetup.of(cfg)); // a generated task's sizes are known now, before any work
+        }
         Configuration hadoop = Storage.hadoopConf();
         org.apache.hadoop.fs.Path out = Storage.resolve(this.out, "--out", hadoop);
         if (Storage.probe(out, "--out", hadoop) && !Storage.isDirectory(out, hadoop)) {
@@ -92,6 +96,9 @@ final class TrainCommand implements Callable<Integer> {
             // A file dataset is read and validated completely before anything is written or trained.
             FileDataset dataset = data == null ? null : openDataset(spark, cfg, data);
             RunSetup setup = dataset == null ? RunSetup.of(cfg) : RunSetup.of(cfg, fileData(dataset));
+            if (dataset != null) {
+                MemoryCheck.require(config.file, setup); // the data's T, I and O set the sizes too
+            }
             // Cut the shards now too: a dataset too small for the partitions is bad input, to be reported
             // before anything is printed or any stale staging folder in --out is cleaned up.
             JavaRDD<Shard> shards = dataset == null ? null : shards(cfg, dataset, setup.dataSeed());

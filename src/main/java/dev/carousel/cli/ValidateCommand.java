@@ -7,6 +7,7 @@ import dev.carousel.config.ConfigLoader;
 import dev.carousel.sweep.Cell;
 import dev.carousel.sweep.CostEstimate;
 import dev.carousel.sweep.SweepSpec;
+import dev.carousel.train.MemoryCheck;
 import dev.carousel.train.RunSetup;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,7 @@ final class ValidateCommand implements Callable<Integer> {
             return 0;
         }
         RunSetup setup = RunSetup.of(c);
+        MemoryCheck.require(config.file, setup); // train refuses it too: say so now
         System.out.println(ConfigLoader.toConfig(c).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
                 .setJson(false)).trim());
         long params = setup.spec().layout().count();

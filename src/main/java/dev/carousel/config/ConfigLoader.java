@@ -38,15 +38,15 @@ import java.util.Optional;
  * each raise a one-line {@link ConfigError}. Enum names are case-insensitive on input and lower-case on output.
  * {@code model.forget-gate.tmax = 0} resolves to {@code task.length}, so the result is fully explicit. The
  * table of keys and the checks of single keys are {@code ConfigKeys}'s; the checks across keys and the conversion
- * to the {@link CarouselConfig} record are here.
+ * to the {@link CarouselConfig} record are here, but for the sizes' product, {@link SizeLimits}'s.
  *
  * <p>{@link #toConfig}, {@link #canonical} and {@link #hash} write a config back so a result can be re-run
  * and identified: {@code fromConfig(toConfig(c)).equals(c)} holds for every loaded {@code c}.
  */
 public final class ConfigLoader {
 
-    private static final String DEFAULTS_RESOURCE = "carousel-defaults.conf";
-    private static final String OVERRIDE_ORIGIN = "command-line override";
+    static final String DEFAULTS_RESOURCE = "carousel-defaults.conf";
+    static final String OVERRIDE_ORIGIN = "command-line override";
     private static final int TEMPORAL_ORDER_MIN_LENGTH = 10;
 
     private static final Config DEFAULTS = loadDefaults();
@@ -126,7 +126,9 @@ public final class ConfigLoader {
         Objects.requireNonNull(userConfig, "userConfig");
         try {
             Config merged = userConfig.withFallback(DEFAULTS).resolve();
-            return build(new Values(ConfigKeys.read(merged)), merged);
+            CarouselConfig config = build(new Values(ConfigKeys.read(merged)), merged);
+            SizeLimits.check(config, merged);
+            return config;
         } catch (ConfigException e) {
             // Unresolved substitutions and anything else Typesafe rejects: still one line with its origin.
             throw fromTypesafe("", e);

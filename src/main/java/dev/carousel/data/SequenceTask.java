@@ -42,7 +42,8 @@ public interface SequenceTask {
     default SequenceBatch batch(long seed, Split split, int partition, long batchIndex, int batchSize) {
         int t = sequenceLength();
         SequenceBatch batch = new SequenceBatch(t, batchSize, inputSize(), outputSize(),
-                new double[t * batchSize * inputSize()], new double[t * batchSize * outputSize()], supervision());
+                new double[Math.multiplyExact(Math.multiplyExact(t, batchSize), inputSize())],
+                new double[Math.multiplyExact(Math.multiplyExact(t, batchSize), outputSize())], supervision());
         for (int b = 0; b < batchSize; b++) {
             fill(seed, split, partition, batchIndex * batchSize + b, batch, b);
         }

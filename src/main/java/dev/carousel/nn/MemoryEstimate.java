@@ -1,5 +1,7 @@
 package dev.carousel.nn;
 
+import java.util.List;
+
 /**
  * What one training network ({@link RecurrentNetwork} plus θ, its gradient and Adam's state) holds, in bytes,
  * as a function of (B, T, I, H, O, loss steps P, precision); checked against measured JavaCPP and JVM heap
@@ -98,6 +100,37 @@ public final class MemoryEstimate {
     /** The largest T whose off-heap bytes of one training network fit {@code budgetBytes} (0 if not even T = 1 fits). */
     public static int maxSteps(ModelSpec spec, int b, int lossSteps, long budgetBytes) {
         return maxSteps(spec, b, 0, lossSteps, budgetBytes);
+    }
+
+    /** Most elements one array may hold: Java arrays, and ND4J's where it indexes with int, stop just below 2^31. */
+    public static final long MAX_ARRAY_ELEMENTS = Integer.MAX_VALUE - 8;
+
+    /**
+     * One array a run allocates, by name and shape, with its element count.
+     *
+     * @param name     what it holds, e.g. {@code "gate pre-activations z"}
+     * @param shape    its shape in the config's symbols, e.g. {@code "[T·B, G]"}
+     * @param elements its element count, exact (a long: the products of in-range keys exceed int)
+     */
+    public record Array(String name, String shape, long elements) {}
+
+    /**
+     * The largest array of a training network of batch {@code b} and length {@code t}: θ and its gradient
+     * ([P_θ]), the gate buffers z and δz ([T·B, G]), the hidden and cell states ([(T+1)·B, H]), the inputs
+     * and targets ([T·B, I], [T·B, O], also as Java arrays of the batch) or the Gram matrices of the probes
+     * ([B, B]). Computed in long, so no product of in-range sizes overflows; a run is possible only when it
+     * holds at most {@link #MAX_ARRAY_ELEMENTS}.
+     */
+    public static Array largestArray(ModelSpec spec, int b, int t) {
+        long tb = (long) t * b;
+        List<Array> arrays = List.of(
+                new Array("parameters θ", "[P_θ]", spec.layout().count()),
+                new Array("gate pre-activations z", "[T·B, G]", tb * spec.gateWidth()),
+                new Array("hidden states h", "[(T+1)·B, H]", (tb + b) * spec.hidden()),
+                new Array("inputs x", "[T·B, I]", tb * spec.inputSize()),
+                new Array("targets y", "[T·B, O]", tb * spec.outputSize()),
+                new Array("probe Gram matrix", "[B, B]", (long) b * b));
+        return arrays.stream().max(java.util.Comparator.comparingLong(Array::elements)).orElseThrow();
     }
 
     /** Heap bytes of the batch, the step blocks and one probed step's probe arrays (not the StepStats sketches). */

@@ -39,18 +39,18 @@ final class ProbeRecorder {
         this.b = b;
         this.h = spec.hidden();
         this.lstm = spec.cell() == CellType.LSTM;
-        this.product = new double[b * h];
+        this.product = new double[Math.multiplyExact(b, h)];
         this.logScale = new double[b];
-        this.gramA = new double[b * b];
-        this.gramD = new double[b * b];
+        this.gramA = new double[Math.multiplyExact(b, b)];
+        this.gramD = new double[Math.multiplyExact(b, b)];
     }
 
     /** Starts a pass: fresh [B, T] arrays (the last pass's belong to its result) and an empty f product. */
     ProbeRecorder reset() {
-        dh = new double[b * t];
-        dc = new double[b * t];
-        forget = new double[b * t];
-        pathGain = new double[b * t];
+        dh = new double[Math.multiplyExact(b, t)];
+        dc = new double[Math.multiplyExact(b, t)];
+        forget = new double[Math.multiplyExact(b, t)];
+        pathGain = new double[Math.multiplyExact(b, t)];
         Arrays.fill(product, 1.0);
         Arrays.fill(logScale, 0.0);
         return this;

@@ -109,8 +109,8 @@ final class Workspace {
         mhp = everyStep ? mhs : new Blas.Matrix(hp);
         hpOffset = everyStep ? (long) b * h : 0;
         byBlock = new double[spec.outputSize()];
-        copyF = new float[single ? b * h : 0];
-        copyD = new double[single ? 0 : b * h];
+        copyF = new float[single ? Math.multiplyExact(b, h) : 0];
+        copyD = new double[single ? 0 : Math.multiplyExact(b, h)];
     }
 
     /** dst[dstOff, dstOff + len) ← src[srcOff, srcOff + len). */

@@ -23,8 +23,8 @@ public record FileData(int sequenceLength, int inputSize, int outputSize, Superv
         if (first < 0 || first + count > v) {
             throw new IllegalArgumentException("held-out range [" + first + ", " + (first + count) + ") outside [0, " + v + ")");
         }
-        double[] x = new double[t * count * inputSize];
-        double[] y = new double[t * count * outputSize];
+        double[] x = new double[Math.multiplyExact(Math.multiplyExact(t, count), inputSize)];
+        double[] y = new double[Math.multiplyExact(Math.multiplyExact(t, count), outputSize)];
         for (int s = 0; s < t; s++) {
             System.arraycopy(heldOut.inputs(), (int) ((s * (long) v + first) * inputSize), x, s * count * inputSize, count * inputSize);
             System.arraycopy(heldOut.targets(), (int) ((s * (long) v + first) * outputSize), y, s * count * outputSize, count * outputSize);

@@ -74,7 +74,8 @@ public record RunSetup(CarouselConfig config, SequenceTask task, FileData files,
         }
         int t = task.sequenceLength();
         SequenceBatch batch = new SequenceBatch(t, count, task.inputSize(), task.outputSize(),
-                new double[t * count * task.inputSize()], new double[t * count * task.outputSize()],
+                new double[Math.multiplyExact(Math.multiplyExact(t, count), task.inputSize())],
+                new double[Math.multiplyExact(Math.multiplyExact(t, count), task.outputSize())],
                 task.supervision());
         for (int b = 0; b < count; b++) {
             task.fill(dataSeed(), Split.VALIDATION, 0, first + b, batch, b);

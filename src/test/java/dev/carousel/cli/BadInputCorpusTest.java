@@ -137,6 +137,16 @@ class BadInputCorpusTest {
                     + "of a file or directory"),
             config("unknown-data-format.conf", "unknown-data-format.conf:2: data.format = \"json\": unknown value; "
                     + "expected one of generated, parquet, csv, text"),
+            // each size key inside its range, their product past what one array can index
+            config("overflow-hidden-length.conf", "overflow-hidden-length.conf:2: model.hidden = 65536, task.length = "
+                    + "100000, training.batch-size = 32: the gate pre-activations z [T·B, G] would hold 838,860,800,000 "
+                    + "elements (T = 100000, B = 32, I = 2, H = 65536, G = 262144, O = 1), more than the 2,147,483,639 "
+                    + "one array can index; expected a smaller model.hidden, task.length or training.batch-size"),
+            // within int indexing, past this JVM's memory (JavaCPP's off-heap limit defaults to the 4 GiB heap)
+            config("memory-over-limit.conf", "memory-over-limit.conf: model.hidden = 4096, task.length = 1000, "
+                    + "training.batch-size = 32: one training network needs at least 34.8 GiB off-heap against "
+                    + "JavaCPP's limit of ", "(T = 1000, B = 32, I = 2, H = 4096, G = 16384, O = 1); expected a "
+                    + "smaller model.hidden, task.length or training.batch-size, or more memory"),
             config("validation-fraction-one.conf", "validation-fraction-one.conf:4: data.validation-fraction = 1: "
                     + "out of range; expected a number in (0, 1)"),
 

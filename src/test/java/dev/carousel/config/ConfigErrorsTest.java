@@ -98,6 +98,22 @@ class ConfigErrorsTest {
         reject("task.length = " + value, "task.length = " + value + ": out of range; expected an integer in [2, 100000]");
     }
 
+    /** Each size key in range, their product past int indexing: the error names the keys, the array and the limit. */
+    @Test
+    void sizesWhoseArraysOverflowIntIndexingAreRejected() {
+        String m = reject("model { hidden = 65536 }, task.length = 100000",
+                "model.hidden = 65536, task.length = 100000, training.batch-size = 32: the gate pre-activations z "
+                        + "[T·B, G] would hold 838,860,800,000 elements");
+        assertContains(m, "more than the 2,147,483,639 one array can index");
+        // One sequence of two steps still needs θ = [4H·(I + H + 1) + H·O + O] ≈ 1.7e10 elements.
+        assertContains(reject("model.hidden = 65536, task.length = 2, training.batch-size = 1", "parameters θ [P_θ]"),
+                "expected a smaller model.hidden, task.length or training.batch-size");
+        // The override the user typed is named, not the file's or the defaults' line.
+        ConfigError e = assertThrows(ConfigError.class, () -> ConfigLoader.load(dir.resolve("bad.conf"),
+                java.util.Map.of("training.batch-size", "65536", "task.length", "100000")));
+        assertOneLine(e, "command-line override: model.hidden = 65536");
+    }
+
     @Test
     void temporalOrderNeedsLengthTen() {
         reject("task { name = temporal-order, length = 9 }",
