@@ -153,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
         CarouselConfig.Data d = cfg.data();
         // Text windows need T from the config; Parquet and CSV carry their own length.
         int length = "text".equals(d.format()) ? cfg.task().length() : 0;
-        return FileDataset.open(spark, d.format(), data, length, d.validationFraction(), 0);
+        return FileDataset.open(spark, d.format(), data, length, d.validationFraction(), 0, cfg.model().precision());
     }
 
     /** One shard per partition; more partitions than training sequences would leave some empty. */

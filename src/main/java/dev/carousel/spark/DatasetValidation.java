@@ -6,6 +6,7 @@ import static dev.carousel.spark.FileFormats.bad;
 
 import dev.carousel.data.LossKind;
 import dev.carousel.data.Supervision;
+import dev.carousel.nn.Precision;
 import dev.carousel.spark.FileDataset.Format;
 import dev.carousel.spark.FileDataset.Plan;
 import dev.carousel.spark.FileDataset.Sequence;
@@ -39,10 +40,13 @@ final class DatasetValidation {
      * validation fraction in millionths.
      */
     static FileDataset validate(Format fmt, DataLocation path, Read read, JavaRDD<Candidate> c, int sequenceLength,
-                                long ppm, int numClasses) {
+                                long ppm, int numClasses, Precision precision) {
         List<Candidate> firstBad = c.filter(x -> x.problem() != null).takeOrdered(1, new ByPosition<Candidate>());
         if (!firstBad.isEmpty()) {
             throw bad(firstBad.get(0).where() + ": " + firstBad.get(0).problem());
+        }
+        if (precision == Precision.FLOAT32 && read.layout() != Layout.TEXT) {
+            requireFloat32(c, read.layout());
         }
         long n = c.count();
         if (n == 0) {
@@ -76,6 +80,50 @@ final class DatasetValidation {
                 .persist(StorageLevel.MEMORY_AND_DISK_SER());
         sequences.count(); // materialise before the candidates are released
         return new FileDataset(fmt, path, plan, s.supervision(), n, ppm, read.vocabulary(), sequences);
+    }
+
+    /**
+     * Refuses the first (file, row) holding a value beyond ±{@link Float#MAX_VALUE}: finite as a double, infinite
+     * once the float32 engine converts it, so the run would diverge at its first update. The value is named as its
+     * format names it: {@code features[t][i]} and {@code target[o]} in Parquet, {@code xI at t = s} and {@code y}
+     * in CSV.
+     */
+    private static void requireFloat32(JavaRDD<Candidate> c, Layout layout) {
+        List<Candidate> over = c.filter(x -> firstBeyondFloat(x.x()) >= 0 || firstBeyondFloat(x.y()) >= 0)
+                .takeOrdered(1, new ByPosition<Candidate>());
+        if (over.isEmpty()) {
+            return;
+        }
+        Candidate b = over.get(0);
+        boolean parquet = layout == Layout.PARQUET_TARGET || layout == Layout.PARQUET_LABEL;
+        int at = firstBeyondFloat(b.x());
+        String name;
+        double v;
+        if (at >= 0) {
+            int step = at / b.features();
+            int feature = at % b.features();
+            name = parquet ? "features[" + step + "][" + feature + "]" : "x" + (feature + 1) + " at t = " + step;
+            v = b.x()[at];
+        } else {
+            at = firstBeyondFloat(b.y());
+            name = parquet ? "target[" + at + "]" : "y";
+            v = b.y()[at];
+        }
+        throw bad(b.where() + ": " + name + " = " + v + " is beyond float32's range (|x| <= " + Float.MAX_VALUE
+                + "); expected a number float32 can hold for model.precision = float32 (or model.precision = float64)");
+    }
+
+    /** Index of the first value of {@code values} beyond float32's range, or −1 (also for null). */
+    static int firstBeyondFloat(double[] values) {
+        if (values == null) {
+            return -1;
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (Math.abs(values[i]) > Float.MAX_VALUE) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** The model's T, O and loss steps for {@code layout}, given the stored steps and I every sequence shares. */

@@ -3,6 +3,7 @@ package dev.carousel.spark;
 import static dev.carousel.spark.FileFormats.bad;
 
 import dev.carousel.data.LossKind;
+import dev.carousel.nn.Precision;
 import dev.carousel.data.SequenceBatch;
 import dev.carousel.data.Supervision;
 import dev.carousel.spark.FileFormats.Layout;
@@ -161,6 +162,16 @@ public final class FileDataset implements AutoCloseable {
      */
     public static FileDataset open(SparkSession spark, String format, DataLocation path, int sequenceLength,
                                    double validationFraction, int numClasses) {
+        return open(spark, format, path, sequenceLength, validationFraction, numClasses, Precision.FLOAT64);
+    }
+
+    /**
+     * Reads and validates the whole dataset at {@code path} as {@link #open(SparkSession, String, DataLocation, int,
+     * double, int)} does, and refuses values the engine's {@code precision} cannot hold: under float32 a finite
+     * double beyond ±{@link Float#MAX_VALUE} (such as 1e39) would become infinite in the network's first step.
+     */
+    public static FileDataset open(SparkSession spark, String format, DataLocation path, int sequenceLength,
+                                   double validationFraction, int numClasses, Precision precision) {
         Format fmt = Format.parse(format, path);
         if (path == null) {
             throw bad("dataset path is missing");
@@ -189,7 +200,8 @@ public final class FileDataset implements AutoCloseable {
             }
             JavaRDD<Candidate> c = read.candidates().persist(StorageLevel.MEMORY_AND_DISK_SER());
             try {
-                return DatasetValidation.validate(fmt, path, read, c, sequenceLength, Math.round(validationFraction * MILLION), numClasses);
+                return DatasetValidation.validate(fmt, path, read, c, sequenceLength, Math.round(validationFraction * MILLION),
+                        numClasses, precision);
             } finally {
                 // Blocking: a caller that stops Spark right after a rejection (the CLI on bad data) would otherwise
                 // see the pending removal callbacks rejected, with a stack trace on stderr.

@@ -200,6 +200,12 @@ class BadInputCorpusTest {
                     + "expected a decimal number"),
             data("data/csv-nan.csv", "csv", "csv-nan.csv:4: x2 = NaN; expected a finite number"),
             data("data/csv-infinite.csv", "csv", "csv-infinite.csv:13: y = -Infinity; expected a finite number"),
+            // finite as doubles, infinite in the float32 engine (train-tiny.conf keeps the default precision)
+            data("data/csv-float32-target.csv", "csv", "csv-float32-target.csv:11 (seq_id 3): y = 1.0E39 is beyond "
+                    + "float32's range (|x| <= 3.4028235E38); expected a number float32 can hold for model.precision = "
+                    + "float32 (or model.precision = float64)"),
+            data("data/csv-float32-input.csv", "csv", "csv-float32-input.csv:8 (seq_id 2): x2 at t = 1 = -1.0E39 is "
+                    + "beyond float32's range"),
             data("data/csv-ragged.csv", "csv", "csv-ragged.csv:8 (seq_id 2): sequence has 2 steps, "
                     + "expected 3 like 3 of 4 sequences"),
             data("data/csv-missing-step.csv", "csv", "csv-missing-step.csv:5 (seq_id 1): t = 1 is missing (found 3 steps, t up "
