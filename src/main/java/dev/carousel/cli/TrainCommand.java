@@ -15,6 +15,7 @@ import dev.carousel.spark.Shard;
 import dev.carousel.store.Folders;
 import dev.carousel.store.ParquetFiles;
 import dev.carousel.store.ResultTables;
+import dev.carousel.store.Table;
 import dev.carousel.store.Storage;
 import dev.carousel.train.Checkpoint;
 import dev.carousel.train.CurvePoint;
@@ -181,9 +182,10 @@ final class TrainCommand implements Callable<Integer> {
         CarouselConfig cfg = setup.config();
         Folders.write(target, hadoop, s -> {
             String cell = ConfigLoader.hash(cfg);
-            ParquetFiles.write(List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
-            ParquetFiles.write(ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
-            ParquetFiles.write(ResultTables.stepStatRows(cell, result.stepStats()), ResultTables.STEP_STATS,
+            // Delta tables, as a sweep's: one file each, committed as the log's first version.
+            writeTable(List.of(ResultTables.runRow(result, metric, null)), ResultTables.RUNS, s.resolve("runs"));
+            writeTable(ResultTables.curveRows(cell, result.curve()), ResultTables.CURVES, s.resolve("curves"));
+            writeTable(ResultTables.stepStatRows(cell, result.stepStats()), ResultTables.STEP_STATS,
                     s.resolve("step_stats"));
             new Checkpoint(cfg, result.parameters(), result.optimizerState(), result.updates())
                     .write(s.resolve("checkpoint"), setup.spec().layout());
@@ -196,6 +198,12 @@ final class TrainCommand implements Callable<Integer> {
             run.put("updates", result.updates());
             Json.write(s.resolve("run.json"), run);
         });
+    }
+
+    private static void writeTable(List<org.apache.spark.sql.Row> rows, org.apache.spark.sql.types.StructType schema,
+                                   java.nio.file.Path dir) {
+        ParquetFiles.write(rows, schema, dir);
+        Table.commitAsDelta(dir, schema);
     }
 
     /** One line per evaluation: progress, losses, speed and ETA. */

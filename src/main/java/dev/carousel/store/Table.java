@@ -158,6 +158,30 @@ public final class Table {
         }
     }
 
+    /**
+     * Makes the plain Parquet table in local folder {@code dir} (as {@link ParquetFiles#write} leaves it) a Delta
+     * table: its files become the log's first version, with {@code schema}, so that Delta readers (Spark's, DuckDB's,
+     * delta-rs) read it as they read a sweep's tables, and plain Parquet readers still see the same files.
+     *
+     * @throws IllegalStateException if the folder already has a log
+     */
+    public static void commitAsDelta(java.nio.file.Path dir, StructType schema) {
+        Table table = at(dir);
+        if (table.isDelta()) {
+            throw new IllegalStateException(dir + " already has a Delta log");
+        }
+        List<Action> adds = new ArrayList<>();
+        try {
+            for (Path f : table.files()) {
+                long bytes = java.nio.file.Files.size(Folders.local(f));
+                adds.add(table.add(f, bytes, java.util.Set.of(ResultStore.group(f.getName())), true));
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+        table.commit(schema, adds, "write a run's table");
+    }
+
     /** The tag of an add action that names the commit groups whose rows the file holds, comma-separated. */
     static final String GROUPS_TAG = "carousel.groups";
 

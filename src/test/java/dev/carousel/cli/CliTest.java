@@ -85,6 +85,12 @@ class CliTest {
             assertEquals("completed", r.getAs("status"));
             assertEquals(20L, (long) r.getAs("updates"));
 
+            // Delta tables like a sweep's: Spark's Delta reader sees the same rows as a plain Parquet read.
+            for (String table : java.util.List.of("runs", "curves", "step_stats")) {
+                assertTrue(Files.isDirectory(result.resolve(table).resolve("_delta_log")), table + " has a Delta log");
+                assertEquals(spark.read().parquet(result.resolve(table).toString()).count(),
+                        spark.read().format("delta").load(result.resolve(table).toString()).count(), table);
+            }
             Dataset<Row> curves = spark.read().parquet(result.resolve("curves").toString());
             assertEquals(java.util.Arrays.asList(ResultTables.CURVES.fieldNames()),
                     java.util.Arrays.asList(curves.schema().fieldNames()));
