@@ -2,7 +2,6 @@ package dev.carousel.stats;
 
 import dev.carousel.nn.Probe;
 import dev.carousel.nn.ProbeValues;
-import dev.carousel.util.Seeds;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -28,60 +27,59 @@ import java.util.zip.CRC32;
  * (probe, t) for t in [0, T) and each probe present. Executors {@link #record} their backward passes and the
  * driver {@link #merge}s the results (Spark aggregation style: merge mutates and returns this).
  *
- * <p>Per cell: exact count, skipped (non-finite) count, mean, population std, min and max, and KLL quantiles
- * whose rank is within ±0.0133 of the requested one at the default k = 200 (99% confidence; exact while a cell
- * holds fewer than 200 values). {@link #lastLossStep()} is the step lag is measured from: lag = lastLossStep − t.
+ * <p>Per cell: exact count, skipped (non-finite) count, mean, population std, min and max, and quantiles:
+ * exact up to {@link StepAccumulator#EXACT_LIMIT} values, beyond that from a DDSketch, within
+ * ±{@link StepAccumulator#LOG10_ERROR} ≈ 0.0044 decades of the exact quantile for log10 probes and 1% relative
+ * for plain ones (forget). {@link #lastLossStep()} is the step lag is
+ * measured from: lag = lastLossStep − t.
  *
- * <p>Merge is associative and commutative for counts, min and max; for mean and std up to floating-point
- * rounding (~1e-15 relative per merge); for quantiles up to the sketch's stated rank error.
- *
- * <p>Determinism: the same sequence of {@code record}/{@code add}/{@code merge} calls gives bit-identical
- * results run to run (each cell's KLL coin is seeded from the probe key and t; see {@link StepAccumulator}).
- * Merging in a different order gives results equal only within the accuracy above, so merge shards in a fixed
- * order (e.g. by partition index) when bit-identical results matter.
+ * <p>Merge is associative and commutative exactly for counts, min, max and the sketches (bucket counts add),
+ * so quantiles and the sketch bytes are the same for every merge order and tree shape; for mean and std up to
+ * floating-point rounding (~1e-15 relative per merge), so merge shards in a fixed order (e.g. by partition
+ * index) when bit-identical moments matter. The same sequence of calls gives bit-identical results run to run.
  *
  * <p>Serialization: {@link #toByteArray()} writes a compact versioned binary form (below), and Java
  * serialization goes through it (a serial proxy), so the sketches need not be {@code Serializable}. Not
  * thread-safe.
  *
- * <p>Binary form, version 1, big-endian ({@link DataOutputStream}):
+ * <p>Binary form, version 2, big-endian ({@link DataOutputStream}):
  * <pre>
- * int magic 0x43535453 ("CSTS"), short version 1, int T, int k, boolean hasLastLossStep, int lastLossStep,
- * int probeCount, probeCount × UTF probe key (in enum order),
+ * int magic 0x43535453 ("CSTS"), short version 2, int T, double relative accuracy (0.01),
+ * boolean hasLastLossStep, int lastLossStep, int probeCount, probeCount × UTF probe key (in enum order),
  * per probe (same order), per t in [0, T): long count, long skipped, double mean, double m2, double min,
- *     double max, int sketchLength, sketchLength bytes (KllDoublesSketch.toByteArray, compact form),
+ *     double max, then count ≤ 256: the values as doubles, sorted; else the DDSketch's bins
+ *     (StepAccumulator.writeSketch: varints, bins in index order),
  * int CRC32 of all preceding bytes.
  * </pre>
+ * Version 1 has int k in place of the accuracy and, per cell, int sketchLength and that many
+ * bytes of a KLL sketch ({@code KllDoublesSketch.toByteArray}); it is still read (see {@link KllFormat}).
  */
 public final class StepStats implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
     private static final int MAGIC = 0x43535453; // "CSTS": Carousel STep Stats
-    private static final short VERSION = 1;
-    /** Smallest encoded cell: 2 longs, 4 doubles, the sketch length and an empty sketch (8 bytes). */
-    private static final int MIN_CELL_BYTES = 2 * 8 + 4 * 8 + 4 + 8;
+    private static final short VERSION = 2;
+    /** The format whose cells carry KLL sketches; read, never written. */
+    private static final short KLL_VERSION = 1;
+    /** Smallest encoded cell: 2 longs and 4 doubles, with no kept values (count 0). */
+    private static final int MIN_CELL_BYTES = 2 * 8 + 4 * 8;
+    /** Smallest version-1 cell: 2 longs, 4 doubles, the sketch length and an empty KLL sketch (8 bytes). */
+    private static final int MIN_KLL_CELL_BYTES = 2 * 8 + 4 * 8 + 4 + 8;
 
     private final int steps;
-    private final int k;
     private final Set<Probe> probes;
     private final Map<Probe, StepAccumulator[]> cells;
     private int lastLossStep;
     private boolean hasLastLossStep;
-
-    /** Empty statistics with KLL k = {@value StepAccumulator#DEFAULT_K}. */
-    public StepStats(int steps, Set<Probe> probes) {
-        this(steps, probes, StepAccumulator.DEFAULT_K);
-    }
 
     /**
      * Empty statistics.
      *
      * @param steps  T, the number of time steps (≥ 1)
      * @param probes the probes to gather (non-empty)
-     * @param k      KLL accuracy parameter of every cell
      */
-    public StepStats(int steps, Set<Probe> probes, int k) {
+    public StepStats(int steps, Set<Probe> probes) {
         if (steps < 1) {
             throw new IllegalArgumentException("steps must be ≥ 1, got " + steps);
         }
@@ -89,21 +87,15 @@ public final class StepStats implements Serializable {
             throw new IllegalArgumentException("no probes");
         }
         this.steps = steps;
-        this.k = k;
         this.probes = Collections.unmodifiableSet(EnumSet.copyOf(probes));
         this.cells = new EnumMap<>(Probe.class);
         for (Probe p : this.probes) {
             StepAccumulator[] row = new StepAccumulator[steps];
             for (int t = 0; t < steps; t++) {
-                row[t] = new StepAccumulator(k, cellSeed(p, t));
+                row[t] = new StepAccumulator(p.isLog10());
             }
             cells.put(p, row);
         }
-    }
-
-    /** The coin seed of cell (p, t): from the probe's key, not its ordinal, so reordering Probe changes nothing. */
-    private static long cellSeed(Probe p, int t) {
-        return Seeds.derive(Seeds.label("stats"), Seeds.label(p.key()), t);
     }
 
     /**
@@ -158,16 +150,16 @@ public final class StepStats implements Serializable {
      * Folds {@code other} into this, cell by cell; {@code other} is not changed. Nothing is changed if it throws.
      *
      * @return this
-     * @throws IllegalArgumentException if T, the probes or k differ, both know a different last loss step, or
+     * @throws IllegalArgumentException if T or the probes differ, both know a different last loss step, or
      *     {@code other} is this
      */
     public StepStats merge(StepStats other) {
         if (other == this) {
             throw new IllegalArgumentException("cannot merge StepStats into itself");
         }
-        if (other.steps != steps || !other.probes.equals(probes) || other.k != k) {
+        if (other.steps != steps || !other.probes.equals(probes)) {
             throw new IllegalArgumentException("cannot merge StepStats of T " + other.steps + ", probes "
-                    + other.probes + ", k " + other.k + " into T " + steps + ", probes " + probes + ", k " + k);
+                    + other.probes + " into T " + steps + ", probes " + probes);
         }
         checkLastLossStep(other.hasLastLossStep, other.lastLossStep);
         for (Probe p : probes) {
@@ -198,7 +190,8 @@ public final class StepStats implements Serializable {
         return cell(p, t).quantile(q);
     }
 
-    private StepAccumulator cell(Probe p, int t) {
+    /** The accumulator of cell (p, t), not a copy. */
+    StepAccumulator cell(Probe p, int t) {
         StepAccumulator[] row = cells.get(p);
         if (row == null) {
             throw new IllegalArgumentException("probe " + p.key() + " is not gathered; have " + probes);
@@ -219,11 +212,6 @@ public final class StepStats implements Serializable {
         return probes;
     }
 
-    /** KLL accuracy parameter of every cell. */
-    public int k() {
-        return k;
-    }
-
     /** The step lag is measured from (lag = lastLossStep − t); empty until a ProbeValues was recorded or merged in. */
     public OptionalInt lastLossStep() {
         return hasLastLossStep ? OptionalInt.of(lastLossStep) : OptionalInt.empty();
@@ -236,7 +224,7 @@ public final class StepStats implements Serializable {
             out.writeInt(MAGIC);
             out.writeShort(VERSION);
             out.writeInt(steps);
-            out.writeInt(k);
+            out.writeDouble(StepAccumulator.RELATIVE_ACCURACY);
             out.writeBoolean(hasLastLossStep);
             out.writeInt(lastLossStep);
             out.writeInt(probes.size());
@@ -252,9 +240,7 @@ public final class StepStats implements Serializable {
                     out.writeDouble(m.m2());
                     out.writeDouble(m.min());
                     out.writeDouble(m.max());
-                    byte[] sketch = a.sketchBytes();
-                    out.writeInt(sketch.length);
-                    out.write(sketch);
+                    a.writeSketch(out);
                 }
             }
             out.flush();
@@ -282,9 +268,9 @@ public final class StepStats implements Serializable {
                 throw new IllegalArgumentException(String.format("not StepStats bytes: magic 0x%08x", magic));
             }
             short version = in.readShort();
-            if (version != VERSION) {
+            if (version != VERSION && version != KLL_VERSION) {
                 throw new IllegalArgumentException("unsupported StepStats version " + version
-                        + " (this build reads " + VERSION + ")");
+                        + " (this build reads " + KLL_VERSION + " and " + VERSION + ")");
             }
             CRC32 crc = new CRC32();
             crc.update(bytes, 0, bytes.length - 4);
@@ -293,7 +279,7 @@ public final class StepStats implements Serializable {
             if (stored != (int) crc.getValue()) {
                 throw new IllegalArgumentException("StepStats bytes corrupt or truncated: CRC32 mismatch");
             }
-            return read(in);
+            return read(in, version == KLL_VERSION);
         } catch (EOFException e) {
             throw new IllegalArgumentException("StepStats bytes truncated", e);
         } catch (IOException e) {
@@ -301,9 +287,18 @@ public final class StepStats implements Serializable {
         }
     }
 
-    private static StepStats read(DataInputStream in) throws IOException {
+    private static StepStats read(DataInputStream in, boolean kll) throws IOException {
         int steps = in.readInt();
-        int k = in.readInt();
+        int k = 0;
+        if (kll) {
+            k = in.readInt();
+        } else {
+            double accuracy = in.readDouble();
+            if (accuracy != StepAccumulator.RELATIVE_ACCURACY) {
+                throw new IllegalArgumentException("sketch relative accuracy " + accuracy + " (this build uses "
+                        + StepAccumulator.RELATIVE_ACCURACY + ")");
+            }
+        }
         boolean hasLastLossStep = in.readBoolean();
         int lastLossStep = in.readInt();
         int probeCount = in.readInt();
@@ -319,22 +314,25 @@ public final class StepStats implements Serializable {
             }
         }
         // Check T against the bytes left before allocating T × probes accumulators.
-        if (steps < 1 || (long) steps * probeCount * MIN_CELL_BYTES > in.available()) {
+        if (steps < 1 || (long) steps * probeCount * (kll ? MIN_KLL_CELL_BYTES : MIN_CELL_BYTES) > in.available()) {
             throw new IllegalArgumentException("bad step count " + steps + " for " + in.available() + " bytes");
         }
-        StepStats s = new StepStats(steps, probes, k);
+        StepStats s = new StepStats(steps, probes);
         for (Probe p : probes) {
             StepAccumulator[] row = s.cells.get(p);
             for (int t = 0; t < steps; t++) {
                 long count = in.readLong();
                 long skipped = in.readLong();
                 Moments m = Moments.of(count, in.readDouble(), in.readDouble(), in.readDouble(), in.readDouble());
-                int length = in.readInt();
-                if (length < 0 || length > in.available()) {
-                    throw new IllegalArgumentException("bad sketch length " + length + " at " + p.key() + ", t " + t);
+                if (kll) {
+                    int length = in.readInt();
+                    if (length < 0 || length > in.available()) {
+                        throw new IllegalArgumentException("bad sketch length " + length + " at " + p.key() + ", t " + t);
+                    }
+                    row[t] = KllFormat.decode(m, skipped, in.readNBytes(length), k, p.isLog10());
+                } else {
+                    row[t] = StepAccumulator.read(m, skipped, p.isLog10(), in);
                 }
-                byte[] sketch = in.readNBytes(length);
-                row[t] = StepAccumulator.fromParts(m, skipped, sketch, k, row[t].seed());
             }
         }
         if (in.available() != 0) {

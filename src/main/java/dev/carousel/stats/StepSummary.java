@@ -10,8 +10,8 @@ package dev.carousel.stats;
  * @param std     population standard deviation (divisor count); NaN when count is 0
  * @param min     exact minimum; NaN when count is 0
  * @param max     exact maximum; NaN when count is 0
- * @param p10     10th percentile from the KLL sketch (exact below k values, else rank within ±0.0133 at
- *                k = 200, 99% confidence; convention in {@link StepAccumulator}); NaN when count is 0
+ * @param p10     10th percentile: exact up to 256 values, else from the DDSketch (within ±0.0044 decades for
+ *                log10 probes, 1% relative for plain ones; convention in {@link StepAccumulator}); NaN when count is 0
  * @param p50     median, likewise (the upper median for even counts)
  * @param p90     90th percentile, likewise
  */

@@ -68,6 +68,10 @@ class ApplicationJarIT {
                     || n.startsWith("com/fasterxml/jackson/databind/") || n.startsWith("org/apache/datasketches/")).toList();
             assertEquals(List.of(), provided.stream().limit(5).toList(), "provided classes shaded in");
 
+            // The quantile sketch library is relocated, so a cluster's class path cannot shadow it.
+            assertTrue(names.contains("dev/carousel/shaded/ddsketch/ddsketch/DDSketch.class"), "DDSketch relocated");
+            assertEquals(List.of(), names.stream().filter(n -> n.startsWith("com/datadoghq/")).limit(5).toList());
+
             // Signatures of merged jars would not verify against the merged jar.
             assertEquals(List.of(), names.stream().filter(n -> n.matches("META-INF/[^/]+\\.(SF|DSA|RSA)")).toList());
         }

@@ -47,7 +47,6 @@ class StepStatsTest {
         StepStats s = new StepStats(3, DH_DWH);
         assertEquals(3, s.steps());
         assertEquals(DH_DWH, s.probes());
-        assertEquals(StepAccumulator.DEFAULT_K, s.k());
         assertEquals(OptionalInt.empty(), s.lastLossStep());
         assertEquals(0, s.summary(Probe.DH, 2).count());
         assertThrows(UnsupportedOperationException.class, () -> s.probes().add(Probe.DC));
@@ -122,7 +121,6 @@ class StepStatsTest {
         assertThrows(IllegalArgumentException.class, () -> a.merge(a));
         assertThrows(IllegalArgumentException.class, () -> a.merge(new StepStats(4, DH_DWH)));
         assertThrows(IllegalArgumentException.class, () -> a.merge(new StepStats(3, EnumSet.of(Probe.DH))));
-        assertThrows(IllegalArgumentException.class, () -> a.merge(new StepStats(3, DH_DWH, 100)));
         assertArrayEquals(before, a.toByteArray());
     }
 
@@ -144,7 +142,6 @@ class StepStatsTest {
         StepStats back = StepStats.fromByteArray(s.toByteArray());
         assertEquals(s.steps(), back.steps());
         assertEquals(s.probes(), back.probes());
-        assertEquals(s.k(), back.k());
         assertEquals(s.lastLossStep(), back.lastLossStep());
         assertSummariesBitIdentical(s, back);
         assertArrayEquals(s.toByteArray(), back.toByteArray());
@@ -215,18 +212,31 @@ class StepStatsTest {
         s.add(Probe.DH, 0, 1.0);
         s.add(Probe.DH, 0, 3.0);
         byte[] good = s.toByteArray();
-        int header = 4 + 2 + 4 + 4 + 1 + 4 + 4 + 2 + Probe.DH.key().length();
-        assertMessage("version", () -> StepStats.fromByteArray(recrc(put(good, 4, (short) 2))));
+        int header = 4 + 2 + 4 + 8 + 1 + 4 + 4 + 2 + Probe.DH.key().length();
+        assertMessage("version", () -> StepStats.fromByteArray(recrc(put(good, 4, (short) 3))));
         assertMessage("step count", () -> StepStats.fromByteArray(recrc(putInt(good, 6, 1_000_000))));
-        assertMessage("KLL k", () -> StepStats.fromByteArray(recrc(putInt(good, 10, 3))));
-        assertMessage("probe count", () -> StepStats.fromByteArray(recrc(putInt(good, 19, 0))));
-        assertMessage("disagrees", () -> StepStats.fromByteArray(recrc(putLong(good, header, 3))));
+        assertMessage("relative accuracy",
+                () -> StepStats.fromByteArray(recrc(putLong(good, 10, Double.doubleToLongBits(0.02)))));
+        assertMessage("probe count", () -> StepStats.fromByteArray(recrc(putInt(good, 23, 0))));
+        assertMessage("trailing", () -> StepStats.fromByteArray(recrc(putLong(good, header, 1)))); // reads one kept value
         assertMessage("skipped", () -> StepStats.fromByteArray(recrc(putLong(good, header + 8, -1))));
         assertMessage("inconsistent moments",
                 () -> StepStats.fromByteArray(recrc(putLong(good, header + 24, Double.doubleToLongBits(-1.0)))));
         assertMessage("disagrees",
-                () -> StepStats.fromByteArray(recrc(putLong(good, header + 32, Double.doubleToLongBits(0.5)))));
-        assertMessage("sketch length", () -> StepStats.fromByteArray(recrc(putInt(good, header + 48, 1 << 20))));
+                () -> StepStats.fromByteArray(recrc(putLong(good, header + 32, Double.doubleToLongBits(2.0)))));
+        // Two values are kept as they are, sorted: out of order, or outside [min, max], is caught.
+        assertMessage("out of order", () -> StepStats.fromByteArray(recrc(putLong(good, header + 48, Double.doubleToLongBits(5.0)))));
+        assertMessage("disagrees", () -> StepStats.fromByteArray(recrc(putLong(good, header + 56, Double.doubleToLongBits(4.0)))));
+        // Past EXACT_LIMIT values, a sketch: no negative bins, no zeros, then the positive bins; a count moved
+        // between them, or a bin outside [min, max]'s buckets, is caught.
+        StepStats big = new StepStats(1, EnumSet.of(Probe.DH));
+        for (int i = 0; i <= StepAccumulator.EXACT_LIMIT; i++) {
+            big.add(Probe.DH, 0, 1.0 + i / 100.0);
+        }
+        byte[] sketched = big.toByteArray();
+        StepStats.fromByteArray(sketched);
+        assertMessage("disagrees", () -> StepStats.fromByteArray(recrc(put(sketched, header + 49, (byte) 1))));
+        assertMessage("disagrees", () -> StepStats.fromByteArray(recrc(putLong(sketched, header + 32, Double.doubleToLongBits(1.5)))));
         byte[] key = good.clone();
         key[header - 1] = 'x';
         assertMessage("unknown probe", () -> StepStats.fromByteArray(recrc(key)));
@@ -282,7 +292,6 @@ class StepStatsTest {
             }
         }
         assertEquals(0, expected.summary(Probe.DH, 4).count(), "DH after the last loss step is all −∞");
-        assertTrue(expected.summary(Probe.DH, 0).count() > StepAccumulator.DEFAULT_K, "sketches should compact");
     }
 
     private static byte[] javaSerialize(Object o) throws IOException {
@@ -301,6 +310,12 @@ class StepStatsTest {
     private static byte[] put(byte[] b, int at, short v) {
         byte[] c = b.clone();
         ByteBuffer.wrap(c).putShort(at, v);
+        return c;
+    }
+
+    private static byte[] put(byte[] b, int at, byte v) {
+        byte[] c = b.clone();
+        c[at] = v;
         return c;
     }
 
