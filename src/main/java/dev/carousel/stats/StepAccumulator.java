@@ -5,7 +5,7 @@ import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
 import com.datadoghq.sketch.ddsketch.mapping.LogarithmicMapping;
 import com.datadoghq.sketch.ddsketch.store.Bin;
 import com.datadoghq.sketch.ddsketch.store.Store;
-import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
+import com.datadoghq.sketch.ddsketch.store.PaginatedStore;
 import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
@@ -96,7 +96,7 @@ public final class StepAccumulator {
     }
 
     private static DDSketch newSketch(boolean log10) {
-        return new DDSketch(log10 ? LOG10_MAPPING : PLAIN_MAPPING, UnboundedSizeDenseStore::new);
+        return new DDSketch(log10 ? LOG10_MAPPING : PLAIN_MAPPING, PaginatedStore::new);
     }
 
     private StepAccumulator(Moments moments, DDSketch sketch, boolean log10, long skipped, double[] values) {
