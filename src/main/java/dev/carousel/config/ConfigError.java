@@ -38,4 +38,15 @@ public final class ConfigError extends RuntimeException {
         }
         return message;
     }
+
+    /** An origin as {@code file:line} (Typesafe writes "file: line", which editors do not follow). */
+    public static String where(com.typesafe.config.ConfigOrigin origin) {
+        return origin.description().replaceFirst(": (\\d+(?:-\\d+)?)$", ":$1");
+    }
+
+    /** A value as written, cut to 80 characters. */
+    public static String show(com.typesafe.config.ConfigValue value) {
+        String text = value.render(com.typesafe.config.ConfigRenderOptions.concise());
+        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
+    }
 }

@@ -3,8 +3,6 @@ package dev.carousel.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigOrigin;
-import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigUtil;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
@@ -205,7 +203,7 @@ final class ConfigKeys {
         }
 
         ConfigError bad(ConfigValue raw, String problem) {
-            return new ConfigError(where(raw.origin()) + ": " + path + " = " + show(raw) + ": " + problem
+            return new ConfigError(ConfigError.where(raw.origin()) + ": " + path + " = " + ConfigError.show(raw) + ": " + problem
                     + "; expected " + accepted);
         }
     }
@@ -224,7 +222,7 @@ final class ConfigKeys {
                 }
             } else if (SECTIONS.containsKey(path)) {
                 if (!(value instanceof ConfigObject section)) {
-                    throw new ConfigError(where(value.origin()) + ": " + path + " = " + show(value)
+                    throw new ConfigError(ConfigError.where(value.origin()) + ": " + path + " = " + ConfigError.show(value)
                             + ": wrong type; expected a section with keys " + String.join(", ", SECTIONS.get(path)));
                 }
                 checkTree(section, segments);
@@ -245,7 +243,7 @@ final class ConfigKeys {
                 .map(p -> "did you mean " + p + "?")
                 .orElseGet(() -> (section.isEmpty() ? "valid top-level keys: " : "valid keys of " + section + ": ")
                         + String.join(", ", SECTIONS.get(section)));
-        return new ConfigError(where(value.origin()) + ": " + path + ": unknown key; " + hint);
+        return new ConfigError(ConfigError.where(value.origin()) + ": " + path + ": unknown key; " + hint);
     }
 
     /** The candidate path whose last segment is nearest {@code name} by edit distance, if near enough. */
@@ -280,17 +278,6 @@ final class ConfigKeys {
             cur = t;
         }
         return prev[b.length()];
-    }
-
-    /** An origin as {@code file:line} (Typesafe writes "file: line", which editors do not follow). */
-    static String where(ConfigOrigin origin) {
-        return origin.description().replaceFirst(": (\\d+(?:-\\d+)?)$", ":$1");
-    }
-
-    /** A value as written, cut to 80 characters. */
-    static String show(ConfigValue value) {
-        String text = value.render(ConfigRenderOptions.concise());
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
     }
 
     private static Map<String, Key> byPath() {

@@ -2,7 +2,7 @@ package dev.carousel.config;
 
 import static dev.carousel.config.ConfigKeys.MAX_TASK_LENGTH;
 import static dev.carousel.config.ConfigKeys.lower;
-import static dev.carousel.config.ConfigKeys.where;
+import static dev.carousel.config.ConfigError.where;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;

@@ -36,7 +36,7 @@ public final class SizeLimits {
         SequenceTask task = Tasks.create(c.task().name(), c.task().length());
         ModelSpec spec = spec(c, task.inputSize(), task.outputSize());
         arrayProblem(sizeKeys(c), spec, c.training().batchSize(), task.sequenceLength()).ifPresent(problem -> {
-            throw new ConfigError(ConfigKeys.where(userOrigin(merged)) + ": " + problem);
+            throw new ConfigError(ConfigError.where(userOrigin(merged)) + ": " + problem);
         });
     }
 

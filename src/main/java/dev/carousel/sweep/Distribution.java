@@ -2,7 +2,7 @@ package dev.carousel.sweep;
 
 import static dev.carousel.sweep.SpecValues.number;
 import static dev.carousel.sweep.SpecValues.scalar;
-import static dev.carousel.sweep.SpecValues.show;
+import static dev.carousel.config.ConfigError.show;
 import static dev.carousel.sweep.SpecValues.sorted;
 import static dev.carousel.sweep.SpecValues.where;
 

@@ -1,8 +1,8 @@
 package dev.carousel.sweep;
 
+import static dev.carousel.config.ConfigError.show;
+
 import com.typesafe.config.ConfigException;
-import com.typesafe.config.ConfigOrigin;
-import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.carousel.config.ConfigError;
@@ -63,12 +63,7 @@ final class SpecValues {
     }
 
     static String where(ConfigValue value) {
-        return where(value.origin());
-    }
-
-    /** An origin as {@code file:line}, as {@link ConfigLoader} writes it. */
-    static String where(ConfigOrigin origin) {
-        return origin.description().replaceFirst(": (\\d+(?:-\\d+)?)$", ":$1");
+        return ConfigError.where(value.origin());
     }
 
     /** Typesafe's exception as one line, its origin written file:line. */
@@ -76,14 +71,8 @@ final class SpecValues {
         String message = ConfigError.typesafeMessage(e);
         String what = e instanceof ConfigException.Parse ? "syntax error: " : ""; // as ConfigLoader says it
         if (e.origin() != null) {
-            return new ConfigError(where(e.origin()) + ": " + what + message, e);
+            return new ConfigError(ConfigError.where(e.origin()) + ": " + what + message, e);
         }
         return new ConfigError(what + message, e);
-    }
-
-    /** A value as written, cut to 80 characters. */
-    static String show(ConfigValue value) {
-        String text = value.render(ConfigRenderOptions.concise());
-        return text.length() <= 80 ? text : text.substring(0, 77) + "...";
     }
 }

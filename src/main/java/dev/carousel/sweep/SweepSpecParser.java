@@ -5,7 +5,7 @@ import static dev.carousel.sweep.SpecValues.checkRunKey;
 import static dev.carousel.sweep.SpecValues.integer;
 import static dev.carousel.sweep.SpecValues.number;
 import static dev.carousel.sweep.SpecValues.scalar;
-import static dev.carousel.sweep.SpecValues.show;
+import static dev.carousel.config.ConfigError.show;
 import static dev.carousel.sweep.SpecValues.sorted;
 import static dev.carousel.sweep.SpecValues.typesafe;
 import static dev.carousel.sweep.SpecValues.where;
@@ -393,7 +393,7 @@ final class SweepSpecParser {
                 Axis other = axes.get(key);
                 if (other != null && !other.section().equals("grid")) {
                     throw new ConfigError(where(cell.get(key)) + ": cells[" + i + "]." + key + ": duplicate axis; "
-                            + key + " is already set by " + other.section() + " (" + where(other.origin()) + ")");
+                            + key + " is already set by " + other.section() + " (" + ConfigError.where(other.origin()) + ")");
                 }
                 if (!explicitKeys.contains(key)) {
                     explicitKeys.add(key);
@@ -436,9 +436,9 @@ final class SweepSpecParser {
     private static void register(Map<String, Axis> axes, Axis axis) {
         Axis other = axes.get(axis.key());
         if (other != null) {
-            throw new ConfigError(where(axis.origin()) + ": " + axis.section() + "." + axis.key()
+            throw new ConfigError(ConfigError.where(axis.origin()) + ": " + axis.section() + "." + axis.key()
                     + ": duplicate axis; " + axis.key() + " is already an axis in " + other.section() + " ("
-                    + where(other.origin()) + ")");
+                    + ConfigError.where(other.origin()) + ")");
         }
         axes.put(axis.key(), axis);
     }
