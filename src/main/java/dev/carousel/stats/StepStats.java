@@ -98,6 +98,13 @@ public final class StepStats implements Serializable {
         }
     }
 
+    /** Statistics made of decoded cells: {@code cells} holds a full row of T accumulators per probe. */
+    private StepStats(int steps, Map<Probe, StepAccumulator[]> cells) {
+        this.steps = steps;
+        this.probes = Collections.unmodifiableSet(EnumSet.copyOf(cells.keySet()));
+        this.cells = cells;
+    }
+
     /**
      * Adds every value of every gathered probe: (b, t) values of per-sequence probes go to cell (probe, t), and
      * the t-th value of a per-batch probe likewise. Probes in {@code pv} that are not gathered are ignored.
@@ -317,9 +324,10 @@ public final class StepStats implements Serializable {
         if (steps < 1 || (long) steps * probeCount * (kll ? MIN_KLL_CELL_BYTES : MIN_CELL_BYTES) > in.available()) {
             throw new IllegalArgumentException("bad step count " + steps + " for " + in.available() + " bytes");
         }
-        StepStats s = new StepStats(steps, probes);
+        Map<Probe, StepAccumulator[]> cells = new EnumMap<>(Probe.class);
         for (Probe p : probes) {
-            StepAccumulator[] row = s.cells.get(p);
+            StepAccumulator[] row = new StepAccumulator[steps]; // every slot is filled from the stream below
+            cells.put(p, row);
             for (int t = 0; t < steps; t++) {
                 long count = in.readLong();
                 long skipped = in.readLong();
@@ -338,6 +346,7 @@ public final class StepStats implements Serializable {
         if (in.available() != 0) {
             throw new IllegalArgumentException(in.available() + " trailing bytes after StepStats");
         }
+        StepStats s = new StepStats(steps, cells);
         s.hasLastLossStep = hasLastLossStep;
         s.lastLossStep = hasLastLossStep ? lastLossStep : 0;
         return s;
