@@ -1,10 +1,8 @@
 package dev.carousel.store;
 
-import io.delta.standalone.actions.Action;
 import io.delta.standalone.actions.AddFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -14,13 +12,13 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.sql.types.StructType;
 
 /**
  * What {@link ResultStore#open} does before it takes new cells: takes over a folder written before the log, and
  * repairs what a killed writer left (the commit protocol is in {@link ResultStore}'s class comment).
  */
 final class StoreRecovery {
+    private static final String ADOPT = "adopt files written before the log";
     private final Table runs;
     private final List<ResultStore.Child> children;
     private final FileSystem fs;
@@ -48,26 +46,11 @@ final class StoreRecovery {
         for (ResultStore.Child c : children) {
             Table t = c.table();
             if (!t.isDelta()) { // a run killed while adopting committed some tables already
-                adopt(t, c.schema(), t.files().stream()
-                        .filter(f -> committedGroups.contains(ResultStore.group(f.getName()))).toList());
+                t.commitFiles(c.schema(), t.files().stream()
+                        .filter(f -> committedGroups.contains(ResultStore.group(f.getName()))).toList(), ADOPT);
             }
         }
-        adopt(runs, ResultTables.RUNS, runFiles);
-    }
-
-    private void adopt(Table table, StructType schema, List<Path> files) {
-        if (files.isEmpty()) {
-            return;
-        }
-        List<Action> adds = new ArrayList<>();
-        for (Path f : files) {
-            try {
-                adds.add(table.add(f, fs.getFileStatus(f).getLen(), Set.of(ResultStore.group(f.getName())), true));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + f + ": " + Storage.oneLine(e), e);
-            }
-        }
-        table.commit(schema, adds, "adopt files written before the log");
+        runs.commitFiles(ResultTables.RUNS, runFiles, ADOPT);
     }
 
     /**

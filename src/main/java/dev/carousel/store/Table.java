@@ -170,16 +170,27 @@ public final class Table {
         if (table.isDelta()) {
             throw new IllegalStateException(dir + " already has a Delta log");
         }
-        List<Action> adds = new ArrayList<>();
-        try {
-            for (Path f : table.files()) {
-                long bytes = java.nio.file.Files.size(Folders.local(f));
-                adds.add(table.add(f, bytes, java.util.Set.of(ResultStore.group(f.getName())), true));
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + dir + ": " + e.getMessage(), e);
+        table.commitFiles(schema, table.files(), "write a run's table");
+    }
+
+    /**
+     * Commits Parquet files already in the table's folder as one new version, each tagged with the commit group its
+     * name gives; nothing if {@code files} is empty.
+     */
+    void commitFiles(StructType schema, List<Path> files, String operation) {
+        if (files.isEmpty()) {
+            return;
         }
-        table.commit(schema, adds, "write a run's table");
+        List<Action> adds = new ArrayList<>();
+        for (Path f : files) {
+            try {
+                adds.add(add(f, Storage.fs(f, conf).getFileStatus(f).getLen(), java.util.Set.of(ResultStore.group(f.getName())),
+                        true));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot read " + f + ": " + Storage.oneLine(e), e);
+            }
+        }
+        commit(schema, adds, operation);
     }
 
     /** The tag of an add action that names the commit groups whose rows the file holds, comma-separated. */
