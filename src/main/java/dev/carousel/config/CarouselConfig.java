@@ -3,7 +3,11 @@ package dev.carousel.config;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Precision;
+import dev.carousel.nn.Probe;
 import dev.carousel.nn.RecurrentInit;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * One fully resolved, validated run configuration. Immutable; built only by {@link ConfigLoader}, which
@@ -35,8 +39,18 @@ public record CarouselConfig(long seed, Task task, Model model, Optimizer optimi
      */
     public record Training(int batchSize, int updates, int evalEvery) {}
 
-    /** @param every record per-step statistics every this many updates (update 0 = initialisation) */
-    public record Probes(boolean enabled, int every) {}
+    /**
+     * @param every record per-step statistics every this many updates (update 0 = initialisation)
+     * @param set   the probes to record (of them, those that apply to the cell); never empty
+     */
+    public record Probes(boolean enabled, int every, Set<Probe> set) {
+        public Probes {
+            if (set.isEmpty()) {
+                throw new IllegalArgumentException("probes.set is empty");
+            }
+            set = Collections.unmodifiableSet(EnumSet.copyOf(set));
+        }
+    }
 
     /** What happens to optimiser state when partitions' parameters are averaged. */
     public enum OptimizerStateMode { AVERAGE, RESET }

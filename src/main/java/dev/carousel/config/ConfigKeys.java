@@ -9,16 +9,19 @@ import com.typesafe.config.ConfigValueType;
 import dev.carousel.config.CarouselConfig.OptimizerKind;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.Precision;
+import dev.carousel.nn.Probe;
 import dev.carousel.nn.RecurrentInit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.DoublePredicate;
 import java.util.stream.Stream;
 
@@ -63,6 +66,8 @@ final class ConfigKeys {
             Key.integer("training.eval-every", 1, Integer.MAX_VALUE),
             Key.bool("probes.enabled"),
             Key.integer("probes.every", 1, Integer.MAX_VALUE),
+            new Key("probes.set", Kind.PROBES, "probe names separated by spaces or commas, from "
+                    + String.join(", ", Probe.allKeys()) + ", or all", v -> true, Probe.allKeys()),
             Key.integer("distributed.partitions", 1, 100_000),
             Key.integer("distributed.local-steps", 1, 100_000_000),
             Key.integer("distributed.aggregation-depth", 1, 16),
@@ -103,7 +108,8 @@ final class ConfigKeys {
         return values;
     }
 
-    private enum Kind { INT, LONG, REAL, BOOL, CHOICE, STRING }
+    /** PROBES: a set of probe names, read as their keys in enum order separated by single spaces. */
+    private enum Kind { INT, LONG, REAL, BOOL, CHOICE, STRING, PROBES }
 
     /** One documented key: its path, its type, and its accepted values as a predicate and in words. */
     private record Key(String path, Kind kind, String accepted, DoublePredicate inRange, List<String> choices) {
@@ -131,7 +137,10 @@ final class ConfigKeys {
             return new Key(path, Kind.CHOICE, "one of " + String.join(", ", names), v -> true, List.of(names));
         }
 
-        /** The validated value of this key in {@code c}: Integer, Long, Double, Boolean or lower-case String. */
+        /**
+         * The validated value of this key in {@code c}: Integer, Long, Double, Boolean or lower-case String (for
+         * PROBES the probes' keys in enum order, separated by single spaces).
+         */
         Object read(Config c) {
             ConfigValue raw = c.getValue(path);
             return switch (kind) {
@@ -155,8 +164,32 @@ final class ConfigKeys {
                     }
                     yield name;
                 }
+                case PROBES -> readProbes(c, raw);
                 case INT, LONG, REAL -> readNumber(c, raw);
             };
+        }
+
+        private String readProbes(Config c, ConfigValue raw) {
+            if (raw.valueType() != ConfigValueType.STRING) {
+                throw bad(raw, "wrong type");
+            }
+            Set<Probe> probes = EnumSet.noneOf(Probe.class);
+            for (String name : c.getString(path).toLowerCase(Locale.ROOT).split("[\\s,]+")) {
+                if (name.isEmpty()) {
+                    continue;
+                }
+                if (name.equals("all")) {
+                    probes.addAll(EnumSet.allOf(Probe.class));
+                } else if (choices.contains(name)) {
+                    probes.add(Probe.byKey(name));
+                } else {
+                    throw bad(raw, "unknown probe " + name);
+                }
+            }
+            if (probes.isEmpty()) {
+                throw bad(raw, "no probe named (set probes.enabled = false to record none)");
+            }
+            return String.join(" ", Probe.keys(probes));
         }
 
         private Object readNumber(Config c, ConfigValue raw) {

@@ -16,12 +16,14 @@ import dev.carousel.config.CarouselConfig.OptimizerKind;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Precision;
+import dev.carousel.nn.Probe;
 import dev.carousel.nn.RecurrentInit;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,6 +31,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Reads a {@link CarouselConfig} from HOCON layered over {@code carousel-defaults.conf}, and writes one back.
@@ -170,6 +173,7 @@ public final class ConfigLoader {
         v.put("training.eval-every", c.training().evalEvery());
         v.put("probes.enabled", c.probes().enabled());
         v.put("probes.every", c.probes().every());
+        v.put("probes.set", String.join(" ", Probe.keys(c.probes().set())));
         v.put("distributed.partitions", c.distributed().partitions());
         v.put("distributed.local-steps", c.distributed().localSteps());
         v.put("distributed.aggregation-depth", c.distributed().aggregationDepth());
@@ -241,12 +245,22 @@ public final class ConfigLoader {
                         v.real("optimizer.clip-norm")),
                 new CarouselConfig.Training(v.integer("training.batch-size"), v.integer("training.updates"),
                         v.integer("training.eval-every")),
-                new CarouselConfig.Probes(v.bool("probes.enabled"), v.integer("probes.every")),
+                new CarouselConfig.Probes(v.bool("probes.enabled"), v.integer("probes.every"),
+                        probeSet(v.str("probes.set"))),
                 new CarouselConfig.Distributed(v.integer("distributed.partitions"), v.integer("distributed.local-steps"),
                         v.integer("distributed.aggregation-depth"),
                         CarouselConfig.OptimizerStateMode.valueOf(upper(v.str("distributed.optimizer-state"))),
                         v.integer("distributed.checkpoint-every")),
                 new CarouselConfig.Data(v.str("data.format"), v.str("data.path"), v.real("data.validation-fraction")));
+    }
+
+    /** The probes named by a validated probes.set value (keys separated by spaces). */
+    private static Set<Probe> probeSet(String keys) {
+        Set<Probe> probes = EnumSet.noneOf(Probe.class);
+        for (String key : keys.split(" ")) {
+            probes.add(Probe.byKey(key));
+        }
+        return probes;
     }
 
     /** Validated values by key path, typed by {@link ConfigKeys#read}. */

@@ -155,6 +155,24 @@ final class Blas {
     }
 
     /**
+     * As {@link #gemm(Matrix, long, boolean, Matrix, long, boolean, Matrix, long, int, int, int, double, double)} on
+     * blocks inside wider matrices: A, B and C have leading dimensions (row lengths) {@code lda}, {@code ldb},
+     * {@code ldc}, so a column block such as one gate's [H, H] of W_h [H, G] is an operand in place.
+     */
+    static void gemm(Matrix a, long aOff, int lda, boolean transA, Matrix b, long bOff, int ldb, boolean transB,
+                     Matrix c, long cOff, int ldc, int m, int n, int k, double alpha, double beta) {
+        int ta = transA ? TRANS : NO_TRANS;
+        int tb = transB ? TRANS : NO_TRANS;
+        if (c.single) {
+            openblas_nolapack.cblas_sgemm(ROW_MAJOR, ta, tb, m, n, k, (float) alpha, (FloatPointer) a.at(aOff), lda,
+                    (FloatPointer) b.at(bOff), ldb, (float) beta, (FloatPointer) c.at(cOff), ldc);
+        } else {
+            openblas_nolapack.cblas_dgemm(ROW_MAJOR, ta, tb, m, n, k, alpha, (DoublePointer) a.at(aOff), lda,
+                    (DoublePointer) b.at(bOff), ldb, beta, (DoublePointer) c.at(cOff), ldc);
+        }
+    }
+
+    /**
      * y[n] = alpha·Aᵀ·x + beta·y for the dense row-major block A[m, n] at {@code aOff}, with x read at stride
      * {@code incx} from {@code xOff} and y contiguous from {@code yOff}. For column sums and thin products (a
      * 1- or 2-row op(A)·B) OpenBLAS's gemv streams A once where its gemm kernels pad to 4-row panels: 1.1 ms

@@ -3,13 +3,16 @@ package dev.carousel.nn;
 import dev.carousel.data.Supervision;
 import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The gradient-flow probes of one workspace (docs/science.md): dh, dc, forget and path_gain are gathered inside
  * the backward loop, step by step, while the step kernel has each step's blocks in Java arrays (no second pass
- * over [T·B, ·] tensors); dwh_step is computed after the pass from the workspace's h and δz tensors. Per-step
- * probe arrays are [B, T] (index b·T + t). Shapes as in {@link RecurrentNetwork}.
+ * over [T·B, ·] tensors); dwh_step and the split of δc ({@link CellGradientSplit}) are computed after the pass
+ * from the workspace's tensors, and only when asked for. Per-step probe arrays are [B, T] (index b·T + t). Shapes
+ * as in {@link RecurrentNetwork}.
  */
 final class ProbeRecorder {
     private static final double LN10 = Math.log(10);
@@ -33,8 +36,14 @@ final class ProbeRecorder {
     private final double[] logScale;
     /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
     private final double[] gramA, gramD;
+    private final ModelSpec spec;
+    /** The probes of the current pass (those that apply to the cell). */
+    private Set<Probe> wanted = EnumSet.noneOf(Probe.class);
+    /** Made by the first pass that asks for a cell-term probe. */
+    private CellGradientSplit split;
 
     ProbeRecorder(ModelSpec spec, int t, int b) {
+        this.spec = spec;
         this.t = t;
         this.b = b;
         this.h = spec.hidden();
@@ -45,8 +54,17 @@ final class ProbeRecorder {
         this.gramD = new double[Math.multiplyExact(b, b)];
     }
 
-    /** Starts a pass: fresh [B, T] arrays (the last pass's belong to its result) and an empty f product. */
-    ProbeRecorder reset() {
+    /**
+     * Starts a pass that records {@code probes} (those that do not apply to the cell are left out): fresh [B, T]
+     * arrays (the last pass's belong to its result) and an empty f product.
+     */
+    ProbeRecorder reset(Set<Probe> probes) {
+        wanted = EnumSet.noneOf(Probe.class);
+        for (Probe p : probes) {
+            if (p.appliesTo(spec.cell())) {
+                wanted.add(p);
+            }
+        }
         dh = new double[Math.multiplyExact(b, t)];
         dc = new double[Math.multiplyExact(b, t)];
         forget = new double[Math.multiplyExact(b, t)];
@@ -160,16 +178,36 @@ final class ProbeRecorder {
         }
     }
 
-    /** The pass's probes: those recorded step by step, and dwh_step from the workspace's h and δz. */
-    ProbeValues values(Workspace w, Supervision supervision) {
+    /**
+     * The pass's probes, those asked for at {@link #reset}: the ones recorded step by step, dwh_step from the
+     * workspace's h and δz, and the split of δc from its δc, activations, tanh c and δz and W_h [H, G].
+     */
+    ProbeValues values(Workspace w, Supervision supervision, Blas.Matrix wh) {
         Map<Probe, double[]> values = new EnumMap<>(Probe.class);
-        values.put(Probe.DH, dh);
+        Map<Probe, double[]> stepwise = new EnumMap<>(Probe.class);
+        stepwise.put(Probe.DH, dh);
         if (lstm) {
-            values.put(Probe.DC, dc);
-            values.put(Probe.FORGET, forget);
-            values.put(Probe.PATH_GAIN, pathGain);
+            stepwise.put(Probe.DC, dc);
+            stepwise.put(Probe.FORGET, forget);
+            stepwise.put(Probe.PATH_GAIN, pathGain);
         }
-        values.put(Probe.DWH_STEP, dwhStep(w));
+        for (Map.Entry<Probe, double[]> e : stepwise.entrySet()) {
+            if (wanted.contains(e.getKey())) {
+                values.put(e.getKey(), e.getValue());
+            }
+        }
+        if (wanted.contains(Probe.DWH_STEP)) {
+            values.put(Probe.DWH_STEP, dwhStep(w));
+        }
+        if (wanted.stream().anyMatch(Probe::isCellTerm)) {
+            if (split == null) {
+                split = new CellGradientSplit(spec, t, b);
+            }
+            Map<Probe, double[]> terms = new EnumMap<>(Probe.class);
+            split.record(w, wh, terms);
+            terms.keySet().retainAll(wanted);
+            values.putAll(terms);
+        }
         return new ProbeValues(b, t, supervision.lastStep(), values);
     }
 

@@ -2,6 +2,8 @@ package dev.carousel.nn;
 
 import dev.carousel.data.LossKind;
 import dev.carousel.data.SequenceBatch;
+import java.util.EnumSet;
+import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
@@ -76,20 +78,33 @@ public final class RecurrentNetwork {
 
     /**
      * Forward and backward over one batch. Writes ∂L/∂θ into {@code grad} ([P], same precision as θ) and
-     * returns the loss; records probes when asked.
+     * returns the loss; with {@code recordProbes}, records every probe that applies to the cell.
      *
      * @param theta [P]
      * @param grad  [P], overwritten
      */
     public Result lossAndGradient(INDArray theta, SequenceBatch batch, INDArray grad, boolean recordProbes) {
+        return lossAndGradient(theta, batch, grad, recordProbes ? EnumSet.allOf(Probe.class) : Set.of());
+    }
+
+    /**
+     * Forward and backward over one batch, recording the probes of {@code probes} that apply to the cell (none when
+     * it is empty: then the result's probes are null). Parameter gradients and loss do not depend on the probes.
+     *
+     * @param theta [P]
+     * @param grad  [P], overwritten
+     */
+    public Result lossAndGradient(INDArray theta, SequenceBatch batch, INDArray grad, Set<Probe> probes) {
+        boolean recordProbes = !probes.isEmpty();
         Workspace w = workspace(batch);
         w.allocateBackward();
         BoundParameters p = thetaBound = bind(thetaBound, theta);
         double[] seqLosses = forward(w, p, batch);
-        backward(w, p, gradBound = bind(gradBound, grad), batch, recordProbes);
+        ProbeRecorder recorder = recordProbes ? w.probes.reset(probes) : null;
+        backward(w, p, gradBound = bind(gradBound, grad), batch, recorder);
         w.backwardValid = true;
-        ProbeValues probes = recordProbes ? w.probes.values(w, batch.supervision()) : null;
-        return new Result(mean(seqLosses), seqLosses, probes);
+        ProbeValues values = recordProbes ? recorder.values(w, batch.supervision(), p.wh) : null;
+        return new Result(mean(seqLosses), seqLosses, values);
     }
 
     /** Forward only: loss and task metric. */
@@ -199,14 +214,13 @@ public final class RecurrentNetwork {
     // ---------------------------------------------------------------------------------------------
     // backward
 
-    private void backward(Workspace w, BoundParameters p, BoundParameters grad, SequenceBatch batch, boolean recordProbes) {
+    private void backward(Workspace w, BoundParameters p, BoundParameters grad, SequenceBatch batch, ProbeRecorder probes) {
         final int tn = w.t;
         final int bn = w.b;
         final int h = spec.hidden();
         final int g = spec.gateWidth();
         final double invB = 1.0 / bn;
         lossHead.backward(w, p, grad, batch.supervision().steps());
-        ProbeRecorder probes = recordProbes ? w.probes.reset() : null;
         Blas.Matrix wh = p.wh;
         final long bg = (long) bn * g;
         final long bh = (long) bn * h;

@@ -90,7 +90,7 @@ public final class LocalSteps {
             long update = firstUpdate + k;
             SequenceBatch batch = source.batch(update);
             boolean probeNow = !probes.isEmpty() && update % every == 0;
-            RecurrentNetwork.Result r = net.lossAndGradient(theta, batch, grad, probeNow);
+            RecurrentNetwork.Result r = net.lossAndGradient(theta, batch, grad, probeNow ? probes : Set.of());
             if (probeNow) {
                 stats.put(update, statsOf(r, batch.steps()));
             }
@@ -114,7 +114,7 @@ public final class LocalSteps {
     /** Probes {@code theta} on one batch without updating: the statistics of the final parameters. */
     public StepStats probe(INDArray theta, SequenceBatch batch) {
         ensureGradient(theta);
-        return statsOf(net.lossAndGradient(theta, batch, grad, true), batch.steps());
+        return statsOf(net.lossAndGradient(theta, batch, grad, probes), batch.steps());
     }
 
     /** Sums of loss and metric (each weighted by sequence count) over held-out sequences [first, first + count). */
@@ -184,7 +184,7 @@ public final class LocalSteps {
     static Set<Probe> probeSet(RunSetup setup) {
         Set<Probe> set = EnumSet.noneOf(Probe.class);
         if (setup.config().probes().enabled()) {
-            for (Probe p : Probe.values()) {
+            for (Probe p : setup.config().probes().set()) {
                 if (p.appliesTo(setup.spec().cell())) {
                     set.add(p);
                 }

@@ -26,7 +26,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   inputs.npy [T,B,I]   targets.npy [T,B,O]   parameters.npy [P] and one file per block (W_x.npy …)
  *   gradient.npy [P]  ∂L/∂θ with L = mean_b ℓ_b       sequence_losses.npy [B]  ℓ_b
  *   grad_h.npy [T,B,H]  ∂ℓ_b/∂h_t    grad_c.npy [T,B,H]  ∂ℓ_b/∂c_t (LSTM)
- *   probe_NAME.npy  [B,T] per sequence, or [T] for dwh_step; log10 for norm probes
+ *   probe_NAME.npy  [B,T] per sequence, or [T] for dwh_step; log10 for norm probes (the manifest's
+ *                   "equations" state the split of ∂ℓ_b/∂c_t that the dc_* probes record)
  * </pre>
  * Arrays are written in float64 whatever the engine precision, so readers need no casts.
  */
@@ -94,7 +95,15 @@ public final class ProbeBundle {
                 "z_t = x_t W_x + h_{t-1} W_h + b, gates i,f,g,o = sigmoid,sigmoid,tanh,sigmoid; c_t = f*c_{t-1} + i*g; h_t = o*tanh(c_t); h_{-1} = c_{-1} = 0",
                 "RNN: h_t = tanh(x_t W_x + h_{t-1} W_h + b)",
                 "y_t = h_t W_y + b_y at loss steps; l_b = mean over loss steps of the step loss (MSE: mean over outputs of squared error; CE: -sum target*log_softmax)",
-                "fixed/none forget gates: f_t = value (1 for none); their f-gate parameters get zero gradient"));
+                "fixed/none forget gates: f_t = value (1 for none); their f-gate parameters get zero gradient",
+                "probe_dc_*: dl_b/dc_t = dc_{t+1}*f_{t+1} (carousel) + sum over k in i,f,g,o of "
+                        + "(dz_{t+1}[:, kH:(k+1)H] W_h[:, kH:(k+1)H]^T) * o_t * (1 - tanh(c_t)^2) (via_k) "
+                        + "+ (dl_b/dh_t from the head) * o_t * (1 - tanh(c_t)^2) at loss steps; recorded: log10 norms of "
+                        + "carousel and via_k, share = |carousel| / (|carousel| + sum_k |via_k|), agreement = "
+                        + "|carousel + sum_k via_k| / (|carousel| + sum_k |via_k|), cosine(carousel, sum_k via_k); "
+                        + "at t = T-1 no term exists (-inf, NaN)"));
+        m.put("loss_scale", "state gradients and probes are of l_b, the loss of one sequence (not divided by B); "
+                + "gradient.npy is of L = mean_b l_b");
         m.put("layout", Checkpoint.layoutManifest(setup.spec().layout()));
         m.put("files", files);
         m.put("config", ConfigLoader.toConfig(setup.config()).root().unwrapped());

@@ -99,8 +99,8 @@ class CliTest {
             Dataset<Row> steps = spark.read().parquet(result.resolve("step_stats").toString());
             assertEquals(java.util.Arrays.asList(ResultTables.STEP_STATS.fieldNames()),
                     java.util.Arrays.asList(steps.schema().fieldNames()));
-            // rounds 0, 10, 20 × 5 LSTM probes × 12 steps
-            assertEquals(3L * 5 * 12, steps.count());
+            // rounds 0, 10, 20 × the 4 default LSTM probes × 12 steps
+            assertEquals(3L * 4 * 12, steps.count());
             Row last = steps.filter("probe = 'dh' AND round = 0 AND t = 11").first();
             assertEquals(0, (int) last.getAs("lag"));
             assertEquals(4L, (long) last.getAs("count"));

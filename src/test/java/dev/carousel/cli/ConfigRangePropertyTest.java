@@ -77,6 +77,10 @@ class ConfigRangePropertyTest {
         k.put("training.eval-every", integer(1, Integer.MAX_VALUE));
         k.put("probes.enabled", choice("true", "false"));
         k.put("probes.every", integer(1, Integer.MAX_VALUE));
+        k.put("probes.set", Arbitraries.frequencyOf(
+                Tuple.of(95, Arbitraries.subsetOf(dev.carousel.nn.Probe.allKeys()).ofMinSize(1)
+                        .map(s -> "\"" + String.join(", ", s) + "\"")),
+                Tuple.of(4, Arbitraries.just("all")), Tuple.of(1, Arbitraries.of("\"dh bogus\"", "\"\""))));
         k.put("distributed.partitions", integer(1, 100_000));
         k.put("distributed.local-steps", integer(1, 100_000_000));
         k.put("distributed.aggregation-depth", integer(1, 16));

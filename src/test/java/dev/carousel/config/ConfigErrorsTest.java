@@ -167,6 +167,8 @@ class ConfigErrorsTest {
     @CsvSource(delimiter = '|', value = {
             "training.eval-every = 0   | training.eval-every = 0: out of range; expected an integer >= 1",
             "probes.every = -3         | probes.every = -3: out of range; expected an integer >= 1",
+            "probes.set = \"dh dhh\"   | probes.set = \"dh dhh\": unknown probe dhh; expected probe names separated by spaces or commas, from dh, dc, forget, path_gain, dwh_step, dc_carousel, dc_via_i, dc_via_f, dc_via_g, dc_via_o, dc_share, dc_agreement, dc_cosine, or all",
+            "probes.set = \", \"       | probes.set = \", \": no probe named (set probes.enabled = false to record none); expected probe names separated by spaces or commas, from dh, dc, forget, path_gain, dwh_step, dc_carousel, dc_via_i, dc_via_f, dc_via_g, dc_via_o, dc_share, dc_agreement, dc_cosine, or all",
             "training.batch-size = 0   | training.batch-size = 0: out of range; expected an integer in [1, 65536]",
             "training.updates = -1     | training.updates = -1: out of range; expected an integer in [0, 100000000]",
             "model.rnn-gain = -1       | model.rnn-gain = -1: out of range; expected a number in [0, 100]",

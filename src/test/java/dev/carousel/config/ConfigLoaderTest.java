@@ -38,7 +38,7 @@ class ConfigLoaderTest {
             new CarouselConfig.Model(CellType.LSTM, 64, new ForgetGate.Learned(1.0), 1.0, RecurrentInit.ORTHOGONAL, Precision.FLOAT32),
             new CarouselConfig.Optimizer(OptimizerKind.ADAM, 0.001, 0.9, 0.9, 0.999, 1e-8, 0.9, 0.0),
             new CarouselConfig.Training(32, 4000, 100),
-            new CarouselConfig.Probes(true, 100),
+            new CarouselConfig.Probes(true, 100, dev.carousel.nn.Probe.defaults()),
             new CarouselConfig.Distributed(1, 10, 2, CarouselConfig.OptimizerStateMode.AVERAGE, 0),
             new CarouselConfig.Data("generated", "", 0.1));
 
@@ -56,7 +56,7 @@ class ConfigLoaderTest {
     void defaultsFileDocumentsExactlyTheKeysThatAreWrittenBack() {
         Config defaults = ConfigFactory.parseResources("carousel-defaults.conf");
         assertEquals(leafKeys(defaults), leafKeys(ConfigLoader.toConfig(DOCUMENTED)));
-        assertEquals(34, leafKeys(defaults).size());
+        assertEquals(35, leafKeys(defaults).size());
     }
 
     @Test
@@ -152,7 +152,7 @@ class ConfigLoaderTest {
                         + "\"value\":1.0},\"hidden\":64,\"precision\":\"float32\",\"recurrent-init\":\"orthogonal\",\"rnn-gain\":1.0},"
                         + "\"optimizer\":{\"beta1\":0.9,\"beta2\":0.999,\"clip-norm\":0.0,\"epsilon\":1.0E-8,"
                         + "\"learning-rate\":0.001,\"momentum\":0.9,\"name\":\"adam\",\"rho\":0.9},"
-                        + "\"probes\":{\"enabled\":true,\"every\":100},\"seed\":42,"
+                        + "\"probes\":{\"enabled\":true,\"every\":100,\"set\":\"dh dc forget path_gain\"},\"seed\":42,"
                         + "\"task\":{\"length\":50,\"name\":\"adding\",\"validation-sequences\":1000},"
                         + "\"training\":{\"batch-size\":32,\"eval-every\":100,\"updates\":4000}}",
                 ConfigLoader.canonical(DOCUMENTED));

@@ -55,10 +55,10 @@ final class NetworkMemoryProbe {
             net.evaluate(theta, batch);
             long off1 = Pointer.physicalBytes();
             long heap1 = heap();
-            net.lossAndGradient(theta, batch, grad, true);
+            net.lossAndGradient(theta, batch, grad, Probe.defaults());
             long off2 = Pointer.physicalBytes();
             long heap2 = heap();
-            net.lossAndGradient(theta, batch, grad, true);
+            net.lossAndGradient(theta, batch, grad, Probe.defaults());
             long off3 = Pointer.physicalBytes();
             long heap3 = heap();
             off[0][r] = off1 - off0;
@@ -106,7 +106,7 @@ final class NetworkMemoryProbe {
         SequenceBatch batch = TestBatches.random(t, b, spec.inputSize(), 2, Supervision.lastStep(LossKind.MSE, t), 1);
         INDArray theta = TestBatches.randomTheta(spec, 1, 0.5);
         net.evaluate(theta, batch);
-        net.lossAndGradient(theta, batch, Nd4j.create(spec.precision().dataType(), theta.length()), true);
+        net.lossAndGradient(theta, batch, Nd4j.create(spec.precision().dataType(), theta.length()), Probe.defaults());
     }
 
     private static long heap() {

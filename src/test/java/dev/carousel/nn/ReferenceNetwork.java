@@ -167,7 +167,7 @@ public final class ReferenceNetwork {
      * @param dh             ∂ℓ_b/∂h_t, total (all later paths), per sequence, not divided by B  [T][B][H]
      * @param dc             ∂ℓ_b/∂c_t, total (through h_t and c_{t+1}) (LSTM; null for RNN)     [T][B][H]
      * @param dz             ∂(Σ_b ℓ_b)/∂z_t, i.e. row b is ∂ℓ_b/∂z_t[b]                          [T][B][G]
-     * @param probes         DH, DC, FORGET, PATH_GAIN, DWH_STEP (LSTM) or DH, DWH_STEP (RNN)
+     * @param probes         DH, DC, FORGET, PATH_GAIN, DWH_STEP and the DC_* split of δc (LSTM) or DH, DWH_STEP (RNN)
      */
     public record Result(double loss, double[] sequenceLosses, double[] grad,
                          double[][][] h, double[][][] c, double[][][] gates,
@@ -600,8 +600,72 @@ public final class ReferenceNetwork {
             dwh[t] = Math.log10(norm(flat));
         }
         values.put(Probe.DWH_STEP, dwh);
+        if (lstm) {
+            cellTerms(fw, dc, dz, values);
+        }
 
         return new ProbeValues(B, T, fw.batch.supervision().lastStep(), values);
+    }
+
+    /**
+     * The split of δc_t into the terms that reach it from step t + 1 (Probe's equation), formed term by term:
+     * carousel[u] = δc_{t+1}[u]·f_{t+1}[u]; gate k's [u] = (Σ_j δz_{t+1}[kH + j]·W_h[u][kH + j])·o_t[u]·(1 − tanh²
+     * c_t[u]). Puts the log10 norms, the carousel share, the agreement and the cosine [B, T]; at t = T − 1 the
+     * terms are zero (norms −∞, ratios NaN).
+     */
+    private static void cellTerms(Forward fw, double[][][] dc, double[][][] dz, Map<Probe, double[]> values) {
+        int T = fw.T, B = fw.B, H = fw.H;
+        Probe[] via = {Probe.DC_VIA_I, Probe.DC_VIA_F, Probe.DC_VIA_G, Probe.DC_VIA_O};
+        double[] carousel = new double[B * T];                          // [B, T]
+        double[][] gate = new double[4][B * T];                         // [4][B, T]
+        double[] share = new double[B * T];                             // [B, T]
+        double[] agreement = new double[B * T];                         // [B, T]
+        double[] cosine = new double[B * T];                            // [B, T]
+        for (int b = 0; b < B; b++) {
+            for (int t = 0; t < T; t++) {
+                double[] car = new double[H];                           // [H]
+                double[][] terms = new double[4][H];                    // [4][H]
+                if (t < T - 1) {
+                    for (int u = 0; u < H; u++) {
+                        car[u] = dc[t + 1][b][u] * fw.gates[t + 1][b][H + u];
+                        double dhdc = fw.gates[t][b][3 * H + u] * (1.0 - fw.tanhC[t][b][u] * fw.tanhC[t][b][u]);
+                        for (int k = 0; k < 4; k++) {
+                            double s = 0.0;
+                            for (int j = 0; j < H; j++) {
+                                s += dz[t + 1][b][k * H + j] * fw.theta[fw.lay.wh(u, k * H + j)];
+                            }
+                            terms[k][u] = s * dhdc;
+                        }
+                    }
+                }
+                double[] gates = new double[H];                         // Σ_k gate terms [H]
+                double[] all = new double[H];                           // carousel + Σ_k gate terms [H]
+                double total = norm(car);
+                for (int k = 0; k < 4; k++) {
+                    total += norm(terms[k]);
+                    gate[k][b * T + t] = Math.log10(norm(terms[k]));
+                    for (int u = 0; u < H; u++) {
+                        gates[u] += terms[k][u];
+                    }
+                }
+                double dot = 0.0;
+                for (int u = 0; u < H; u++) {
+                    all[u] = car[u] + gates[u];
+                    dot += car[u] * gates[u];
+                }
+                carousel[b * T + t] = Math.log10(norm(car));
+                share[b * T + t] = norm(car) / total;
+                agreement[b * T + t] = norm(all) / total;
+                cosine[b * T + t] = dot / (norm(car) * norm(gates));
+            }
+        }
+        values.put(Probe.DC_CAROUSEL, carousel);
+        for (int k = 0; k < 4; k++) {
+            values.put(via[k], gate[k]);
+        }
+        values.put(Probe.DC_SHARE, share);
+        values.put(Probe.DC_AGREEMENT, agreement);
+        values.put(Probe.DC_COSINE, cosine);
     }
 
     /** Euclidean norm of v [n], scaled by max |v| so that tiny or huge norms neither underflow nor overflow. */

@@ -67,7 +67,7 @@ class LocalTrainerTest {
     @Test
     void recordsCurveAndStepStatisticsAtInitEveryNAndAtTheEnd() {
         CarouselConfig cfg = config("task { name = copy, length = 5, validation-sequences = 40 }\nmodel.hidden = 8\n"
-                + "training { batch-size = 4, updates = 25, eval-every = 10 }\nprobes.every = 10\n");
+                + "training { batch-size = 4, updates = 25, eval-every = 10 }\nprobes { every = 10, set = all }\n");
         TrainResult r = LocalTrainer.train(cfg, TrainingListener.NONE);
         assertEquals(RunStatus.COMPLETED, r.status());
         assertEquals(java.util.List.of(0L, 10L, 20L, 25L), r.curve().stream().map(CurvePoint::update).toList());

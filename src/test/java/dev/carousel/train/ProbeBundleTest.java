@@ -139,6 +139,10 @@ class ProbeBundleTest {
         expected.put("probe_forget.npy", new long[] {B, T});
         expected.put("probe_path_gain.npy", new long[] {B, T});
         expected.put("probe_dwh_step.npy", new long[] {T});
+        for (String split : List.of("dc_carousel", "dc_via_i", "dc_via_f", "dc_via_g", "dc_via_o", "dc_share",
+                "dc_agreement", "dc_cosine")) {
+            expected.put("probe_" + split + ".npy", new long[] {B, T});
+        }
         Map<String, Map<String, Object>> files = files(m);
         assertEquals(new ArrayList<>(expected.keySet()), new ArrayList<>(files.keySet()));
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
@@ -240,7 +244,8 @@ class ProbeBundleTest {
         assertEquals(List.of(T - 1), m.get("loss_steps"));
         assertEquals(T - 1, ((Number) m.get("last_loss_step")).intValue());
         assertEquals(pass.result().loss(), ((Number) m.get("batch_loss")).doubleValue());
-        assertEquals(4, ((List<String>) m.get("equations")).size());
+        assertEquals(5, ((List<String>) m.get("equations")).size());
+        assertTrue(((String) m.get("loss_scale")).startsWith("state gradients and probes are of l_b"));
         List<Map<String, Object>> layout = (List<Map<String, Object>>) m.get("layout");
         List<String> names = new ArrayList<>();
         for (Map<String, Object> block : layout) {
