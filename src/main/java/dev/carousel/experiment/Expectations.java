@@ -34,7 +34,7 @@ public final class Expectations {
 
     /** The experiments with expectations, in the order the docs present them. */
     public static final List<String> NAMES = List.of("vanishing-at-init", "exploding-at-init", "forget-bias-adding",
-            "large-bias-without-input-coupling", "copy-plateau");
+            "large-bias-without-input-coupling", "copy-plateau", "carousel-share");
 
     /** Checks the expectations of experiment {@code name} ({@code fast}: of its fast version) against {@code r}. */
     public static List<Check> check(String name, boolean fast, Results r) {
@@ -44,6 +44,7 @@ public final class Expectations {
             case "forget-bias-adding" -> forgetBias(r, fast);
             case "large-bias-without-input-coupling" -> largeBias(r);
             case "copy-plateau" -> copyPlateau(r);
+            case "carousel-share" -> CellTermExpectations.check(r);
             default -> throw new IllegalArgumentException("experiment " + name + ": no expectations defined (known: "
                     + String.join(", ", NAMES) + ")");
         };

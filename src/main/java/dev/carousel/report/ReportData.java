@@ -54,6 +54,9 @@ final class ReportData {
 
     record CurveInfo(String cell, long update, double validationLoss) {}
 
+    /** The probes the figures draw: the norms' profiles and heatmaps, and the split of ∂ℓ/∂c ({@link CellTermFigures}). */
+    static final Set<String> SHOWN_PROBES = Set.of("dh", "dc", "dc_share", "dc_agreement");
+
     /** One (cell, round, lag, probe) row of {@code step_stats}: its p10, p50 and p90 (NaN where null). */
     record StatInfo(String cell, long round, int lag, String probe, double p10, double p50, double p90) {}
 
@@ -107,7 +110,7 @@ final class ReportData {
         if (!statFiles.isEmpty() && !wanted.isEmpty()) {
             statTable.forEachRow(statFiles, ResultTables.STEP_STATS, r -> {
                 String probe = r.getString(3);
-                if ((probe.equals("dh") || probe.equals("dc")) && wanted.contains(r.getLong(1))) {
+                if (SHOWN_PROBES.contains(probe) && wanted.contains(r.getLong(1))) {
                     stats.computeIfAbsent(r.getString(0), c -> new ArrayList<>()).add(new StatInfo(r.getString(0),
                             r.getLong(1), r.getInt(2), probe, nan(r, 4), nan(r, 5), nan(r, 6)));
                 }

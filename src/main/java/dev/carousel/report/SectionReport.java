@@ -56,13 +56,14 @@ final class SectionReport {
         for (String probe : List.of("dh", "dc")) {
             lagProfile(probe);
         }
+        new CellTermFigures(this).draw();
     }
 
     private String prefix() {
         return g.chartLabel();
     }
 
-    private void save(String name, Charts.Drawn d, String caption) throws IOException {
+    void save(String name, Charts.Drawn d, String caption) throws IOException {
         Path file = dir.resolve(name + "-" + g.slug() + ".png");
         ImageIO.write(d.image(), "png", file.toFile());
         figures.add(new SweepReport.Figure(file, prefix() + ": " + caption, d.legendEntries()));

@@ -63,7 +63,7 @@ class ExperimentCommandTest {
     /** Every spec in conf/experiments has expectations, a header citing its papers, and a valid fast version. */
     @ParameterizedTest
     @ValueSource(strings = {"vanishing-at-init", "exploding-at-init", "forget-bias-adding",
-            "large-bias-without-input-coupling", "copy-plateau"})
+            "large-bias-without-input-coupling", "copy-plateau", "carousel-share"})
     void everySpecLoadsInBothVersions(String name) throws IOException {
         Path file = Path.of("conf/experiments", name + ".conf");
         assertTrue(Expectations.NAMES.contains(name));

@@ -21,7 +21,7 @@ class ExperimentsFullTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({"vanishing-at-init, 6", "exploding-at-init, 2", "forget-bias-adding, 3",
-            "large-bias-without-input-coupling, 2", "copy-plateau, 1"})
+            "large-bias-without-input-coupling, 2", "copy-plateau, 1", "carousel-share, 6"})
     void fullVersionPasses(String name, int expectations, @TempDir Path dir) {
         CliRunner.Run run = CliRunner.cli("experiment", name, "--full", "--out", dir.resolve("out").toString(),
                 "--master", "local[2]", "-q");

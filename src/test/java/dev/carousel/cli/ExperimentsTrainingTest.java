@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The training fast versions, in the default suite: forget-bias-adding (T = 50, 4 cells of 3,000 updates) and
  * its 2-partition data-parallel run, large-bias-without-input-coupling (2 trained cells besides the at-init
- * pair) and copy-plateau (4 cells of 1,500 updates); about 8 minutes on a quiet 2-core machine. The full
+ * pair), copy-plateau (4 cells of 1,500 updates) and carousel-share (4 cells of 1,500 updates); about 8.5 minutes on a quiet 2-core machine. The full
  * versions run under {@code mvn -B -Pexperiments verify} ({@link ExperimentsFullTest}).
  */
 class ExperimentsTrainingTest {
@@ -44,6 +44,18 @@ class ExperimentsTrainingTest {
     @Test
     void copyPlateauFast(@TempDir Path dir) {
         ExperimentCommandTest.assertExpectations(ExperimentCommandTest.experiment("copy-plateau", dir.resolve("out")), 1);
+    }
+
+    /** Four cells of 1,500 updates recording the split of ∂ℓ/∂c; the report draws its figures (h) and (i). */
+    @Test
+    void carouselShareFast(@TempDir Path dir) throws java.io.IOException {
+        Path out = dir.resolve("out");
+        ExperimentCommandTest.assertExpectations(ExperimentCommandTest.experiment("carousel-share", out), 6);
+        try (var files = java.nio.file.Files.list(out.resolve("report"))) {
+            List<String> names = files.map(f -> f.getFileName().toString()).toList();
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("carousel-share-")), names.toString());
+            assertTrue(names.stream().anyMatch(n -> n.startsWith("term-agreement-")), names.toString());
+        }
     }
 
     @Test
