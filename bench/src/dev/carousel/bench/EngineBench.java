@@ -18,6 +18,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +49,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * <p>What a "step" is, for every engine: forward over T steps, full BPTT, one Adam update (lr 1e-3),
  * on one fixed batch (x ~ U[0,1] [T, B, I], one regression target per sequence at the last step),
  * float32, one BLAS/OpenMP thread. Ours adds global-norm clipping (as LocalSteps does) and, with probes
- * on, the five per-step probes plus their mergeable statistics (StepStats.record), i.e. exactly what a
+ * on, the default probe set plus its mergeable statistics (StepStats.record), i.e. exactly what a
  * training step that records probes costs in LocalSteps. Each figure is the median over {@code repeats}
  * timed steps after {@code warmup} untimed ones; medians because this shared 2-core machine is noisy.
  *
@@ -58,6 +61,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *         ours  B T I H [repeats]  probes off and on
  *         dl4j  B T I H [repeats]
  *         memory B T I H           peak heap / off-heap of one training step (probes on)
+ *         probecost B T I H [repeats]  probes off, the default probe set, the default set plus the δc split, and
+ *                                  every probe, interleaved in each repeat (bench/probes.sh)
  * </pre>
  */
 public final class EngineBench {
@@ -71,7 +76,8 @@ public final class EngineBench {
             case "ours" -> ours(ints(args), false);
             case "dl4j" -> dl4j(ints(args));
             case "memory" -> memory(ints(args));
-            default -> throw new IllegalArgumentException("mode must be peak|ours|dl4j|memory, got " + mode);
+            case "probecost" -> probeCost(ints(args));
+            default -> throw new IllegalArgumentException("mode must be peak|ours|dl4j|memory|probecost, got " + mode);
         }
     }
 
@@ -172,7 +178,8 @@ public final class EngineBench {
         final Adam adam = new Adam(1e-3, 0.9, 0.999, 1e-8);
         final OptimizerState state;
         final SequenceBatch batch;
-        final EnumSet<Probe> probes = EnumSet.allOf(Probe.class);
+        /** "Probes on": the default probe set, what a probed update of a default run records. */
+        final Set<Probe> probes = Probe.defaults();
 
         OursStep(int b, int t, int i, int h, Precision precision) {
             ModelSpec spec = new ModelSpec(CellType.LSTM, i, h, 1, new ForgetGate.Learned(1.0), precision);
@@ -184,9 +191,14 @@ public final class EngineBench {
         }
 
         double run(boolean withProbes) {
-            RecurrentNetwork.Result r = net.lossAndGradient(theta, batch, grad, withProbes);
-            if (withProbes) {
-                new StepStats(batch.steps(), probes).record(r.probes());
+            return run(withProbes ? probes : EnumSet.noneOf(Probe.class));
+        }
+
+        /** One step recording {@code set} (none when empty) and its statistics. */
+        double run(Set<Probe> set) {
+            RecurrentNetwork.Result r = net.lossAndGradient(theta, batch, grad, set);
+            if (!set.isEmpty()) {
+                new StepStats(batch.steps(), set).record(r.probes());
             }
             GradientClipping.clipByGlobalNorm(grad, 0.0);
             adam.update(theta, grad, state);
@@ -222,6 +234,53 @@ public final class EngineBench {
         }
         System.out.println(line("carousel-probes-off", b, t, i, h, median(off)) + cpu(median(offCpu)));
         System.out.println(line("carousel-probes-on", b, t, i, h, median(on)) + cpu(median(onCpu)));
+    }
+
+    /**
+     * The cost of each probe set per probed step: off, {@link Probe#defaults()}, the defaults plus the δc split,
+     * and every probe, run in turn in every repeat so that noise hits all alike; medians of wall and thread CPU time.
+     */
+    static void probeCost(int[] a) {
+        int b = a[0], t = a[1], i = a[2], h = a[3], repeats = a[4];
+        OursStep step = new OursStep(b, t, i, h, Precision.FLOAT32);
+        Set<Probe> split = EnumSet.copyOf(Probe.defaults());
+        for (Probe p : Probe.values()) {
+            if (p.isCellTerm()) {
+                split.add(p);
+            }
+        }
+        Map<String, Set<Probe>> sets = new LinkedHashMap<>();
+        sets.put("off", EnumSet.noneOf(Probe.class));
+        sets.put("default", Probe.defaults());
+        sets.put("default+split", split);
+        sets.put("all", EnumSet.allOf(Probe.class));
+        for (int k = 0; k < WARMUP; k++) {
+            for (Set<Probe> set : sets.values()) {
+                step.run(set);
+            }
+        }
+        Map<String, double[]> wall = new LinkedHashMap<>();
+        Map<String, double[]> cpu = new LinkedHashMap<>();
+        sets.keySet().forEach(k -> {
+            wall.put(k, new double[repeats]);
+            cpu.put(k, new double[repeats]);
+        });
+        java.lang.management.ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
+        for (int rep = 0; rep < repeats; rep++) {
+            for (Map.Entry<String, Set<Probe>> e : sets.entrySet()) {
+                long c0 = tmx.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                step.run(e.getValue());
+                wall.get(e.getKey())[rep] = (System.nanoTime() - t0) / 1e9;
+                cpu.get(e.getKey())[rep] = (tmx.getCurrentThreadCpuTime() - c0) / 1e9;
+            }
+        }
+        double offCpu = median(cpu.get("off"));
+        for (String k : sets.keySet()) {
+            double c = median(cpu.get(k));
+            System.out.println(line("carousel-probes-" + k, b, t, i, h, median(wall.get(k))) + cpu(c)
+                    + String.format(" cpu_vs_off=%.3f", c / offCpu));
+        }
     }
 
     // ---------------------------------------------------------------------------------------------
