@@ -106,13 +106,31 @@ def main():
             mx = suffix.max(axis=2, keepdims=True)
             pg = (mx[..., 0] + np.log(np.exp(suffix - mx).mean(axis=2))) / np.log(10)
             checks["probe_path_gain.npy"] = pg.T
+            # the split of dc_t into the carousel dc_{t+1} * f_{t+1} and gate k's term through h_t, t < T-1
+            car = np.zeros((T, B, H)); via = np.zeros((4, T, B, H))
+            for t in range(T - 1):
+                dhdc = gates[t][3] * (1 - np.tanh(c[t + 1]) ** 2)
+                car[t] = dc[t + 1] * gates[t + 1][1]
+                for k in range(4):
+                    via[k, t] = (dz[t + 1][:, k*H:(k+1)*H] @ Wh[:, k*H:(k+1)*H].T) * dhdc
+            n_car, n_via, gsum = np.linalg.norm(car, axis=2), np.linalg.norm(via, axis=3), via.sum(axis=0)
+            total = n_car + n_via.sum(axis=0)
+            with np.errstate(invalid="ignore"):
+                checks["probe_dc_carousel.npy"] = np.log10(n_car).T
+                for k, name in enumerate("ifgo"):
+                    checks[f"probe_dc_via_{name}.npy"] = np.log10(n_via[k]).T
+                checks["probe_dc_share.npy"] = (n_car / total).T
+                checks["probe_dc_agreement.npy"] = (np.linalg.norm(car + gsum, axis=2) / total).T
+                checks["probe_dc_cosine.npy"] = ((car * gsum).sum(axis=2) / (n_car * np.linalg.norm(gsum, axis=2))).T
     worst = 0.0
     for name, expected in checks.items():
+        if name.startswith("probe_") and not os.path.exists(os.path.join(d, name)):
+            print(f"{name}: not recorded (probes.set)"); return 1
         got = ld(name)
         if got.shape != expected.shape:
             print(f"{name}: shape {got.shape} != {expected.shape}"); return 1
         fin = np.isfinite(expected)
-        if not np.array_equal(fin, np.isfinite(got)) or not np.array_equal(expected[~fin], got[~fin]):
+        if not np.array_equal(fin, np.isfinite(got)) or not np.array_equal(expected[~fin], got[~fin], equal_nan=True):
             print(f"{name}: infinities differ"); return 1
         e, g2 = expected[fin], got[fin]
         scale = np.maximum(np.maximum(np.abs(e), np.abs(g2)), 1e-12)
