@@ -80,23 +80,41 @@ final class ConfigOptions {
      * a spec's.
      */
     static void requireSweepSpec(Path file) {
-        Config root = parsed(file);
+        requireSweepSpec(parsed(file), file.toString());
+    }
+
+    /** As {@link #requireSweepSpec(Path)} for the parsed HOCON {@code root} (null: unparsable) of {@code name}. */
+    static void requireSweepSpec(Config root, String name) {
         if (root == null || SweepSpec.isSweepSpec(root)) {
             return;
         }
+        String fileName = name.substring(name.lastIndexOf('/') + 1);
         ConfigLoader.keyPaths().stream().map(k -> k.substring(0, k.indexOf('.') < 0 ? k.length() : k.indexOf('.')))
                 .filter(root.root()::containsKey).findFirst().ifPresent(key -> {
-                    throw new ConfigError(file + ": a run config (it has a top-level " + key + " key), not a sweep "
-                            + "spec; train it with 'carousel train " + file + "', or sweep it from a spec whose base "
-                            + "is this file (base = \"" + file.getFileName() + "\"; conf/sweeps/ has examples)");
+                    throw new ConfigError(name + ": a run config (it has a top-level " + key + " key), not a sweep "
+                            + "spec; train it with 'carousel train " + name + "', or sweep it from a spec whose base "
+                            + "is this file (base = \"" + fileName + "\"; conf/sweeps/ has examples)");
                 });
+    }
+
+    /** HOCON text's parsed root, or null if it does not parse (the loader then says why). */
+    static Config parsed(String text) {
+        return parsed(() -> ConfigFactory.parseString(text));
+    }
+
+    /** {@code given} as a local path, or null if it is the URI of another file system than file:. */
+    static Path localPath(String given) {
+        if (Storage.hasScheme(given) && !given.startsWith("file:")) {
+            return null;
+        }
+        return given.startsWith("file:") ? Path.of(new org.apache.hadoop.fs.Path(given).toUri().getPath()) : Path.of(given);
     }
 
     /** The config file as a local path, or null if none was given or it is a URI of another file system. */
     Path localFile() {
-        if (file == null || (Storage.hasScheme(file) && !file.startsWith("file:"))) {
+        if (file == null) {
             return null;
         }
-        return file.startsWith("file:") ? Path.of(new org.apache.hadoop.fs.Path(file).toUri().getPath()) : Path.of(file);
+        return localPath(file);
     }
 }

@@ -29,8 +29,9 @@ import picocli.CommandLine.Parameters;
                 "Re-running the same command resumes: committed cells are skipped, new axis values run only the new "
                         + "cells. Exit code 1 if a cell failed (the others are committed)."})
 final class SweepCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "SPEC", description = "The sweep spec (HOCON; see conf/sweeps/).")
-    Path file;
+    @Parameters(index = "0", paramLabel = "SPEC", description = "The sweep spec (HOCON; see conf/sweeps/): a local path "
+            + "or a Hadoop file system URI (hdfs://, s3a://, ...).")
+    String file;
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Output folder of this sweep (default: runs/<sweep name>). It holds one sweep; a folder holding "
@@ -68,12 +69,22 @@ final class SweepCommand implements Callable<Integer> {
         if (!(commitSeconds >= 0 && commitSeconds <= 3600)) {
             throw new IllegalArgumentException("--commit-seconds " + commitSeconds + ": out of range (accepted: 0 to 3600)");
         }
-        ConfigOptions.requireSweepSpec(file);
-        SweepSpec spec = SweepSpec.load(file, fast);
         Configuration hadoop = Storage.hadoopConf();
+        SweepSpec spec;
+        String text;
+        Path local = ConfigOptions.localPath(file);
+        if (local == null) { // on a cluster's file system: a YARN or Kubernetes driver has no copy of the local files
+            org.apache.hadoop.fs.Path uri = Storage.resolve(file, "SPEC", hadoop);
+            text = SweepSpec.readSpecText(uri, "sweep spec", hadoop);
+            ConfigOptions.requireSweepSpec(ConfigOptions.parsed(text), uri.toString());
+            spec = SweepSpec.load(uri, fast, hadoop);
+        } else {
+            ConfigOptions.requireSweepSpec(local);
+            spec = SweepSpec.load(local, fast);
+            text = specText(local);
+        }
         org.apache.hadoop.fs.Path dir = Storage.resolve(out != null ? out : "runs/" + spec.name(), "--out", hadoop);
         SweepStore.check(dir, hadoop, spec.name()); // a bad or unreachable --out fails before Spark starts
-        String text = specText(file);
         try (SparkSession spark = SparkSessions.local(master, "carousel-sweep " + spec.name())) {
             Map<String, Object> provenance = Provenance.of(spark.version());
             SweepRunner runner = new SweepRunner(spark, spec, new SweepRunner.Options(dir, hadoop, chosen, rerunFailed,

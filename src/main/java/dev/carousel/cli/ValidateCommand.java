@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
+import dev.carousel.store.Storage;
 import dev.carousel.sweep.Cell;
 import dev.carousel.sweep.CostEstimate;
 import dev.carousel.sweep.SweepSpec;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -30,9 +32,17 @@ final class ValidateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (config.file != null && config.localFile() == null) { // a URI: a sweep spec there is validated from there
+            Configuration hadoop = Storage.hadoopConf();
+            org.apache.hadoop.fs.Path uri = Storage.resolve(config.file, "CONFIG", hadoop);
+            Config remote = ConfigOptions.parsed(SweepSpec.readSpecText(uri, "config file", hadoop));
+            if (remote != null && SweepSpec.isSweepSpec(remote)) {
+                return validateSweep(() -> SweepSpec.load(uri, false, hadoop));
+            }
+        }
         Config root = config.localFile() == null ? null : ConfigOptions.parsed(config.localFile());
         if (root != null && SweepSpec.isSweepSpec(root)) {
-            return validateSweep();
+            return validateSweep(() -> SweepSpec.load(config.localFile()));
         }
         CarouselConfig c = config.load();
         if (!c.data().isGenerated()) {
@@ -57,12 +67,12 @@ final class ValidateCommand implements Callable<Integer> {
 
 
     /** Expands the sweep spec and prints its cell count, its first cells with their axis values and its cost. */
-    private int validateSweep() {
+    private int validateSweep(java.util.function.Supplier<SweepSpec> load) {
         if (!config.overrides.isEmpty()) {
             throw new IllegalArgumentException("--set does not apply to a sweep spec; set keys in its base section ("
                     + config.file + ")");
         }
-        SweepSpec spec = SweepSpec.load(config.localFile());
+        SweepSpec spec = load.get();
         List<Cell> cells = spec.cells();
         System.out.printf(Locale.ROOT, "sweep %s is valid: %d cells (%d combinations, %d duplicates removed)%n",
                 config.file, cells.size(), spec.combinations(), spec.combinations() - cells.size());

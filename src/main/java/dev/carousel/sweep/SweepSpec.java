@@ -5,11 +5,15 @@ import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigError;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.Tasks;
+import dev.carousel.store.Storage;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.apache.hadoop.conf.Configuration;
 
 /**
  * A sweep spec (HOCON, e.g. {@code conf/sweeps/forget-gate.conf}) parsed, validated and expanded into its
@@ -117,7 +121,35 @@ public final class SweepSpec {
         Config root = SweepSpecParser.read(file, baseOverrides);
         Path dir = file.toAbsolutePath().getParent();
         String origin = file.toString();
+        return build(fast ? SweepSpecParser.fast(root, origin) : root, SweepSpecParser.BaseFiles.local(dir), origin);
+    }
+
+    /**
+     * Reads and expands the spec at {@code uri} on a Hadoop file system (a cluster driver has no copy of the
+     * submitting machine's files), or its fast version; a string {@code base} is read from the spec's directory
+     * there. A missing or unreadable spec is a {@link dev.carousel.config.ConfigError} naming the URI.
+     */
+    public static SweepSpec load(org.apache.hadoop.fs.Path uri, boolean fast, Configuration conf) {
+        String origin = uri.toString();
+        Config root = SweepSpecParser.read(readSpecText(uri, "sweep spec", conf), origin);
+        SweepSpecParser.BaseFiles dir = (where, name) -> {
+            org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(uri.getParent(), name);
+            return SweepSpecParser.parseBase(readSpecText(file, "base = \"" + name + "\": base file", conf),
+                    file.toString());
+        };
         return build(fast ? SweepSpecParser.fast(root, origin) : root, dir, origin);
+    }
+
+    /** The text of a spec or base file on a Hadoop file system, or a one-line error naming it. */
+    public static String readSpecText(org.apache.hadoop.fs.Path file, String what, Configuration conf) {
+        if (!Storage.probe(file, what, conf) || Storage.isDirectory(file, conf)) {
+            throw new ConfigError(file + ": " + what + " not found or not a file");
+        }
+        try {
+            return new String(Storage.readAll(file, conf), StandardCharsets.UTF_8);
+        } catch (UncheckedIOException e) {
+            throw new ConfigError(file + ": " + what + " is not readable: " + e.getMessage());
+        }
     }
 
     /**
@@ -132,10 +164,10 @@ public final class SweepSpec {
         } catch (InvalidPathException e) {
             dir = null;
         }
-        return build(root, dir == null ? Path.of("").toAbsolutePath() : dir, origin);
+        return build(root, SweepSpecParser.BaseFiles.local(dir == null ? Path.of("").toAbsolutePath() : dir), origin);
     }
 
-    private static SweepSpec build(Config root, Path dir, String origin) {
+    private static SweepSpec build(Config root, SweepSpecParser.BaseFiles dir, String origin) {
         return SweepSpecExpander.expand(SweepSpecParser.parse(root, dir, origin));
     }
 

@@ -155,10 +155,24 @@ final class SweepSpecParser {
     }
 
     /**
-     * Validates {@code root}; a string {@code base} is relative to {@code dir}. A {@code fast} section is
+     * Where a string {@code base} is read from: the directory of the spec, on the local disk or on a Hadoop file
+     * system. {@link #read} returns the named run-config file's HOCON or throws a {@link ConfigError} naming
+     * {@code where} when it is not a readable file.
+     */
+    interface BaseFiles {
+        Config read(ConfigValue where, String name);
+
+        /** Base files relative to a local directory. */
+        static BaseFiles local(Path dir) {
+            return (where, name) -> localBase(where, name, dir);
+        }
+    }
+
+    /**
+     * Validates {@code root}; a string {@code base} is read through {@code dir}. A {@code fast} section is
      * validated here too, by building the fast version whole.
      */
-    static Parsed parse(Config root, Path dir, String origin) {
+    static Parsed parse(Config root, BaseFiles dir, String origin) {
         ConfigObject top = root.root();
         for (String name : sorted(top.keySet())) {
             if (!TOP_LEVEL_KEYS.contains(name)) {
@@ -251,7 +265,7 @@ final class SweepSpecParser {
     }
 
     /** The {@code base} section, or the run-config file a string {@code base} names; empty when absent. */
-    private static Config base(ConfigValue value, Path dir) {
+    private static Config base(ConfigValue value, BaseFiles dir) {
         if (value == null) {
             return ConfigFactory.empty();
         }
@@ -262,9 +276,14 @@ final class SweepSpecParser {
             throw new ConfigError(where(value) + ": base = " + show(value) + ": wrong type; expected a section of "
                     + "run-config keys or the path of a run-config file");
         }
+        return dir.read(value, (String) value.unwrapped());
+    }
+
+    /** The run-config file {@code name}, relative to the local directory {@code dir}. */
+    private static Config localBase(ConfigValue value, String name, Path dir) {
         Path file;
         try {
-            file = dir.resolve((String) value.unwrapped());
+            file = dir.resolve(name);
         } catch (InvalidPathException e) {
             throw new ConfigError(where(value) + ": base = " + show(value) + ": not a valid path");
         }
@@ -282,6 +301,15 @@ final class SweepSpecParser {
         }
         try {
             return ConfigFactory.parseFile(file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+        } catch (ConfigException e) {
+            throw typesafe(e);
+        }
+    }
+
+    /** Parses the text of a base file read from elsewhere (a Hadoop file system); {@code origin} names it. */
+    static Config parseBase(String hocon, String origin) {
+        try {
+            return ConfigFactory.parseString(hocon, ConfigParseOptions.defaults().setOriginDescription(origin));
         } catch (ConfigException e) {
             throw typesafe(e);
         }

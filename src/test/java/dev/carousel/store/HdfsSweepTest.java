@@ -94,6 +94,35 @@ class HdfsSweepTest {
     }
 
     /**
+     * A spec on HDFS whose {@code base} names a run-config file beside it there: {@code validate} and {@code sweep}
+     * read both from HDFS (a cluster driver has no copy of the local files); a spec URI that does not exist is
+     * refused in one line naming it.
+     */
+    @Test
+    void aSweepSpecAndItsBaseFileAreReadFromHdfs() {
+        Configuration conf = new Configuration();
+        String specUri = root + "/specs/remote.conf";
+        Storage.writeAtomically(new org.apache.hadoop.fs.Path(root + "/specs/base.conf"), ("task { name = adding, "
+                + "length = 8, validation-sequences = 16 }\nmodel.hidden = 4\ntraining { batch-size = 4, updates = 10, "
+                + "eval-every = 10 }\n").getBytes(java.nio.charset.StandardCharsets.UTF_8), conf);
+        Storage.writeAtomically(new org.apache.hadoop.fs.Path(specUri), ("name = remote\nbase = \"base.conf\"\n"
+                + "grid { \"model.forget-gate.bias\" = [0, 2] }\nseeds = [3]\n").getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                conf);
+        CliRunner.Run validate = CliRunner.cli("validate", specUri);
+        assertEquals(0, validate.exit(), validate.out() + validate.err());
+        assertTrue(validate.out().contains("is valid: 2 cells"), validate.out());
+
+        String out = root + "/sweeps/remote";
+        CliRunner.Run run = CliRunner.cli("sweep", specUri, "--out", out, "--master", "local[1]", "-q");
+        assertEquals(0, run.exit(), run.out() + run.err());
+        assertEquals(2, ResultStore.committedCells(new org.apache.hadoop.fs.Path(out), conf).size());
+
+        CliRunner.Run missing = CliRunner.cli("sweep", root + "/specs/none.conf", "--master", "local[1]");
+        assertEquals(2, missing.exit(), missing.out() + missing.err());
+        assertOneLineNaming(missing, root + "/specs/none.conf", "sweep spec not found");
+    }
+
+    /**
      * {@code hdfs:///path}, README's form for YARN, names a folder on the default file system's name node: resolve
      * qualifies it with that name node, so that FileContext, which takes no default (it refuses "Uri without
      * authority"), replaces files there too.
