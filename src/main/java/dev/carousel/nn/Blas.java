@@ -141,17 +141,7 @@ final class Blas {
      */
     static void gemm(Matrix a, long aOff, boolean transA, Matrix b, long bOff, boolean transB, Matrix c, long cOff,
                      int m, int n, int k, double alpha, double beta) {
-        int lda = transA ? m : k;
-        int ldb = transB ? k : n;
-        int ta = transA ? TRANS : NO_TRANS;
-        int tb = transB ? TRANS : NO_TRANS;
-        if (c.single) {
-            openblas_nolapack.cblas_sgemm(ROW_MAJOR, ta, tb, m, n, k, (float) alpha, (FloatPointer) a.at(aOff), lda,
-                    (FloatPointer) b.at(bOff), ldb, (float) beta, (FloatPointer) c.at(cOff), n);
-        } else {
-            openblas_nolapack.cblas_dgemm(ROW_MAJOR, ta, tb, m, n, k, alpha, (DoublePointer) a.at(aOff), lda,
-                    (DoublePointer) b.at(bOff), ldb, beta, (DoublePointer) c.at(cOff), n);
-        }
+        gemm(a, aOff, transA ? m : k, transA, b, bOff, transB ? k : n, transB, c, cOff, n, m, n, k, alpha, beta);
     }
 
     /**
