@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import org.apache.spark.TaskContext;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -37,7 +38,12 @@ final class PartitionWork {
         String hash = in.configHash();
         if (!hash.equals(CACHE_KEY.get())) {
             CarouselConfig c = ConfigLoader.parse(in.config(), "broadcast config " + hash);
-            CACHE.set(new LocalSteps(RunSetup.of(c, in.files() == null ? null : in.files().value())));
+            if (CACHE.get() != null) {
+                CACHE.get().close();
+            }
+            TaskContext task = TaskContext.get();
+            CACHE.set(new LocalSteps(RunSetup.of(c, in.files() == null ? null : in.files().value()),
+                    task == null ? 1 : task.cpus()));
             CACHE_KEY.set(hash);
         }
         return CACHE.get();

@@ -5,6 +5,7 @@ import dev.carousel.config.ConfigLoader;
 import dev.carousel.spark.DistributedTrainer;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.LocalTrainer;
+import org.apache.spark.TaskContext;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.TrainResult;
 import dev.carousel.train.TrainingListener;
@@ -29,7 +30,8 @@ final class CellTraining {
                     + " after shipping; the canonical form does not round-trip");
         }
         Stopping stopping = new Stopping(rule, reference);
-        TrainResult r = new LocalTrainer(RunSetup.of(config)).run(stopping);
+        TaskContext task = TaskContext.get();
+        TrainResult r = new LocalTrainer(RunSetup.of(config), task == null ? 1 : task.cpus()).run(stopping);
         return CellOutcome.of(id, r, stopping.reason);
     }
 

@@ -3,6 +3,7 @@ package dev.carousel.train;
 import dev.carousel.data.SequenceBatch;
 import dev.carousel.nn.Probe;
 import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.nn.SplitBatchNetwork;
 import dev.carousel.optim.FlatVector;
 import dev.carousel.optim.GradientClipping;
 import dev.carousel.optim.Optimizer;
@@ -21,14 +22,17 @@ import org.nd4j.linalg.factory.Nd4j;
  * The inner loop shared by the local trainer and every Spark partition: a run of minibatch steps
  * (forward, backward with probes when due, clip, update) on one shard, starting from given parameters
  * and optimiser state. Because both trainers call exactly this code, one Spark partition reproduces the
- * local trainer bit for bit. Holds a network and its buffers: not thread-safe, one per thread.
+ * local trainer bit for bit. Holds a network and its buffers: not thread-safe, one per thread (which may use more
+ * cores through a {@link SplitBatchNetwork}).
  */
-public final class LocalSteps {
+public final class LocalSteps implements AutoCloseable {
     /** Validation runs in batches of at most this many sequences. */
     static final int EVAL_BATCH = 250;
 
     private final RunSetup setup;
     private final RecurrentNetwork net;
+    /** The pass split across the task's cores, or null for one thread. */
+    private final SplitBatchNetwork split;
     private final Optimizer optimizer;
     private final Set<Probe> probes;
     private INDArray grad;
@@ -39,10 +43,42 @@ public final class LocalSteps {
     private RecurrentNetwork evalNet;
 
     public LocalSteps(RunSetup setup) {
+        this(setup, 1);
+    }
+
+    /**
+     * Steps for a thread that may use {@code threads} cores (a Spark task's {@code spark.task.cpus}): each training
+     * pass is split across them by sequences ({@link SplitBatchNetwork}) where that pays and no probe asks for the
+     * whole batch at once (dwh_step); else one thread. Results depend on whether it splits, and are bit-identical for
+     * given (config, threads).
+     */
+    public LocalSteps(RunSetup setup, int threads) {
         this.setup = setup;
         this.net = new RecurrentNetwork(setup.spec());
         this.optimizer = Optimizers.create(setup.config().optimizer());
         this.probes = probeSet(setup);
+        this.split = SplitBatchNetwork.pays(setup.spec(), setup.config().training().batchSize(), threads)
+                && !probes.contains(Probe.DWH_STEP) ? new SplitBatchNetwork(setup.spec(), threads) : null;
+    }
+
+    /** The threads a training pass runs on: 1, or the task's cores when the batch is split. */
+    public int threads() {
+        return split == null ? 1 : split.threads();
+    }
+
+    /** One forward and backward pass, on one thread or split. */
+    private RecurrentNetwork.Result pass(INDArray theta, SequenceBatch batch, Set<Probe> record) {
+        return split != null && batch.batchSize() >= split.threads()
+                ? split.lossAndGradient(theta, batch, grad, record)
+                : net.lossAndGradient(theta, batch, grad, record);
+    }
+
+    /** Stops the split's threads, if any. */
+    @Override
+    public void close() {
+        if (split != null) {
+            split.close();
+        }
     }
 
     public RunSetup setup() {
@@ -90,7 +126,7 @@ public final class LocalSteps {
             long update = firstUpdate + k;
             SequenceBatch batch = source.batch(update);
             boolean probeNow = !probes.isEmpty() && update % every == 0;
-            RecurrentNetwork.Result r = net.lossAndGradient(theta, batch, grad, probeNow ? probes : Set.of());
+            RecurrentNetwork.Result r = pass(theta, batch, probeNow ? probes : Set.of());
             if (probeNow) {
                 stats.put(update, statsOf(r, batch.steps()));
             }
@@ -114,7 +150,7 @@ public final class LocalSteps {
     /** Probes {@code theta} on one batch without updating: the statistics of the final parameters. */
     public StepStats probe(INDArray theta, SequenceBatch batch) {
         ensureGradient(theta);
-        return statsOf(net.lossAndGradient(theta, batch, grad, probes), batch.steps());
+        return statsOf(pass(theta, batch, probes), batch.steps());
     }
 
     /** Sums of loss and metric (each weighted by sequence count) over held-out sequences [first, first + count). */

@@ -20,16 +20,28 @@ public final class LocalTrainer {
     private final LocalSteps steps;
 
     public LocalTrainer(RunSetup setup) {
+        this(setup, 1);
+    }
+
+    /** A trainer whose thread may use {@code threads} cores (a Spark task's cores; see {@link LocalSteps}). */
+    public LocalTrainer(RunSetup setup, int threads) {
         this.setup = setup;
         this.config = setup.config();
-        this.steps = new LocalSteps(setup);
+        this.steps = new LocalSteps(setup, threads);
     }
 
     public static TrainResult train(CarouselConfig config, TrainingListener listener) {
         return new LocalTrainer(RunSetup.of(config)).run(listener);
     }
 
+    /** Trains the run to its end (or its listener's stop); a trainer runs once. */
     public TrainResult run(TrainingListener listener) {
+        try (steps) {
+            return train(listener);
+        }
+    }
+
+    private TrainResult train(TrainingListener listener) {
         long start = System.nanoTime();
         CarouselConfig.Training tc = config.training();
         INDArray theta = setup.initialParameters();
