@@ -10,6 +10,7 @@ import dev.carousel.nn.ModelSpec;
 import dev.carousel.nn.Precision;
 import dev.carousel.nn.Probe;
 import dev.carousel.nn.RecurrentNetwork;
+import dev.carousel.nn.SplitBatchNetwork;
 import dev.carousel.optim.Adam;
 import dev.carousel.optim.GradientClipping;
 import dev.carousel.optim.OptimizerState;
@@ -63,6 +64,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *         memory B T I H           peak heap / off-heap of one training step (probes on)
  *         probecost B T I H [repeats]  probes off, the default probe set, the default set plus the δc split, and
  *                                  every probe, interleaved in each repeat (bench/probes.sh)
+ *         split B T I H [repeats]  one pass (forward, backward, no probes) on one thread against the same pass split
+ *                                  across 2 threads (SplitBatchNetwork), interleaved; wall time (bench/split.sh)
  * </pre>
  */
 public final class EngineBench {
@@ -77,7 +80,8 @@ public final class EngineBench {
             case "dl4j" -> dl4j(ints(args));
             case "memory" -> memory(ints(args));
             case "probecost" -> probeCost(ints(args));
-            default -> throw new IllegalArgumentException("mode must be peak|ours|dl4j|memory|probecost, got " + mode);
+            case "split" -> split(ints(args));
+            default -> throw new IllegalArgumentException("mode must be peak|ours|dl4j|memory|probecost|split, got " + mode);
         }
     }
 
@@ -280,6 +284,39 @@ public final class EngineBench {
             double c = median(cpu.get(k));
             System.out.println(line("carousel-probes-" + k, b, t, i, h, median(wall.get(k))) + cpu(c)
                     + String.format(" cpu_vs_off=%.3f", c / offCpu));
+        }
+    }
+
+    /**
+     * Wall time of one gradient pass (no probes) on one thread and split across two ({@link SplitBatchNetwork}),
+     * interleaved in each repeat; prints both medians, the speed-up and whether {@link SplitBatchNetwork#pays}.
+     */
+    static void split(int[] a) {
+        int b = a[0], t = a[1], i = a[2], h = a[3], repeats = a[4];
+        ModelSpec spec = new ModelSpec(CellType.LSTM, i, h, 1, new ForgetGate.Learned(1.0), Precision.FLOAT32);
+        RecurrentNetwork one = new RecurrentNetwork(spec);
+        INDArray theta = Initializer.initialize(spec, 1.0, 7);
+        INDArray grad = Nd4j.create(theta.dataType(), theta.length());
+        SequenceBatch batch = batch(b, t, i);
+        try (SplitBatchNetwork two = new SplitBatchNetwork(spec, 2)) {
+            for (int k = 0; k < WARMUP; k++) {
+                one.lossAndGradient(theta, batch, grad, Set.of());
+                two.lossAndGradient(theta, batch, grad, Set.of());
+            }
+            double[] w1 = new double[repeats];
+            double[] w2 = new double[repeats];
+            for (int rep = 0; rep < repeats; rep++) {
+                long t0 = System.nanoTime();
+                one.lossAndGradient(theta, batch, grad, Set.of());
+                long t1 = System.nanoTime();
+                two.lossAndGradient(theta, batch, grad, Set.of());
+                long t2 = System.nanoTime();
+                w1[rep] = (t1 - t0) / 1e9;
+                w2[rep] = (t2 - t1) / 1e9;
+            }
+            System.out.println(String.format("engine=split B=%d T=%d I=%d H=%d one_thread_ms=%.2f two_threads_ms=%.2f "
+                            + "speedup=%.3f chunk_work=%d pays=%b", b, t, i, h, median(w1) * 1e3, median(w2) * 1e3,
+                    median(w1) / median(w2), (long) (b / 2) * 4 * h * (i + h), SplitBatchNetwork.pays(spec, b, 2)));
         }
     }
 
