@@ -5,15 +5,18 @@ import dev.carousel.experiment.Results.CellResult;
 import dev.carousel.nn.CellType;
 import dev.carousel.nn.ForgetGate;
 import dev.carousel.nn.Parameters;
+import dev.carousel.nn.Probe;
 import dev.carousel.optim.OptimizerState;
 import dev.carousel.train.BatchSource;
 import dev.carousel.train.LocalSteps;
 import dev.carousel.train.RunSetup;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -36,8 +39,50 @@ public final class Expectations {
     public static final List<String> NAMES = List.of("vanishing-at-init", "exploding-at-init", "forget-bias-adding",
             "large-bias-without-input-coupling", "copy-plateau", "carousel-share");
 
-    /** Checks the expectations of experiment {@code name} ({@code fast}: of its fast version) against {@code r}. */
+    /** The probes each experiment's expectations read (of them, those that apply to a cell's model). */
+    static final Map<String, Set<Probe>> PROBES_READ = Map.of(
+            "vanishing-at-init", EnumSet.of(Probe.DH, Probe.DC, Probe.FORGET),
+            "exploding-at-init", EnumSet.of(Probe.DH),
+            "forget-bias-adding", EnumSet.noneOf(Probe.class),
+            "large-bias-without-input-coupling", EnumSet.of(Probe.DC),
+            "copy-plateau", EnumSet.noneOf(Probe.class),
+            "carousel-share", EnumSet.of(Probe.DC_SHARE, Probe.DC_AGREEMENT, Probe.DC_COSINE, Probe.DC_VIA_F));
+
+    /**
+     * Checks the expectations of experiment {@code name} ({@code fast}: of its fast version) against {@code r}; when a
+     * cell lacks a probe they read (its {@code probes.set} left it out), a failing check first names the cell and
+     * the probes.
+     */
     public static List<Check> check(String name, boolean fast, Results r) {
+        List<Check> out = new ArrayList<>();
+        Check probes = probesRecorded(PROBES_READ.getOrDefault(name, Set.of()), r);
+        if (!probes.pass()) {
+            out.add(probes);
+        }
+        out.addAll(expectations(name, fast, r));
+        return out;
+    }
+
+    /** Whether every cell recorded each of {@code read} that applies to its model; the measured text names those that did not. */
+    static Check probesRecorded(Set<Probe> read, Results r) {
+        List<String> lacking = new ArrayList<>();
+        for (CellResult c : r.cells()) {
+            if ("failed".equals(c.status())) {
+                continue; // a failed cell recorded nothing; "every cell completes" says so
+            }
+            Set<String> has = c.stats().stream().map(Results.Stat::probe).collect(Collectors.toSet());
+            List<String> missing = read.stream().filter(p -> p.appliesTo(c.config().model().cell()))
+                    .map(Probe::key).filter(k -> !has.contains(k)).toList();
+            if (!missing.isEmpty()) {
+                lacking.add(f("cell %s lacks %s (its probes.set: %s)", c.id(), String.join(", ", missing),
+                        String.join(" ", Probe.keys(c.config().probes().set()))));
+            }
+        }
+        return new Check("every cell records the probes these expectations read ("
+                + String.join(", ", Probe.keys(read)) + ")", lacking.isEmpty(), String.join("; ", lacking));
+    }
+
+    private static List<Check> expectations(String name, boolean fast, Results r) {
         return switch (name) {
             case "vanishing-at-init" -> vanishing(r);
             case "exploding-at-init" -> exploding(r);

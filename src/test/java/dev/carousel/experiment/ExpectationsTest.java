@@ -68,4 +68,21 @@ class ExpectationsTest {
         assertTrue(full.get(1).line().startsWith("FAIL  bias 1 is next"));
         assertTrue(full.get(2).pass(), "bias 0 and the RNN are at 0.17 when chrono reaches 0.05: " + full.get(2).line());
     }
+
+    /** A cell whose probes.set left out a probe the expectations read fails a check that names it, before the rest. */
+    @Test
+    void aCellWithoutTheProbesReadIsNamed() {
+        List<Stat> withSplit = List.of(new Stat(0, 0, 1, "dc_share", 0.9, 0.9), new Stat(0, 0, 1, "dc_agreement", 0.9, 0.9),
+                new Stat(0, 0, 1, "dc_cosine", 0.5, 0.5), new Stat(0, 0, 1, "dc_via_f", -3, -3));
+        CellResult full = new CellResult("full", config("probes.set = all"), "completed", 0, List.of(), withSplit);
+        CellResult bare = new CellResult("bare", config(""), "completed", 0, List.of(),
+                List.of(new Stat(0, 0, 1, "dh", -1, -1)));
+        Check ok = Expectations.probesRecorded(Expectations.PROBES_READ.get("carousel-share"), new Results(List.of(full)));
+        assertTrue(ok.pass(), ok.line());
+        List<Check> checks = Expectations.check("carousel-share", false, new Results(List.of(full, bare)));
+        assertFalse(checks.get(0).pass());
+        assertEquals("FAIL  every cell records the probes these expectations read (dc_via_f, dc_share, dc_agreement, "
+                + "dc_cosine) — cell bare lacks dc_via_f, dc_share, dc_agreement, dc_cosine (its probes.set: dh dc "
+                + "forget path_gain)", checks.get(0).line());
+    }
 }
