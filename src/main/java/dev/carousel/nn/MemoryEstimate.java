@@ -20,7 +20,9 @@ import java.util.List;
  *   heap (Java arrays):
  *     batch      8·T·B·(I + O)                                                         (SequenceBatch, double[])
  *     step math  4·B·(G + 18H) float32 | 8·(B·(2G + 6H) + G) float64,  + 16·B² + 8·B·H  (step blocks, Gram, path gain)
- *     probes     8·4·B·T per probed step, plus the StepStats sketches (measured, BENCHMARKS.md)
+ *     probes     8·4·B·T per probed step with the default probe set, plus the StepStats sketches (measured,
+ *                BENCHMARKS.md); the δc split, when probes.set names it, adds 8·8·B·T, a [16·B, G] off-heap
+ *                product buffer and 8·B·(3G + 2H) of step blocks, none of them counted here
  * </pre>
  *
  * The T-dependent off-heap term dominates: for the LSTM, s·T·(B·(I + 13H + 1) + B_eval·(I + 7H)). The largest T
