@@ -95,6 +95,29 @@ final class ConfigKeys {
         return closest(lastSegment(path), List.copyOf(BY_PATH.keySet()));
     }
 
+    /** Every key with its type, accepted values and its value in {@code defaults}, in table order. */
+    static List<ConfigKey> describe(Config defaults) {
+        List<ConfigKey> keys = new ArrayList<>();
+        for (Key key : KEYS) {
+            keys.add(new ConfigKey(key.path(), ConfigKey.Type.valueOf(key.kind().name()), key.accepted(), key.choices(),
+                    key.read(defaults)));
+        }
+        return keys;
+    }
+
+    /**
+     * Checks the tree of {@code merged} and reads the one key {@code path}, with the same checks and messages as
+     * {@link #read}; the other keys are not read.
+     */
+    static Object readOne(Config merged, String path) {
+        checkTree(merged.root(), List.of());
+        Key key = BY_PATH.get(path);
+        if (key == null) {
+            throw new IllegalArgumentException(path + " is not a run-config key");
+        }
+        return key.read(merged);
+    }
+
     /**
      * Checks the tree of {@code merged} (the user's config over the defaults) and reads every key: its path to an
      * Integer, Long, Double, Boolean or lower-case String.

@@ -66,6 +66,26 @@ public final class ConfigLoader {
         return ConfigKeys.closestKey(path);
     }
 
+    /** Every run-config key with its type, accepted values and default, in the order of {@code carousel-defaults.conf}. */
+    public static List<ConfigKey> keys() {
+        return ConfigKeys.describe(DEFAULTS);
+    }
+
+    /**
+     * Checks one value as {@code --set key=valueText} would be checked, over the defaults, and returns it read
+     * (Integer, Long, Double, Boolean or lower-case String); checks across keys wait for a whole config.
+     *
+     * @throws ConfigError the one line the CLI prints for the same override
+     */
+    public static Object checkValue(String key, String valueText) {
+        Config merged = overrides(Map.of(key, valueText)).withFallback(DEFAULTS);
+        try {
+            return ConfigKeys.readOne(merged.resolve(), key);
+        } catch (ConfigException e) {
+            throw fromTypesafe("", e);
+        }
+    }
+
     /** Loads {@code file} over the defaults. */
     public static CarouselConfig load(Path file) {
         return load(file, Map.of());
