@@ -124,6 +124,21 @@ public final class RecurrentNetwork {
         return new Evaluation(mean(seqLosses), metric, name, batch.batchSize());
     }
 
+    /**
+     * Forward only: the outputs y = h·W_y + b_y at the loss steps, before any softmax, as [P·B, O] row-major (row
+     * k·B + b holds loss step k of sequence b). The batch's targets feed only the loss, which is discarded.
+     */
+    public double[] outputs(INDArray theta, SequenceBatch batch) {
+        Workspace w = workspace(batch);
+        forward(w, thetaBound = bind(thetaBound, theta), batch);
+        w.backwardValid = false;
+        double[] y = new double[batch.supervision().count() * batch.batchSize() * spec.outputSize()];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = w.ryhat.get(i);
+        }
+        return y;
+    }
+
     /** Copies of the tensors of the last pass (for tests, and for the probe export). */
     public Trace trace() {
         if (ws == null) {
