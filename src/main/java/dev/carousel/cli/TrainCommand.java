@@ -19,7 +19,6 @@ import dev.carousel.store.Table;
 import dev.carousel.store.Storage;
 import dev.carousel.train.Checkpoint;
 import dev.carousel.train.CurvePoint;
-import dev.carousel.train.FileData;
 import dev.carousel.train.MemoryCheck;
 import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
@@ -96,7 +95,7 @@ final class TrainCommand implements Callable<Integer> {
             JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
             // A file dataset is read and validated completely before anything is written or trained.
             FileDataset dataset = data == null ? null : openDataset(spark, cfg, data);
-            RunSetup setup = dataset == null ? RunSetup.of(cfg) : RunSetup.of(cfg, fileData(dataset));
+            RunSetup setup = dataset == null ? RunSetup.of(cfg) : RunSetup.of(cfg, dataset.fileData());
             if (dataset != null) {
                 MemoryCheck.require(config.file, setup); // the data's T, I and O set the sizes too
             }
@@ -167,13 +166,6 @@ final class TrainCommand implements Callable<Integer> {
                     + "); expected an integer in [1, " + ds.trainingSize() + "]");
         }
         return ds.shards(partitions, seed);
-    }
-
-    /** The dataset's shape and all its held-out sequences (validation slices them). */
-    private static FileData fileData(FileDataset ds) {
-        int held = Math.toIntExact(ds.validationSize());
-        return new FileData(ds.sequenceLength(), ds.inputSize(), ds.outputSize(), ds.supervision(),
-                ds.validationBatches(held).get(0));
     }
 
     /** Writes the tables, checkpoint, provenance and summary into {@code target} in one atomic commit. */

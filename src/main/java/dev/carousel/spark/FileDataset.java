@@ -227,6 +227,36 @@ public final class FileDataset implements AutoCloseable {
     }
 
     /**
+     * Reads and validates the sequences of a DataFrame in the Parquet layout (see {@code DataFrameFormat}: the
+     * features column [T][I], a label column holding a target array, a target number or a class label), with the
+     * checks, held-out split and shards of a file dataset. A row's dataset index is its position in the DataFrame.
+     *
+     * @throws IllegalArgumentException one line naming the row ({@code DataFrame row N}) and what was expected
+     */
+    public static FileDataset fromDataFrame(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df, String featuresCol,
+                                            String labelCol, double validationFraction, Precision precision) {
+        DataLocation name = new DataLocation(new org.apache.hadoop.fs.Path(DataFrameFormat.NAME));
+        if (!(validationFraction >= 0 && validationFraction < 1)) {
+            throw bad(name + ": validation fraction " + validationFraction + " is out of range; expected [0, 1)");
+        }
+        Read read = DataFrameFormat.read(df, featuresCol, labelCol);
+        JavaRDD<Candidate> c = read.candidates().persist(StorageLevel.MEMORY_AND_DISK_SER());
+        try {
+            return DatasetValidation.validate(Format.PARQUET, name, read, c, 0, Math.round(validationFraction * MILLION),
+                    0, precision);
+        } finally {
+            c.unpersist(true); // blocking, as in open
+            read.transients().forEach(r -> r.unpersist(true));
+        }
+    }
+
+    /** The dataset's shape and all its held-out sequences as one batch, what a run on it needs beyond the config. */
+    public dev.carousel.train.FileData fileData() {
+        int held = Math.toIntExact(validationSize());
+        return new dev.carousel.train.FileData(steps, inputSize, outputSize, supervision, validationBatches(held).get(0));
+    }
+
+    /**
      * The training data as one {@link FileShard} per partition, persisted MEMORY_ONLY_SER and already
      * computed: partition p holds the training sequences whose rank j among training sequences (in
      * dataset-index order) has j mod N = p, and orders its batches by {@code seed}. The caller unpersists it

@@ -129,7 +129,8 @@ final class ParquetFormat {
         return t.equals(DataTypes.FloatType) || t.equals(DataTypes.DoubleType);
     }
 
-    private static Candidate row(Row r, boolean hasLabel) {
+    /** A row (file URI, row index, features as array<array<double>>, target as array<double> or label as long). */
+    static Candidate row(Row r, boolean hasLabel) {
         String uri = r.getString(0);
         String file = display(uri);
         long row = r.getLong(1);
