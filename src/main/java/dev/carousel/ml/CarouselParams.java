@@ -1,0 +1,114 @@
+package dev.carousel.ml;
+
+import dev.carousel.config.CarouselConfig;
+import dev.carousel.config.ConfigError;
+import dev.carousel.config.ConfigLoader;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.Params;
+
+/**
+ * The params {@link CarouselEstimator} and {@link CarouselModel} share: one typed param per run-config key (see
+ * {@link ParamTable} for names, defaults and validation) and the column params. A fitted model carries its
+ * estimator's values.
+ */
+public interface CarouselParams extends Params {
+
+    /** Origin the resolved config's errors name, as the CLI names {@code --set} values. */
+    String PARAMS_ORIGIN = "Spark ML params";
+
+    /** The generated params of this instance. */
+    ParamTable table();
+
+    /** The param of run-config key {@code configKey} (e.g. {@code model.forget-gate.bias}), typed by the key. */
+    @SuppressWarnings("unchecked")
+    default <T> Param<T> param(String configKey) {
+        return (Param<T>) table().forKey(configKey);
+    }
+
+    /** Run-config keys that have a param, in the order of {@code carousel-defaults.conf}. */
+    default List<String> configKeys() {
+        return table().keys();
+    }
+
+    /** The run-config key of {@code param}, or null for a column param. */
+    default String configKey(Param<?> param) {
+        return table().configKey(param.name());
+    }
+
+    /** The value (set or default) of run-config key {@code configKey}. */
+    default Object getConfig(String configKey) {
+        return getOrDefault(param(configKey));
+    }
+
+    /**
+     * The run config these params describe, resolved and checked as the CLI resolves a config with {@code --set}
+     * overrides; its data section names the DataFrame ({@code data.format = parquet}, the layout its columns follow).
+     *
+     * @throws IllegalArgumentException with the CLI's one-line message, for values that do not go together
+     */
+    default CarouselConfig runConfig() {
+        Map<String, String> overrides = new LinkedHashMap<>();
+        for (String key : table().keys()) {
+            overrides.put(key, ParamTable.text(getConfig(key)));
+        }
+        overrides.put("data.format", "parquet");
+        overrides.put("data.path", ParamTable.text("DataFrame"));
+        try {
+            return ConfigLoader.load("", PARAMS_ORIGIN, overrides);
+        } catch (ConfigError e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+    }
+
+    default Param<String> featuresCol() {
+        return table().featuresCol;
+    }
+
+    default Param<String> labelCol() {
+        return table().labelCol;
+    }
+
+    default Param<String> predictionCol() {
+        return table().predictionCol;
+    }
+
+    default Param<String> probesCol() {
+        return table().probesCol;
+    }
+
+    default String getFeaturesCol() {
+        return getOrDefault(featuresCol());
+    }
+
+    default String getLabelCol() {
+        return getOrDefault(labelCol());
+    }
+
+    default String getPredictionCol() {
+        return getOrDefault(predictionCol());
+    }
+
+    default String getProbesCol() {
+        return getOrDefault(probesCol());
+    }
+
+    /** {@code value} as the Java type of {@code configKey}'s param: an int for 3.0 on an int key, a double for 3. */
+    default Object coerce(String configKey, Object value) {
+        Param<?> p = param(configKey);
+        if (value instanceof Number n) {
+            if (p instanceof org.apache.spark.ml.param.DoubleParam) {
+                return n.doubleValue();
+            }
+            if (p instanceof org.apache.spark.ml.param.LongParam && n.doubleValue() == n.longValue()) {
+                return n.longValue();
+            }
+            if (p instanceof org.apache.spark.ml.param.IntParam && n.doubleValue() == n.intValue()) {
+                return n.intValue();
+            }
+        }
+        return value;
+    }
+}

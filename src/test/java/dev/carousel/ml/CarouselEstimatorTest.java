@@ -1,0 +1,82 @@
+package dev.carousel.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.cli.CliRunner;
+import dev.carousel.spark.SparkSessionExtension;
+import dev.carousel.train.Checkpoint;
+import dev.carousel.train.CurvePoint;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** CarouselEstimator on real Spark ({@code local[2]}): fit equals {@code carousel train} on the same data and config. */
+class CarouselEstimatorTest {
+
+    @Test
+    void fitOnADataFrameEqualsCarouselTrainOnTheSameParquetBitForBit(@TempDir Path dir) throws Exception {
+        Path data = MlTestData.writeAdding(SparkSessionExtension.session(), dir.resolve("adding"), 3);
+        Path conf = dir.resolve("run.conf");
+        Files.writeString(conf, MlTestData.CONFIG + "data { format = parquet, path = \"" + data + "\" }\n");
+        // The CLI first: it closes its Spark session, and the shared one is started again below.
+        CliRunner.Run run = CliRunner.cli("train", conf.toString(), "--out", dir.resolve("out").toString(),
+                "--master", "local[2]", "--quiet");
+        assertEquals(0, run.exit(), run.err() + run.out());
+        Path result;
+        try (Stream<Path> s = Files.list(dir.resolve("out"))) {
+            result = s.filter(p -> p.getFileName().toString().startsWith("train-")).findFirst().orElseThrow();
+        }
+        Checkpoint cli = Checkpoint.read(result.resolve("checkpoint"));
+
+        SparkSession spark = SparkSessionExtension.session();
+        Dataset<Row> df = spark.read().parquet(data.toString());
+        CarouselModel model = MlTestData.estimator().fit(df);
+
+        assertArrayEquals(bits(cli.parameters()), bits(model.parameters()), "parameters");
+        assertEquals(cli.update(), model.updates());
+        List<Row> cliCurve = spark.read().parquet(result.resolve("curves").toString()).orderBy("update").collectAsList();
+        List<CurvePoint> curve = model.summary().curvePoints();
+        assertEquals(List.of(0L, 10L, 20L), curve.stream().map(CurvePoint::update).toList());
+        assertEquals(cliCurve.size(), curve.size());
+        for (int i = 0; i < curve.size(); i++) {
+            Row r = cliCurve.get(i);
+            CurvePoint p = curve.get(i);
+            assertEquals(r.getLong(r.fieldIndex("update")), p.update());
+            for (String column : List.of("train_loss", "validation_loss", "validation_metric", "grad_norm")) {
+                double expected = r.isNullAt(r.fieldIndex(column)) ? Double.NaN : r.getDouble(r.fieldIndex(column));
+                double actual = switch (column) {
+                    case "train_loss" -> p.trainLoss();
+                    case "validation_loss" -> p.validationLoss();
+                    case "validation_metric" -> p.validationMetric();
+                    default -> p.gradNorm();
+                };
+                assertEquals(Double.doubleToLongBits(expected), Double.doubleToLongBits(actual),
+                        column + " at update " + p.update());
+            }
+        }
+        // The summary's tables have the CLI's schemas and rows.
+        assertEquals(cliCurve.size(), model.summary().curve().count());
+        long cliStats = spark.read().parquet(result.resolve("step_stats").toString()).count();
+        assertEquals(cliStats, model.summary().stepStats().count());
+        assertTrue(cliStats > 0);
+    }
+
+    static long[] bits(INDArray a) {
+        double[] d = a.castTo(DataType.DOUBLE).toDoubleVector();
+        long[] b = new long[d.length];
+        for (int i = 0; i < d.length; i++) {
+            b[i] = Double.doubleToRawLongBits(d[i]);
+        }
+        return b;
+    }
+}
