@@ -79,7 +79,7 @@ public final class CarouselEstimator extends Estimator<CarouselModel>
      * @throws IllegalArgumentException the CLI's one-line message for {@code --set configKey=value}
      */
     public CarouselEstimator setConfig(String configKey, Object value) {
-        set(param(configKey), coerce(configKey, value));
+        set(table().forKeyUntyped(configKey), coerce(configKey, value));
         return this;
     }
 

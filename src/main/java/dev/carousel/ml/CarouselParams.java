@@ -6,6 +6,10 @@ import dev.carousel.config.ConfigLoader;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.ml.param.BooleanParam;
+import org.apache.spark.ml.param.DoubleParam;
+import org.apache.spark.ml.param.IntParam;
+import org.apache.spark.ml.param.LongParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.Params;
 
@@ -22,10 +26,48 @@ public interface CarouselParams extends Params {
     /** The generated params of this instance. */
     ParamTable table();
 
-    /** The param of run-config key {@code configKey} (e.g. {@code model.forget-gate.bias}), typed by the key. */
+    /** The param of run-config key {@code configKey} (e.g. {@code model.forget-gate.bias}). */
+    default Param<?> param(String configKey) {
+        return table().forKey(configKey);
+    }
+
+    /** The param of a real-valued key, e.g. for {@code ParamGridBuilder.addGrid(DoubleParam, double[])}. */
+    default DoubleParam doubleParam(String configKey) {
+        return typed(configKey, DoubleParam.class);
+    }
+
+    /** The param of an integer key. */
+    default IntParam intParam(String configKey) {
+        return typed(configKey, IntParam.class);
+    }
+
+    /** The param of a 64-bit integer key ({@code seed}). */
+    default LongParam longParam(String configKey) {
+        return typed(configKey, LongParam.class);
+    }
+
+    /** The param of a boolean key. */
+    default BooleanParam booleanParam(String configKey) {
+        return typed(configKey, BooleanParam.class);
+    }
+
+    /** The param of a key whose value is a name or a string. */
     @SuppressWarnings("unchecked")
-    default <T> Param<T> param(String configKey) {
-        return (Param<T>) table().forKey(configKey);
+    default Param<String> stringParam(String configKey) {
+        Param<?> p = param(configKey);
+        if (p instanceof DoubleParam || p instanceof IntParam || p instanceof LongParam || p instanceof BooleanParam) {
+            throw new IllegalArgumentException(configKey + " is a " + p.getClass().getSimpleName() + ", not a string param");
+        }
+        return (Param<String>) p;
+    }
+
+    private <P> P typed(String configKey, Class<P> type) {
+        Param<?> p = param(configKey);
+        if (!type.isInstance(p)) {
+            throw new IllegalArgumentException(configKey + " is a " + p.getClass().getSimpleName() + ", not a "
+                    + type.getSimpleName());
+        }
+        return type.cast(p);
     }
 
     /** Run-config keys that have a param, in the order of {@code carousel-defaults.conf}. */
@@ -99,13 +141,13 @@ public interface CarouselParams extends Params {
     default Object coerce(String configKey, Object value) {
         Param<?> p = param(configKey);
         if (value instanceof Number n) {
-            if (p instanceof org.apache.spark.ml.param.DoubleParam) {
+            if (p instanceof DoubleParam) {
                 return n.doubleValue();
             }
-            if (p instanceof org.apache.spark.ml.param.LongParam && n.doubleValue() == n.longValue()) {
+            if (p instanceof LongParam && n.doubleValue() == n.longValue()) {
                 return n.longValue();
             }
-            if (p instanceof org.apache.spark.ml.param.IntParam && n.doubleValue() == n.intValue()) {
+            if (p instanceof IntParam && n.doubleValue() == n.intValue()) {
                 return n.intValue();
             }
         }

@@ -101,6 +101,12 @@ public final class ParamTable implements Serializable {
         return p;
     }
 
+    /** {@link #forKey} as a raw param, for setting a value already coerced to the key's type. */
+    @SuppressWarnings("unchecked")
+    Param<Object> forKeyUntyped(String key) {
+        return (Param<Object>) forKey(key);
+    }
+
     /** Run-config key paths with a param, in the order of the defaults file. */
     List<String> keys() {
         return List.copyOf(byKey.keySet());

@@ -131,7 +131,7 @@ class CarouselParamsTest {
     @Test
     void copyWithExtraParamsLeavesTheOriginalAlone() {
         CarouselEstimator est = new CarouselEstimator().setConfig("model.hidden", 16).setLabelCol("y");
-        ParamMap extra = new ParamMap().put(est.<Double>param("model.forget-gate.bias"), 2.0);
+        ParamMap extra = new ParamMap().put(est.doubleParam("model.forget-gate.bias"), 2.0);
         CarouselEstimator copy = est.copy(extra);
         assertNotSame(est, copy);
         assertEquals(est.uid(), copy.uid());
