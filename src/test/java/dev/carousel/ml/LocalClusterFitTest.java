@@ -1,0 +1,66 @@
+package dev.carousel.ml;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.carousel.spark.LocalSparkHome;
+import dev.carousel.spark.SparkSessionExtension;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One small fit on Spark's {@code local-cluster[1,1,1024]}, an executor JVM launched from {@link LocalSparkHome}: the
+ * DataFrame's rows, the shards cut from them and the model's predictor reach the executor by serialization alone,
+ * and the fit and the predictions equal those of {@code local[2]} bit for bit (same partitions, same bits wherever
+ * the tasks run). One executor, not two: {@code LocalClusterTest} covers tasks spread over JVMs, and a second
+ * executor loading ND4J doubled this test's time on 2 cores (cluster start and fit 20 s against 49 s, measured
+ * under load).
+ */
+class LocalClusterFitTest {
+
+    @Test
+    void aFitOnAnExecutorJvmEqualsTheSameFitInLocalMode() throws InterruptedException {
+        LocalSparkHome.requireEnvironment();
+        SparkSession local = SparkSessionExtension.session();
+        CarouselModel expected = MlTestData.estimator().fit(MlTestData.adding(local, 13));
+        long[] expectedParameters = CarouselEstimatorTest.bits(expected.parameters());
+        List<Row> expectedPredictions = expected.transform(MlTestData.adding(local, 13)).select("prediction")
+                .collectAsList();
+
+        SparkSessionExtension.stopShared(); // one SparkContext per JVM
+        SparkConf conf = new SparkConf()
+                .setMaster("local-cluster[1,1,1024]")
+                .setAppName("carousel-ml-local-cluster-test")
+                .set("spark.jars", LocalSparkHome.applicationJar().toString())
+                .set("spark.executor.memory", "1g")
+                .set("spark.executor.extraJavaOptions", ManagementFactory.getRuntimeMXBean().getInputArguments()
+                        .stream().filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" ")))
+                .set("spark.executorEnv.OMP_NUM_THREADS", "1")
+                .set("spark.ui.enabled", "false");
+        try (SparkSession cluster = SparkSession.builder().config(conf).getOrCreate()) {
+            awaitExecutors(cluster, 1, 60_000);
+            Dataset<Row> df = MlTestData.adding(cluster, 13);
+            CarouselModel model = MlTestData.estimator().fit(df);
+            assertArrayEquals(expectedParameters, CarouselEstimatorTest.bits(model.parameters()));
+            Dataset<Row> predicted = model.transform(df).select("prediction");
+            assertArrayEquals(expectedPredictions.toArray(), predicted.collectAsList().toArray());
+        } finally {
+            SparkSession.clearActiveSession();
+            SparkSession.clearDefaultSession();
+        }
+    }
+
+    private static void awaitExecutors(SparkSession spark, int n, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (spark.sparkContext().statusTracker().getExecutorInfos().length < n + 1) { // the driver is listed too
+            assertTrue(System.currentTimeMillis() < deadline, "executors did not register within " + timeoutMillis + " ms");
+            Thread.sleep(200);
+        }
+    }
+}
