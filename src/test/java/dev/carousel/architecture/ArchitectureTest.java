@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The package structure docs/architecture.md describes, checked on the compiled classes: no cycle between the
  * packages of {@code dev.carousel}, and the engine's packages ({@code nn}, {@code data}, {@code optim},
- * {@code stats}) free of Spark and of the packages that use them, and {@code io} (JSON, folders renamed into place)
- * a leaf that uses no other Carousel package.
+ * {@code stats}) free of Spark and of the packages that use them, {@code io} (JSON, folders renamed into place)
+ * a leaf that uses no other Carousel package, and {@code ml} (the Spark ML API) a top layer beside {@code cli}: it
+ * uses the layers below the commands and nothing uses it.
  */
 class ArchitectureTest {
     static JavaClasses classes;
@@ -37,7 +38,18 @@ class ArchitectureTest {
                         "dev.carousel.stats..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "org.apache.hadoop..",
                         "dev.carousel.spark..", "dev.carousel.sweep..", "dev.carousel.report..", "dev.carousel.store..",
-                        "dev.carousel.experiment..", "dev.carousel.cli..")
+                        "dev.carousel.experiment..", "dev.carousel.cli..", "dev.carousel.ml..")
+                .check(classes);
+    }
+
+    @Test
+    void theMlApiSitsBesideTheCliAndNothingUsesIt() {
+        noClasses().that().resideOutsideOfPackage("dev.carousel.ml..")
+                .should().dependOnClassesThat().resideInAPackage("dev.carousel.ml..")
+                .check(classes);
+        noClasses().that().resideInAPackage("dev.carousel.ml..")
+                .should().dependOnClassesThat().resideInAnyPackage("dev.carousel.cli..", "dev.carousel.sweep..",
+                        "dev.carousel.experiment..", "dev.carousel.report..")
                 .check(classes);
     }
 
