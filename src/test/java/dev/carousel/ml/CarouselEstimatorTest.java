@@ -2,6 +2,7 @@ package dev.carousel.ml;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.cli.CliRunner;
@@ -69,6 +70,28 @@ class CarouselEstimatorTest {
         long cliStats = spark.read().parquet(result.resolve("step_stats").toString()).count();
         assertEquals(cliStats, model.summary().stepStats().count());
         assertTrue(cliStats > 0);
+    }
+
+    @Test
+    void aBadRowOrColumnIsRefusedInOneLineBeforeTraining() {
+        SparkSession spark = SparkSessionExtension.session();
+        List<Row> rows = new java.util.ArrayList<>(MlTestData.rows(3));
+        @SuppressWarnings("unchecked")
+        List<List<Double>> features = new java.util.ArrayList<>((List<List<Double>>) rows.get(5).get(0));
+        features.set(2, List.of(Double.NaN, 0.0));
+        rows.set(5, org.apache.spark.sql.RowFactory.create(features, rows.get(5).get(1)));
+        Dataset<Row> bad = spark.createDataFrame(rows, MlTestData.SCHEMA);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MlTestData.estimator().fit(bad));
+        assertEquals("DataFrame row 5: features[2][0] is NaN; expected a finite number", e.getMessage());
+
+        Dataset<Row> good = MlTestData.adding(spark, 3);
+        e = assertThrows(IllegalArgumentException.class, () -> MlTestData.estimator().setLabelCol("y").fit(good));
+        assertEquals("label column 'y' not found (columns: features, target); expected a target or class label column, "
+                + "or setLabelCol", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> MlTestData.estimator().setConfig("distributed.partitions", 100).fit(good));
+        assertEquals("DataFrame: 100 partitions for 64 training sequences; expected 1..number of training sequences, "
+                + "so that no shard is empty", e.getMessage());
     }
 
     static long[] bits(INDArray a) {

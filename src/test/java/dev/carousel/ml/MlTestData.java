@@ -48,6 +48,11 @@ final class MlTestData {
 
     /** {@link #SEQUENCES} adding-problem sequences of length {@link #T} drawn with {@code seed}. */
     static Dataset<Row> adding(SparkSession spark, long seed) {
+        return spark.createDataFrame(rows(seed), SCHEMA);
+    }
+
+    /** The rows of {@link #adding}: features as a list of steps, each a list of I = 2 doubles; target a list of 1. */
+    static List<Row> rows(long seed) {
         SequenceBatch b = Tasks.create("adding", T).batch(seed, Split.TRAIN, 0, 0, SEQUENCES);
         List<Row> rows = new ArrayList<>();
         for (int s = 0; s < SEQUENCES; s++) {
@@ -58,7 +63,7 @@ final class MlTestData {
             double target = b.targets()[((T - 1) * SEQUENCES + s)];
             rows.add(RowFactory.create(features, List.of(target)));
         }
-        return spark.createDataFrame(rows, SCHEMA);
+        return rows;
     }
 
     /** {@link #adding} written as one Parquet file in {@code dir}, rows in order. */
