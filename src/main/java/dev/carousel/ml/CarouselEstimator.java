@@ -18,7 +18,6 @@ import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -79,7 +78,8 @@ public final class CarouselEstimator extends Estimator<CarouselModel>
      * @throws IllegalArgumentException the CLI's one-line message for {@code --set configKey=value}
      */
     public CarouselEstimator setConfig(String configKey, Object value) {
-        set(table().forKeyUntyped(configKey), coerce(configKey, value));
+        Param<Object> p = table.forKeyUntyped(configKey);
+        set(p, ParamTable.coerce(p, value));
         return this;
     }
 

@@ -136,21 +136,4 @@ public interface CarouselParams extends Params {
     default String getProbesCol() {
         return getOrDefault(probesCol());
     }
-
-    /** {@code value} as the Java type of {@code configKey}'s param: an int for 3.0 on an int key, a double for 3. */
-    default Object coerce(String configKey, Object value) {
-        Param<?> p = param(configKey);
-        if (value instanceof Number n) {
-            if (p instanceof DoubleParam) {
-                return n.doubleValue();
-            }
-            if (p instanceof LongParam && n.doubleValue() == n.longValue()) {
-                return n.longValue();
-            }
-            if (p instanceof IntParam && n.doubleValue() == n.intValue()) {
-                return n.intValue();
-            }
-        }
-        return value;
-    }
 }

@@ -107,6 +107,22 @@ public final class ParamTable implements Serializable {
         return (Param<Object>) forKey(key);
     }
 
+    /** {@code value} as the Java type of {@code p}: an int for 3.0 on an int param, a double for 3 on a real one. */
+    static Object coerce(Param<?> p, Object value) {
+        if (value instanceof Number n) {
+            if (p instanceof DoubleParam) {
+                return n.doubleValue();
+            }
+            if (p instanceof LongParam && n.doubleValue() == n.longValue()) {
+                return n.longValue();
+            }
+            if (p instanceof IntParam && n.doubleValue() == n.intValue()) {
+                return n.intValue();
+            }
+        }
+        return value;
+    }
+
     /** Run-config key paths with a param, in the order of the defaults file. */
     List<String> keys() {
         return List.copyOf(byKey.keySet());
