@@ -26,7 +26,7 @@ final class PartitionWork {
     private PartitionWork() {}
 
     /**
-     * One network and optimiser per task thread and config: executors reuse threads across tasks, so
+     * One network and optimiser per task thread, config and dataset: executors reuse threads across tasks, so
      * workspaces survive from round to round instead of being rebuilt (and re-parsed) every task.
      */
     private static final ThreadLocal<LocalSteps> CACHE = new ThreadLocal<>();
@@ -36,7 +36,10 @@ final class PartitionWork {
 
     static LocalSteps steps(RoundInput in) {
         String hash = in.configHash();
-        if (!hash.equals(CACHE_KEY.get())) {
+        // Keyed by the data too: two runs of one config may train on different data (a file rewritten in place, the
+        // DataFrames of a Spark ML tuning grid), and a file dataset's broadcast is made once per run.
+        String key = in.files() == null ? hash : hash + "/" + in.files().id();
+        if (!key.equals(CACHE_KEY.get())) {
             CarouselConfig c = ConfigLoader.parse(in.config(), "broadcast config " + hash);
             if (CACHE.get() != null) {
                 CACHE.get().close();
@@ -44,7 +47,7 @@ final class PartitionWork {
             TaskContext task = TaskContext.get();
             CACHE.set(new LocalSteps(RunSetup.of(c, in.files() == null ? null : in.files().value()),
                     task == null ? 1 : task.cpus()));
-            CACHE_KEY.set(hash);
+            CACHE_KEY.set(key);
         }
         return CACHE.get();
     }

@@ -94,6 +94,40 @@ class CarouselEstimatorTest {
                 + "so that no shard is empty", e.getMessage());
     }
 
+    /**
+     * Two fits of one config on different DataFrames, then the first again: the rerun's curve equals the first run's
+     * bit for bit, so the executors' per-thread network (keyed by config and dataset) holds no other run's held-out
+     * sequences.
+     */
+    @Test
+    void aConfigFittedAgainAfterAnotherDatasetScoresItsOwnHeldOutSequences() {
+        SparkSession spark = SparkSessionExtension.session();
+        Dataset<Row> first = MlTestData.adding(spark, 21);
+        Dataset<Row> other = MlTestData.adding(spark, 22);
+        List<CurvePoint> before = MlTestData.estimator().fit(first).summary().curvePoints();
+        List<CurvePoint> between = MlTestData.estimator().fit(other).summary().curvePoints();
+        List<CurvePoint> after = MlTestData.estimator().fit(first).summary().curvePoints();
+        assertEquals(before, after);
+        assertTrue(before.get(0).validationLoss() != between.get(0).validationLoss(), "the datasets differ");
+    }
+
+    /** An integer label makes a classifier: O = max label + 1 classes, the class index as the prediction. */
+    @Test
+    void anIntegerLabelTrainsAClassifierThatMulticlassEvaluatorScores() {
+        SparkSession spark = SparkSessionExtension.session();
+        Dataset<Row> df = MlTestData.adding(spark, 4)
+                .selectExpr("features", "CAST(target[0] > 1.0 AS INT) AS label");
+        CarouselModel model = MlTestData.estimator().setLabelCol("label").fit(df);
+        assertEquals(new ModelShape(MlTestData.T, 2, 2, dev.carousel.data.LossKind.CROSS_ENTROPY, false), model.shape());
+        Dataset<Row> out = model.transform(df);
+        List<Row> rows = out.select("label", "prediction").collectAsList();
+        long right = rows.stream().filter(r -> r.getInt(0) == r.getDouble(1)).count();
+        rows.forEach(r -> assertTrue(r.getDouble(1) == 0.0 || r.getDouble(1) == 1.0, r.toString()));
+        double accuracy = new org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator()
+                .setMetricName("accuracy").evaluate(out);
+        assertEquals((double) right / rows.size(), accuracy, 1e-12, "the evaluator's accuracy is the share of right rows");
+    }
+
     static long[] bits(INDArray a) {
         double[] d = a.castTo(DataType.DOUBLE).toDoubleVector();
         long[] b = new long[d.length];
