@@ -16,8 +16,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * The small adding-task dataset and run config of the Spark ML tests: sequences of the adding problem (I = 2,
  * regression at the last step) written as one Parquet file in the file-dataset layout, features [T][2] and target [1].
+ * Shared with the tests of other packages (the HDFS tests save a model there).
  */
-final class MlTestData {
+public final class MlTestData {
     private MlTestData() {}
 
     static final int T = 10;
@@ -28,7 +29,7 @@ final class MlTestData {
             + "probes.every = 10\ndistributed { partitions = 2, local-steps = 5 }\ndata.validation-fraction = 0.2\n";
 
     /** {@link #CONFIG}'s values as {@code setConfig} arguments. */
-    static CarouselEstimator estimator() {
+    public static CarouselEstimator estimator() {
         return new CarouselEstimator()
                 .setConfig("seed", 7L)
                 .setConfig("model.hidden", 8)
@@ -47,7 +48,7 @@ final class MlTestData {
             .add("target", DataTypes.createArrayType(DataTypes.DoubleType));
 
     /** {@link #SEQUENCES} adding-problem sequences of length {@link #T} drawn with {@code seed}. */
-    static Dataset<Row> adding(SparkSession spark, long seed) {
+    public static Dataset<Row> adding(SparkSession spark, long seed) {
         return spark.createDataFrame(rows(seed), SCHEMA);
     }
 

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.cli.CliRunner;
+import dev.carousel.ml.CarouselModel;
+import dev.carousel.ml.MlTestData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,6 +14,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A sweep whose {@code --out} is on a real HDFS (a MiniDFSCluster: name node and one data node in this JVM): the
  * tables, manifest and report are written there through Hadoop's API, Spark reads the tables back as Delta tables
- * from {@code hdfs://}, a rerun finds every cell committed, and bad URIs are refused in one line before any work.
+ * from {@code hdfs://}, a rerun finds every cell committed, and bad URIs are refused in one line before any work; a
+ * Spark ML model saved there loads and predicts the same.
  */
 class HdfsSweepTest {
     private static MiniDFSCluster cluster;
@@ -57,6 +61,23 @@ class HdfsSweepTest {
         if (cluster != null) {
             cluster.shutdown();
         }
+    }
+
+    /** ML persistence on HDFS: MLlib's metadata and the checkpoint folder (committed by its marker) round-trip. */
+    @Test
+    void aSparkMlModelSavedToHdfsLoadsAndPredictsTheSame() throws IOException {
+        SparkSession spark = dev.carousel.spark.SparkSessionExtension.session();
+        Dataset<Row> df = MlTestData.adding(spark, 17);
+        CarouselModel model = MlTestData.estimator().fit(df);
+        String path = root + "/models/adding";
+        model.write().save(path);
+        Configuration conf = new Configuration();
+        assertTrue(Storage.exists(new org.apache.hadoop.fs.Path(path + "/checkpoint/" + Folders.MARKER), conf));
+        assertTrue(Storage.exists(new org.apache.hadoop.fs.Path(path + "/checkpoint/parameters.npy"), conf));
+        CarouselModel loaded = CarouselModel.load(path);
+        assertEquals(model.config(), loaded.config());
+        assertEquals(model.transform(df).select("prediction").collectAsList(),
+                loaded.transform(df).select("prediction").collectAsList());
     }
 
     @Test
