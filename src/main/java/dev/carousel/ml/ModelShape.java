@@ -64,37 +64,29 @@ public record ModelShape(int sequenceLength, int inputSize, int outputSize, Loss
                     + "; expected array<array<float>> or array<array<double>> shaped [T][I]");
         }
         String label = params.getLabelCol();
-        boolean needsLabel = shape == null || !params.getProbesCol().isEmpty();
-        boolean arrayTarget;
         if (names.contains(label)) {
             DataType lt = schema.apply(label).dataType();
-            boolean array = lt instanceof ArrayType la && isReal(la.elementType());
-            if (!(array || isReal(lt) || isInteger(lt))) {
+            if (!(lt instanceof ArrayType la && isReal(la.elementType()) || isReal(lt) || isInteger(lt))) {
                 throw new IllegalArgumentException("label column '" + label + "' has type " + lt.simpleString()
                         + "; expected array<float|double> or float|double (regression target) or an integer type "
                         + "(class label)");
             }
-            arrayTarget = array;
-        } else if (needsLabel) {
+        } else if (shape == null || !params.getProbesCol().isEmpty()) { // fit needs it; so do probes
             throw new IllegalArgumentException("label column '" + label + "' not found (columns: "
                     + String.join(", ", names) + "); expected a target or class label column, or setLabelCol"
                     + (shape == null ? "" : " (probes are taken against the label)"));
-        } else {
-            arrayTarget = shape.arrayTarget();
         }
-        if (shape != null) {
-            arrayTarget = shape.arrayTarget();
-        }
-        StructType out = schema;
         String prediction = params.getPredictionCol();
         if (names.contains(prediction)) {
             throw new IllegalArgumentException("prediction column '" + prediction + "' already exists; expected a new "
                     + "column name, or setPredictionCol");
         }
-        boolean classes = shape != null ? shape.loss() == LossKind.CROSS_ENTROPY
-                : isInteger(schema.apply(label).dataType());
-        out = out.add(prediction, arrayTarget && !classes ? DataTypes.createArrayType(DataTypes.DoubleType, false)
-                : DataTypes.DoubleType, false);
+        // Before a fit the label's type says what the model will predict; after it, the model's shape does.
+        DataType lt = shape == null ? schema.apply(label).dataType() : null;
+        boolean classes = shape != null ? shape.loss() == LossKind.CROSS_ENTROPY : isInteger(lt);
+        boolean arrayTarget = shape != null ? shape.arrayTarget() : lt instanceof ArrayType;
+        StructType out = schema.add(prediction, arrayTarget && !classes
+                ? DataTypes.createArrayType(DataTypes.DoubleType, false) : DataTypes.DoubleType, false);
         String probes = params.getProbesCol();
         if (!probes.isEmpty()) {
             if (names.contains(probes) || probes.equals(prediction)) {
