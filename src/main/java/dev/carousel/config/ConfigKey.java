@@ -10,7 +10,8 @@ import java.util.List;
  * @param path         dotted key path, e.g. {@code model.forget-gate.bias}
  * @param type         the Java type its value takes once read
  * @param accepted     what it accepts, as the error messages say it (e.g. {@code an integer in [1, 65536]})
- * @param choices      the accepted names of a {@link Type#CHOICE} key, lower case; else empty
+ * @param choices      the accepted names of a {@link Type#CHOICE} key, lower case, or the probe names of a
+ *                     {@link Type#PROBES} key; else empty
  * @param defaultValue the default: an Integer, Long, Double, Boolean or String by {@code type}
  */
 public record ConfigKey(String path, Type type, String accepted, List<String> choices, Object defaultValue) {
@@ -28,7 +29,9 @@ public record ConfigKey(String path, Type type, String accepted, List<String> ch
         /** String, one of {@code choices}. */
         CHOICE,
         /** String. */
-        STRING
+        STRING,
+        /** String: probe names (the keys of {@code choices}) separated by spaces or commas, or {@code all}. */
+        PROBES
     }
 
     public ConfigKey {

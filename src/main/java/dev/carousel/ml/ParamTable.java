@@ -165,7 +165,7 @@ public final class ParamTable implements Serializable {
             case LONG -> new LongParam(uid, name, doc, check);
             case REAL -> new DoubleParam(uid, name, doc, check);
             case BOOL -> new BooleanParam(uid, name, doc);
-            case CHOICE, STRING -> new Param<String>(uid, name, doc, stringCheck(check));
+            case CHOICE, STRING, PROBES -> new Param<String>(uid, name, doc, stringCheck(check));
         };
     }
 

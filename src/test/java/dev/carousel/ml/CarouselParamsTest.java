@@ -58,6 +58,7 @@ class CarouselParamsTest {
         BAD.put("training.updates", new Bad(-1, "-1"));
         BAD.put("training.eval-every", new Bad(0, "0"));
         BAD.put("probes.every", new Bad(0, "0"));
+        BAD.put("probes.set", new Bad("dh dhh", "\"dh dhh\""));
         BAD.put("distributed.partitions", new Bad(100_001, "100001"));
         BAD.put("distributed.local-steps", new Bad(0, "0"));
         BAD.put("distributed.aggregation-depth", new Bad(17, "17"));
