@@ -32,10 +32,12 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class SplitBatchNetwork implements AutoCloseable {
     /**
      * The least matrix-product work per chunk and time step, in multiply-adds B_i·4H·(I + H) (LSTM) or
-     * B_i·H·(I + H) (RNN), at which a split pays: below it the threads' hand-offs and the smaller products cost more
-     * than the second core gives (BENCHMARKS.md, "Threads in one task").
+     * B_i·H·(I + H) (RNN), at which a split pays. Measured on two idle cores (BENCHMARKS.md, "Threads in one task"):
+     * 0.79× at 69,632 (the default sweep's cell, B = 32, H = 32), 1.17–1.41× at 540,672 (B = 64, H = 64), 1.56× at
+     * 2.1 M and up to 1.93× beyond; below the crossover the hand-off and the shorter products cost more than the
+     * second core gives.
      */
-    public static final long MIN_CHUNK_WORK = 1L << 21;
+    public static final long MIN_CHUNK_WORK = 1L << 19;
 
     private final ModelSpec spec;
     private final int threads;
