@@ -26,8 +26,11 @@ final class CellGradientSplit {
 
     /** [S·B, G] δz_{t+1}^{(k)}·W_{h,k}ᵀ at columns k·H.. for S steps, in the engine's precision. */
     private final Blas.Matrix via;
-    /** One step's blocks read back as doubles: the gate products and both steps' activations [B, G]; δc_{t+1}, tanh c_t [B, H]. */
-    private final double[] viaBlock, gatesNext, gatesNow, dcNext, tcNow;
+    /**
+     * One step's blocks read back as doubles: the gate products [B, G]; the activations of steps t and t + 1 [B, G],
+     * two buffers that swap roles as t advances, so each step's activations are read once; δc_{t+1}, tanh c_t [B, H].
+     */
+    private final double[] viaBlock, gatesA, gatesB, dcNext, tcNow;
 
     CellGradientSplit(ModelSpec spec, int t, int b) {
         this.t = t;
@@ -38,8 +41,8 @@ final class CellGradientSplit {
         int bg = Math.multiplyExact(b, g);
         int bh = Math.multiplyExact(b, h);
         viaBlock = new double[bg];
-        gatesNext = new double[bg];
-        gatesNow = new double[bg];
+        gatesA = new double[bg];
+        gatesB = new double[bg];
         dcNext = new double[bh];
         tcNow = new double[bh];
     }
@@ -65,9 +68,19 @@ final class CellGradientSplit {
         }
         double[] sq = new double[4];
         int first = 0; // the first step of δc_t whose products are in via
+        int bh = b * h;
+        int bg = b * g;
+        double[] gatesNow = gatesA;
+        double[] gatesNext = gatesB;
+        if (t > 1) {
+            w.rz.read(0, gatesNow, bg);
+        }
         for (int step = 0; step + 1 < t; step++) {
-            int bh = b * h;
-            int bg = b * g;
+            if (step > 0) { // the activations of this step were the previous step's next ones
+                double[] swap = gatesNow;
+                gatesNow = gatesNext;
+                gatesNext = swap;
+            }
             if (step % STEPS_PER_PRODUCT == 0) {
                 first = step;
                 products(w, wh, step + 1, Math.min(STEPS_PER_PRODUCT, t - 1 - step));
@@ -75,7 +88,6 @@ final class CellGradientSplit {
             via.read((long) (step - first) * bg, viaBlock, bg);
             w.rdc.read((step + 1) * bh, dcNext, bh);
             w.rz.read((step + 1) * bg, gatesNext, bg);
-            w.rz.read(step * bg, gatesNow, bg);
             w.rtc.read(step * bh, tcNow, bh);
             for (int s = 0; s < b; s++) {
                 int zr = s * g;
