@@ -8,7 +8,6 @@ import dev.carousel.config.ConfigError;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.store.Storage;
 import dev.carousel.sweep.SweepSpec;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -37,16 +36,8 @@ final class ConfigOptions {
             // On a cluster's file system (a YARN or Kubernetes driver has no copy of the submitting machine's files).
             Configuration hadoop = Storage.hadoopConf();
             org.apache.hadoop.fs.Path uri = Storage.resolve(file, "CONFIG", hadoop);
-            if (!Storage.probe(uri, "CONFIG", hadoop) || Storage.isDirectory(uri, hadoop)) {
-                throw new ConfigError(uri + ": config file not found; expected the URI of a HOCON config file");
-            }
-            String text;
-            try {
-                text = new String(Storage.readAll(uri, hadoop), StandardCharsets.UTF_8);
-            } catch (java.io.UncheckedIOException e) {
-                throw new ConfigError(uri + ": config file is not readable: " + e.getMessage());
-            }
-            requireRunConfig(parsed(() -> ConfigFactory.parseString(text)), uri.toString());
+            String text = Storage.readText(uri, "config file", "the URI of a HOCON config file", hadoop);
+            requireRunConfig(parsed(text), uri.toString());
             return ConfigLoader.load(text, uri.toString(), overrides);
         }
         requireRunConfig(parsed(localFile()), file);

@@ -75,9 +75,9 @@ final class SweepCommand implements Callable<Integer> {
         Path local = ConfigOptions.localPath(file);
         if (local == null) { // on a cluster's file system: a YARN or Kubernetes driver has no copy of the local files
             org.apache.hadoop.fs.Path uri = Storage.resolve(file, "SPEC", hadoop);
-            text = SweepSpec.readSpecText(uri, "sweep spec", hadoop);
+            text = Storage.readText(uri, "sweep spec", "the URI of a HOCON sweep spec", hadoop);
             ConfigOptions.requireSweepSpec(ConfigOptions.parsed(text), uri.toString());
-            spec = SweepSpec.load(uri, fast, hadoop);
+            spec = SweepSpec.load(uri, text, fast, hadoop);
         } else {
             ConfigOptions.requireSweepSpec(local);
             spec = SweepSpec.load(local, fast);

@@ -35,9 +35,10 @@ final class ValidateCommand implements Callable<Integer> {
         if (config.file != null && config.localFile() == null) { // a URI: a sweep spec there is validated from there
             Configuration hadoop = Storage.hadoopConf();
             org.apache.hadoop.fs.Path uri = Storage.resolve(config.file, "CONFIG", hadoop);
-            Config remote = ConfigOptions.parsed(SweepSpec.readSpecText(uri, "config file", hadoop));
+            String text = Storage.readText(uri, "config file", "the URI of a HOCON config file", hadoop);
+            Config remote = ConfigOptions.parsed(text);
             if (remote != null && SweepSpec.isSweepSpec(remote)) {
-                return validateSweep(() -> SweepSpec.load(uri, false, hadoop));
+                return validateSweep(() -> SweepSpec.load(uri, text, false, hadoop));
             }
         }
         Config root = config.localFile() == null ? null : ConfigOptions.parsed(config.localFile());

@@ -1,5 +1,6 @@
 package dev.carousel.store;
 
+import dev.carousel.config.ConfigError;
 import dev.carousel.io.Durable;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -178,6 +180,22 @@ public final class Storage {
             return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + oneLine(e), e);
+        }
+    }
+
+    /**
+     * The UTF-8 text of a config or spec file the user named by URI, or a {@link ConfigError} naming it: {@code file:
+     * <what> not found; expected <expected>} when it is missing or a directory, {@code file: <what> is not readable:
+     * ...} when reading fails.
+     */
+    public static String readText(Path file, String what, String expected, Configuration conf) {
+        if (!probe(file, what, conf) || isDirectory(file, conf)) {
+            throw new ConfigError(file + ": " + what + " not found; expected " + expected);
+        }
+        try {
+            return new String(readAll(file, conf), StandardCharsets.UTF_8);
+        } catch (UncheckedIOException e) {
+            throw new ConfigError(file + ": " + what + " is not readable: " + e.getMessage());
         }
     }
 

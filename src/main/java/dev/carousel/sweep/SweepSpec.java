@@ -6,8 +6,6 @@ import dev.carousel.config.ConfigError;
 import dev.carousel.config.ConfigLoader;
 import dev.carousel.data.Tasks;
 import dev.carousel.store.Storage;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.List;
@@ -125,31 +123,19 @@ public final class SweepSpec {
     }
 
     /**
-     * Reads and expands the spec at {@code uri} on a Hadoop file system (a cluster driver has no copy of the
-     * submitting machine's files), or its fast version; a string {@code base} is read from the spec's directory
-     * there. A missing or unreadable spec is a {@link dev.carousel.config.ConfigError} naming the URI.
+     * Expands the spec at {@code uri} on a Hadoop file system (a cluster driver has no copy of the submitting
+     * machine's files), given its {@code text} as read from there, or its fast version; a string {@code base} is
+     * read from the spec's directory there.
      */
-    public static SweepSpec load(org.apache.hadoop.fs.Path uri, boolean fast, Configuration conf) {
+    public static SweepSpec load(org.apache.hadoop.fs.Path uri, String text, boolean fast, Configuration conf) {
         String origin = uri.toString();
-        Config root = SweepSpecParser.read(readSpecText(uri, "sweep spec", conf), origin);
+        Config root = SweepSpecParser.read(text, origin);
         SweepSpecParser.BaseFiles dir = (where, name) -> {
             org.apache.hadoop.fs.Path file = new org.apache.hadoop.fs.Path(uri.getParent(), name);
-            return SweepSpecParser.parseBase(readSpecText(file, "base = \"" + name + "\": base file", conf),
-                    file.toString());
+            return SweepSpecParser.parseBase(Storage.readText(file, "base = \"" + name + "\": base file",
+                    "a run-config file (relative to the spec's directory)", conf), file.toString());
         };
         return build(fast ? SweepSpecParser.fast(root, origin) : root, dir, origin);
-    }
-
-    /** The text of a spec or base file on a Hadoop file system, or a one-line error naming it. */
-    public static String readSpecText(org.apache.hadoop.fs.Path file, String what, Configuration conf) {
-        if (!Storage.probe(file, what, conf) || Storage.isDirectory(file, conf)) {
-            throw new ConfigError(file + ": " + what + " not found or not a file");
-        }
-        try {
-            return new String(Storage.readAll(file, conf), StandardCharsets.UTF_8);
-        } catch (UncheckedIOException e) {
-            throw new ConfigError(file + ": " + what + " is not readable: " + e.getMessage());
-        }
     }
 
     /**
