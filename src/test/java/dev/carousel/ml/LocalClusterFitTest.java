@@ -1,13 +1,10 @@
 package dev.carousel.ml;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.carousel.spark.LocalSparkHome;
 import dev.carousel.spark.SparkSessionExtension;
-import java.lang.management.ManagementFactory;
 import java.util.List;
-import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,7 +23,6 @@ class LocalClusterFitTest {
 
     @Test
     void aFitOnAnExecutorJvmEqualsTheSameFitInLocalMode() throws InterruptedException {
-        LocalSparkHome.requireEnvironment();
         SparkSession local = SparkSessionExtension.session();
         CarouselModel expected = MlTestData.estimator().fit(MlTestData.adding(local, 13));
         long[] expectedParameters = CarouselEstimatorTest.bits(expected.parameters());
@@ -34,17 +30,9 @@ class LocalClusterFitTest {
                 .collectAsList();
 
         SparkSessionExtension.stopShared(); // one SparkContext per JVM
-        SparkConf conf = new SparkConf()
-                .setMaster("local-cluster[1,1,1024]")
-                .setAppName("carousel-ml-local-cluster-test")
-                .set("spark.jars", LocalSparkHome.applicationJar().toString())
-                .set("spark.executor.memory", "1g")
-                .set("spark.executor.extraJavaOptions", ManagementFactory.getRuntimeMXBean().getInputArguments()
-                        .stream().filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" ")))
-                .set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .set("spark.ui.enabled", "false");
+        SparkConf conf = LocalSparkHome.localClusterConf(1, "carousel-ml-local-cluster-test");
         try (SparkSession cluster = SparkSession.builder().config(conf).getOrCreate()) {
-            awaitExecutors(cluster, 1, 60_000);
+            LocalSparkHome.awaitExecutors(cluster.sparkContext(), 1, 60_000);
             Dataset<Row> df = MlTestData.adding(cluster, 13);
             CarouselModel model = MlTestData.estimator().fit(df);
             assertArrayEquals(expectedParameters, CarouselEstimatorTest.bits(model.parameters()));
@@ -53,14 +41,6 @@ class LocalClusterFitTest {
         } finally {
             SparkSession.clearActiveSession();
             SparkSession.clearDefaultSession();
-        }
-    }
-
-    private static void awaitExecutors(SparkSession spark, int n, long timeoutMillis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (spark.sparkContext().statusTracker().getExecutorInfos().length < n + 1) { // the driver is listed too
-            assertTrue(System.currentTimeMillis() < deadline, "executors did not register within " + timeoutMillis + " ms");
-            Thread.sleep(200);
         }
     }
 }

@@ -70,7 +70,7 @@ final class ExecutorLoss {
             killed = killer.killed;
             assertNotNull(killed, "no executor was killed: " + killer.failure);
             // The standalone master replaces a lost executor: two are registered again.
-            LocalClusterTest.awaitExecutors(sc, 2, 60_000);
+            LocalSparkHome.awaitExecutors(sc.sc(), 2, 60_000);
         } finally {
             sc.sc().removeSparkListener(events);
         }

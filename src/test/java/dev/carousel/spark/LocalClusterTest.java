@@ -60,23 +60,13 @@ class LocalClusterTest {
 
     @BeforeAll
     static void startCluster() throws InterruptedException {
-        LocalSparkHome.requireEnvironment();
         SparkSessionExtension.stopShared(); // one SparkContext per JVM
-        SparkConf conf = new SparkConf()
-                .setMaster("local-cluster[2,1,1024]")
-                .setAppName("carousel-local-cluster-test")
-                .set("spark.jars", LocalSparkHome.applicationJar().toString())
-                .set("spark.executor.memory", "1g")
-                // Spark adds these opens to executors itself (SparkContext.supplementJavaModuleOptions);
-                // stated here so the test does not depend on that.
-                .set("spark.executor.extraJavaOptions", opens())
-                .set("spark.executorEnv.OMP_NUM_THREADS", "1")
-                .set("spark.ui.enabled", "false")
+        SparkConf conf = LocalSparkHome.localClusterConf(2, "carousel-local-cluster-test")
                 // Spark's default, stated because ExecutorLoss depends on it: a task may fail 3 times and still
                 // be retried (an executor loss counts as a failure of the task it was running).
                 .set("spark.task.maxFailures", "4");
         sc = new JavaSparkContext(conf);
-        awaitExecutors(sc, 2, 60_000);
+        LocalSparkHome.awaitExecutors(sc.sc(), 2, 60_000);
     }
 
     @AfterAll
@@ -92,7 +82,7 @@ class LocalClusterTest {
             throws InterruptedException {
         CarouselConfig cfg = ConfigLoader.parse(CONFIG, "LocalClusterTest");
         String hocon = ConfigLoader.canonical(cfg);
-        awaitExecutors(sc, 2, 60_000); // after ExecutorLoss, until the replacement has registered
+        LocalSparkHome.awaitExecutors(sc.sc(), 2, 60_000); // after ExecutorLoss, until the replacement has registered
         RunSetup train = RunSetup.of(ConfigLoader.parse(TRAIN, "LocalClusterTest"));
         List<PartitionLoss> results = sc.parallelize(List.of(0, 1, 2, 3), PARTITIONS).map(p -> lossOf(hocon, p)).collect();
         // Train, validate and checkpoint across the two executor JVMs, twice: the same bits both times.
@@ -126,27 +116,7 @@ class LocalClusterTest {
     /** Executor loss mid-round: see {@link ExecutorLoss}. */
     @Test
     void anExecutorKilledMidRoundIsReplacedAndTheRunEndsBitIdentical() throws Exception {
-        awaitExecutors(sc, 2, 60_000);
+        LocalSparkHome.awaitExecutors(sc.sc(), 2, 60_000);
         ExecutorLoss.killMidRoundAndCompare(sc);
-    }
-
-    /** Waits until {@code n} executors have registered, so that the tasks are spread over both JVMs. */
-    static void awaitExecutors(JavaSparkContext sc, int n, long timeoutMillis) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        // getExecutorInfos lists the driver too.
-        while (sc.sc().statusTracker().getExecutorInfos().length < n + 1) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("only " + (sc.sc().statusTracker().getExecutorInfos().length - 1)
-                        + " of " + n + " executors registered within " + timeoutMillis + " ms; see the executor logs under "
-                        + LocalSparkHome.get().resolve("work"));
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    /** This JVM's --add-opens (the pom's spark.java17.opens), for the executors. */
-    static String opens() {
-        return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" "));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
@@ -22,7 +23,10 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 
 /**
  * SPARK_HOMEs for tests, made of symbolic links to jars already on this machine, plus a {@code bin/spark-submit}
@@ -110,6 +114,39 @@ public final class LocalSparkHome {
                     + "SPARK_HOME=" + env + ", SPARK_SCALA_VERSION=" + System.getenv("SPARK_SCALA_VERSION"));
         }
         return dir;
+    }
+
+    /**
+     * The conf of Spark's {@code local-cluster[executors,1,1024]}: executor JVMs of one core and 1 GiB launched
+     * from {@link #get()}, with {@link #applicationJar()} on their class path, this JVM's {@code --add-opens}
+     * (Spark adds them itself; stated so a test does not depend on that), one BLAS thread and no UI. Checks the
+     * environment first ({@link #requireEnvironment()}).
+     */
+    public static SparkConf localClusterConf(int executors, String appName) {
+        requireEnvironment();
+        return new SparkConf()
+                .setMaster("local-cluster[" + executors + ",1,1024]")
+                .setAppName(appName)
+                .set("spark.jars", applicationJar().toString())
+                .set("spark.executor.memory", "1g")
+                .set("spark.executor.extraJavaOptions", ManagementFactory.getRuntimeMXBean().getInputArguments()
+                        .stream().filter(a -> a.startsWith("--add-opens")).collect(Collectors.joining(" ")))
+                .set("spark.executorEnv.OMP_NUM_THREADS", "1")
+                .set("spark.ui.enabled", "false");
+    }
+
+    /** Waits until {@code n} executors have registered with {@code sc}, so that tasks are spread over their JVMs. */
+    public static void awaitExecutors(SparkContext sc, int n, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        // getExecutorInfos lists the driver too.
+        while (sc.statusTracker().getExecutorInfos().length < n + 1) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("only " + (sc.statusTracker().getExecutorInfos().length - 1) + " of " + n
+                        + " executors registered within " + timeoutMillis + " ms; see the executor logs under "
+                        + get().resolve("work"));
+            }
+            Thread.sleep(100);
+        }
     }
 
     /**
