@@ -102,7 +102,7 @@ public final class SplitBatchNetwork implements AutoCloseable {
         for (int i = 0; i < threads; i++) {
             start[i + 1] = start[i] + b / threads + (i < b % threads ? 1 : 0);
         }
-        while (grads.size() < threads || grads.get(0).length() != grad.length() || grads.get(0).dataType() != grad.dataType()) {
+        if (grads.isEmpty() || grads.get(0).length() != grad.length() || grads.get(0).dataType() != grad.dataType()) {
             grads.clear();
             for (int i = 0; i < threads; i++) {
                 grads.add(Nd4j.create(grad.dataType(), grad.length()));
