@@ -4,11 +4,9 @@ import dev.carousel.report.ReportData.RunInfo;
 import dev.carousel.report.ReportData.StatInfo;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.style.markers.SeriesMarkers;
@@ -86,12 +84,7 @@ final class CellTermFigures {
                 }
             }
         }
-        Set<String> seen = new HashSet<>();
-        chart.getSeriesMap().values().forEach(x -> {
-            if (x.isShowInLegend() && !seen.add(x.getName())) {
-                x.setShowInLegend(false);
-            }
-        });
+        Charts.oneLegendEntryPerName(chart);
         s.save(file, Charts.render(chart, s.colouring.scale), caption + ", " + Encoding.describe(s.colouring)
                 + ": solid at initialisation (first probe round), dashed at the last probe round; the median over "
                 + "cells of the per-step median over sequences.");

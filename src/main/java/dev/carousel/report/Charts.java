@@ -92,6 +92,16 @@ final class Charts {
         return s;
     }
 
+    /** Hides the legend entry of every series but the first of each name, so a key shows once however many lines it has. */
+    static void oneLegendEntryPerName(XYChart chart) {
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        chart.getSeriesMap().values().forEach(s -> {
+            if (s.isShowInLegend() && !seen.add(s.getName())) {
+                s.setShowInLegend(false);
+            }
+        });
+    }
+
     /**
      * One point per cell at (placement, y), coloured by {@code colouring}, and the median of y over the cells at each
      * position as a black line. Cells whose y is NaN are left out; cells for which {@code never} holds are drawn as

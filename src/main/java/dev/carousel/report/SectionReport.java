@@ -326,13 +326,7 @@ final class SectionReport {
             notes.add("No " + probe + " values at initialisation: its lag profile (g) skipped.");
             return;
         }
-        // Only one series per legend key carries the entry.
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        chart.getSeriesMap().values().forEach(s -> {
-            if (s.isShowInLegend() && !seen.add(s.getName())) {
-                s.setShowInLegend(false);
-            }
-        });
+        Charts.oneLegendEntryPerName(chart);
         if (!missing.isEmpty()) {
             notes.add("Lag profile of " + probe + ": no values for " + String.join(", ", missing)
                     + (probe.equals("dc") ? " (no cell state)" : "") + "; those series are left out.");
