@@ -9,10 +9,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Run in a JVM of its own by {@link RecurrentNetworkMemoryTest}: makes a network, evaluates once, takes one
- * gradient pass, takes a second one, three times over with fresh networks, and prints the median of what each
- * step added to the process's resident memory (JavaCPP's {@link Pointer#physicalBytes()}) and to this thread's
- * heap allocations, as
+ * Run in a JVM of its own by {@link RecurrentNetworkMemoryTest}: after a network of the measured shape has run,
+ * makes a network, evaluates once, takes one gradient pass, takes a second one, five times over with fresh
+ * networks, and prints the median of what each step added to the process's resident memory (JavaCPP's
+ * {@link Pointer#physicalBytes()}) and to this thread's heap allocations, as
  * {@code offHeap=<evaluate>,<gradient>,<again> heap=<evaluate>,<gradient>,<again>}.
  *
  * <p>Arguments: cell, precision, I, H, T, B, loss steps.
@@ -40,10 +40,18 @@ final class NetworkMemoryProbe {
                 ? Supervision.everyStep(LossKind.MSE, t) : Supervision.lastStep(LossKind.MSE, t), 3);
         INDArray theta = TestBatches.randomTheta(spec, 5, 0.5);
         INDArray grad = Nd4j.create(precision.dataType(), theta.length());
+        // One network of the measured shape, kept alive to the end: its long loops are the ones the JIT compiles
+        // on stack (C2's arenas grow the process by a megabyte or more), and a network freed during the
+        // measurement would shrink it.
+        RecurrentNetwork full = new RecurrentNetwork(spec);
+        for (int k = 0; k < 3; k++) {
+            full.evaluate(theta, batch);
+            full.lossAndGradient(theta, batch, grad, Probe.defaults());
+        }
         waitForTheJit();
-        // Three fresh networks one after the other, each kept alive, and the median of each step's growth: a JIT
+        // Five fresh networks one after the other, each kept alive, and the median of each step's growth: a JIT
         // compilation or a GC thread that grows the process's memory during one of them moves one sample only.
-        int repeats = 3;
+        int repeats = 5;
         long[][] off = new long[3][repeats];
         long[][] heap = new long[3][repeats];
         java.util.List<RecurrentNetwork> kept = new java.util.ArrayList<>();
@@ -70,7 +78,8 @@ final class NetworkMemoryProbe {
         }
         System.out.printf("offHeap=%d,%d,%d heap=%d,%d,%d%n", median(off[0]), median(off[1]), median(off[2]),
                 median(heap[0]), median(heap[1]), median(heap[2]));
-        kept.clear();
+        java.lang.ref.Reference.reachabilityFence(full);
+        java.lang.ref.Reference.reachabilityFence(kept);
     }
 
     private static long median(long[] v) {
