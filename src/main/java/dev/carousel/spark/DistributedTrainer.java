@@ -8,6 +8,7 @@ import dev.carousel.optim.Optimizers;
 import dev.carousel.stats.StepStats;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.LocalTrainer;
+import dev.carousel.scaling.ScalingModel;
 import dev.carousel.train.RoundTiming;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.RunStatus;
@@ -382,8 +383,7 @@ public final class DistributedTrainer {
      * sends every partition's result to the driver, which {@link Jobs#run} does for less.
      */
     static boolean treeMergesOnExecutors(int n, int depth) {
-        int scale = Math.max((int) Math.ceil(Math.pow(n, 1.0 / depth)), 2);
-        return n > scale + Math.ceil((double) n / scale);
+        return !ScalingModel.treeLevels(n, depth).isEmpty();
     }
 
     private OptimizerState nextState(OptimizerState old, RoundSum.Node total, int steps, CarouselConfig.OptimizerStateMode mode) {

@@ -60,6 +60,15 @@ class ArchitectureTest {
                 .check(classes);
     }
 
+    /** The scaling model is arithmetic on measured parts: Spark is what it models, not what it uses. */
+    @Test
+    void theScalingModelUsesNoSpark() {
+        noClasses().that().resideInAPackage("dev.carousel.scaling..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.apache.spark..", "dev.carousel.spark..",
+                        "dev.carousel.sweep..", "dev.carousel.cli..", "dev.carousel.ml..")
+                .check(classes);
+    }
+
     @Test
     void ioIsALeaf() {
         noClasses().that().resideInAPackage("dev.carousel.io..")
