@@ -20,6 +20,10 @@
 #                                     # scaling, sweep, breakdown); BENCH_JAVA_OPTS adds JVM options
 #   breakdown (not in the full run) local[2]: where a one-partition job's time outside compute goes, from Spark's
 #            task metrics (launch delay, deserialisation, result transfer; BENCHMARKS.md table (a'))
+#   bench/spark.sh model   (not in the full run; ~8 min per repeat) the scaling model (ScalingBench) against rounds measured on
+#            local[1], local[2], local-cluster with 1 and 2 executors and a standalone master with 2 one-core
+#            workers that the script starts; REPEATS=1 unless set; MODEL_MASTERS='local[2] standalone' picks
+#            masters
 #   bench/spark.sh fullsweep-scaling   (not in the full run; ~14 min per repeat) the whole default sweep, as README's
 #            main command runs it, twice per JVM (cold, then warm), on 1 and 2 executor JVMs and on local[1] and
 #            local[2], alternating; REPEATS=1
@@ -72,6 +76,44 @@ if [[ ${1:-} == fullsweep-scaling ]]; then # appended to $OUT
     for master in 'local-cluster[1,1,2048]' 'local-cluster[2,1,2048]' 'local[1]' 'local[2]'; do
       echo "# mode fullsweep, repeat $r, $master, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
       bench fullsweep "$master" "$r"
+    done
+  done
+  exit 0
+fi
+
+# A standalone cluster on this host: a master and two workers of one core each, separate JVMs started from the
+# jars in $SPARK_HOME, as sbin/start-master.sh and start-worker.sh would; stopped when the script exits.
+STANDALONE_PIDS=()
+start_standalone() {
+  local port=${STANDALONE_PORT:-7177} log=target/bench-standalone
+  mkdir -p "$log"
+  java -Xmx512m "${OPENS[@]}" -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.master.Master --host 127.0.0.1 --port "$port" \
+      --webui-port 0 >"$log/master.log" 2>&1 &
+  STANDALONE_PIDS+=($!)
+  for w in 1 2; do
+    SPARK_WORKER_DIR=$PWD/$log/work-$w java -Xmx512m "${OPENS[@]}" -cp "$SPARK_HOME/jars/*" org.apache.spark.deploy.worker.Worker \
+        --host 127.0.0.1 --cores 1 --memory 2g --webui-port 0 --work-dir "$PWD/$log/work-$w" \
+        "spark://127.0.0.1:$port" >"$log/worker-$w.log" 2>&1 &
+    STANDALONE_PIDS+=($!)
+  done
+  trap 'kill "${STANDALONE_PIDS[@]}" 2>/dev/null || true' EXIT
+  for _ in $(seq 1 120); do
+    [[ $(grep -c "Successfully registered with master" "$log"/worker-*.log 2>/dev/null | awk -F: '{s+=$2} END {print s+0}') -ge 2 ]] && break
+    sleep 0.5
+  done
+  STANDALONE_MASTER="spark://127.0.0.1:$port"
+}
+
+if [[ ${1:-} == model ]]; then # the scaling model against every master this host runs (BENCHMARKS.md "Scaling model")
+  start_standalone
+  for r in $(seq 1 "${REPEATS_SET:-1}"); do
+    masters=('local[1]' 'local[2]' 'local-cluster[1,1,2048]' 'local-cluster[2,1,2048]' "$STANDALONE_MASTER")
+    [[ -n ${MODEL_MASTERS:-} ]] && read -ra masters <<< "${MODEL_MASTERS//standalone/$STANDALONE_MASTER}"
+    for master in "${masters[@]}"; do
+      echo "# mode model, repeat $r, $master, load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
+      java -Xmx4g "${OPENS[@]}" ${BENCH_JAVA_OPTS:-} -Dbench.quick=$([[ $QUICK == 1 ]] && echo true || echo false) \
+          -Dbench.appJar="$APP_JAR" -Dbench.slots=2 -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
+          -cp "$CP" dev.carousel.bench.ScalingBench "$master" "$r" 2>>"$LOG" | grep -E '^repeat=' | tee -a "$OUT"
     done
   done
   exit 0

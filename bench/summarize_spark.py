@@ -271,3 +271,24 @@ if cl:
             c, v["rounds"], v["wall"], v["compute"], v["cpu"], v["wall"] / tab[c0]["wall"], pct(v["outside"]),
             tot.get(c, float("nan"))))
     print()
+
+# ---------------------------------------------------------------- (e) the scaling model against measured rounds
+md = fig("model")
+if md:
+    print("## (e) The scaling model against measured rounds (bench/spark.sh model; median over repeats)\n")
+    print("One partition: a job of 2R rounds back to back, predicted from a job of R; two: one job per round. "
+          "'compute drift' is the measured jobs' own compute per round against the calibration's.\n")
+    print("| master | shape | partitions | predicted ms | measured ms | error | errors of the repeats "
+          "| compute drift | driver ms per job / per task | task overhead ms |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    groups = defaultdict(list)
+    for r in md:
+        groups[(r["master"], r["shape"])].append(r)
+    for (master, shape), g in groups.items():
+        errs = sorted(f(r, "error") for r in g)
+        drift = med(f(r, "measured_compute_ms") / f(r, "compute_ms") - 1 for r in g if "measured_compute_ms" in r)
+        print("| %s | %s | %s | %.0f | %.0f | %+.1f%% | %s | %+.1f%% | %.1f / %.1f | %.1f |" % (
+            master, shape, g[0]["partitions"], med(f(r, "predicted_ms") for r in g), med(f(r, "measured_ms") for r in g),
+            100 * med(errs), " ".join("%+.0f%%" % (100 * e) for e in errs), 100 * drift,
+            med(f(r, "job_ms") for r in g), med(f(r, "task_ms") for r in g), med(f(r, "task_overhead_ms") for r in g)))
+    print()

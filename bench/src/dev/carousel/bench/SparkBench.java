@@ -444,10 +444,10 @@ public final class SparkBench {
                 .set("spark.sql.session.timeZone", "UTC")
                 .set("spark.executorEnv.OMP_NUM_THREADS", "1")
                 .set("spark.executorEnv.OPENBLAS_NUM_THREADS", "1");
-        if (master.startsWith("local-cluster")) {
+        if (master.startsWith("local-cluster") || master.startsWith("spark://")) {
             String jar = System.getProperty("bench.appJar");
             if (jar == null) {
-                throw new IllegalArgumentException("local-cluster needs -Dbench.appJar (bench/spark.sh makes it)");
+                throw new IllegalArgumentException(master + " needs -Dbench.appJar (bench/spark.sh makes it)");
             }
             conf.set("spark.jars", jar)
                     .set("spark.executor.memory", "2g")
@@ -460,8 +460,14 @@ public final class SparkBench {
         return s;
     }
 
-    /** Task slots of local[N] or local-cluster[N,C,M] (Spark's defaultParallelism is at least 2 on a cluster). */
+    /**
+     * Task slots of local[N] or local-cluster[N,C,M] (Spark's defaultParallelism is at least 2 on a cluster), or
+     * {@code -Dbench.slots} for a standalone master (spark://), one slot per worker's core.
+     */
     static int slots(String master) {
+        if (master.startsWith("spark://")) {
+            return Integer.getInteger("bench.slots", 2);
+        }
         Matcher cluster = Pattern.compile("local-cluster\\[(\\d+),\\s*(\\d+),").matcher(master);
         if (cluster.find()) {
             return Integer.parseInt(cluster.group(1)) * Integer.parseInt(cluster.group(2));
@@ -473,13 +479,20 @@ public final class SparkBench {
         throw new IllegalArgumentException("master " + master + ": expected local[N] or local-cluster[N,C,M]");
     }
 
-    /** On local-cluster[N,C,M], waits until the N executor JVMs have registered. */
+    /**
+     * On local-cluster[N,C,M], waits until the N executor JVMs have registered; on a standalone master, until
+     * {@code -Dbench.slots} have (one core each).
+     */
     static void awaitExecutors(JavaSparkContext sc, String master) throws InterruptedException {
         Matcher m = Pattern.compile("local-cluster\\[(\\d+),").matcher(master);
-        if (!m.find()) {
+        int n;
+        if (m.find()) {
+            n = Integer.parseInt(m.group(1));
+        } else if (master.startsWith("spark://")) {
+            n = slots(master);
+        } else {
             return;
         }
-        int n = Integer.parseInt(m.group(1));
         long deadline = System.currentTimeMillis() + 120_000;
         while (sc.sc().statusTracker().getExecutorInfos().length < n + 1) { // the driver is listed too
             if (System.currentTimeMillis() > deadline) {
