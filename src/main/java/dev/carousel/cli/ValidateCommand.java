@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigRenderOptions;
 import dev.carousel.config.CarouselConfig;
 import dev.carousel.config.ConfigLoader;
+import dev.carousel.scaling.Projection;
+import dev.carousel.scaling.ScalingModel;
 import dev.carousel.store.Storage;
 import dev.carousel.sweep.Cell;
 import dev.carousel.sweep.CostEstimate;
@@ -17,21 +19,45 @@ import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** Checks a config and prints what it resolves to and what it would cost, running nothing. */
 @Command(name = "validate", mixinStandardHelpOptions = true,
         description = {"Check a config, print the resolved config, its hash, model size and estimated work; run nothing.",
                 "Given a sweep spec (a file with base, grid, random, seeds or cells), print its number of cells, "
-                        + "the first cells with their axis values and the total estimated GFLOP."})
+                        + "the first cells with their axis values and the total estimated GFLOP.",
+                "With --executors N, also time a few training steps of the config here and project its "
+                        + "data-parallel rounds on N executors (and on 1, 2, 4, … 256) over the network given."})
 final class ValidateCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
+
+    @Option(names = "--executors", paramLabel = "N",
+            description = "Project the config's rounds on N executors, one task slot each (1..100000).")
+    Integer executors;
+
+    @Option(names = "--bandwidth", paramLabel = "GBIT", defaultValue = "10",
+            description = "Network bandwidth of the projection, Gbit/s (default: ${DEFAULT-VALUE}).")
+    double bandwidthGbit;
+
+    @Option(names = "--latency", paramLabel = "MS", defaultValue = "0.2",
+            description = "Network latency of the projection, milliseconds (default: ${DEFAULT-VALUE}).")
+    double latencyMs;
 
     /** Rows of the cell table printed for a sweep spec. */
     static final int SWEEP_ROWS = 12;
 
     @Override
     public Integer call() {
+        if (executors != null && (executors < 1 || executors > 100_000)) {
+            throw new IllegalArgumentException("--executors = " + executors + ": expected 1..100000");
+        }
+        if (!(bandwidthGbit > 0) || Double.isInfinite(bandwidthGbit)) {
+            throw new IllegalArgumentException("--bandwidth = " + bandwidthGbit + ": expected a positive Gbit/s");
+        }
+        if (!(latencyMs >= 0) || Double.isInfinite(latencyMs)) {
+            throw new IllegalArgumentException("--latency = " + latencyMs + ": expected milliseconds >= 0");
+        }
         if (config.file != null && config.localFile() == null) { // a URI: a sweep spec there is validated from there
             Configuration hadoop = Storage.hadoopConf();
             org.apache.hadoop.fs.Path uri = Storage.resolve(config.file, "CONFIG", hadoop);
@@ -51,6 +77,10 @@ final class ValidateCommand implements Callable<Integer> {
                     .setJson(false)).trim());
             System.out.printf(Locale.ROOT, "%nconfig %s is valid; its %s dataset at %s is read and validated when training starts%n",
                     ConfigLoader.hash(c), c.data().format(), c.data().path());
+            if (executors != null) {
+                System.out.println("no projection: a file dataset's sequence length and input size are known only "
+                        + "from its files; project a generated task of the same shape");
+            }
             return 0;
         }
         RunSetup setup = RunSetup.of(c);
@@ -63,12 +93,21 @@ final class ValidateCommand implements Callable<Integer> {
                         + "  ~%.3g GFLOP per update (matrix products only), ~%.3g GFLOP for %d updates%n",
                 ConfigLoader.hash(c), setup.describe(), setup.task().sequenceLength(), params, flops / 1e9,
                 flops * c.training().updates() / 1e9, c.training().updates());
+        if (executors != null) {
+            ScalingModel model = Projection.of(setup, ScalingModel.Network.gigabits(bandwidthGbit, latencyMs));
+            Projection.print(System.out, model, executors,
+                    (long) c.training().batchSize() * c.distributed().localSteps());
+        }
         return 0;
     }
 
 
     /** Expands the sweep spec and prints its cell count, its first cells with their axis values and its cost. */
     private int validateSweep(java.util.function.Supplier<SweepSpec> load) {
+        if (executors != null) {
+            throw new IllegalArgumentException("--executors projects one config, not a sweep spec (" + config.file
+                    + "); validate one of its cells' configs");
+        }
         if (!config.overrides.isEmpty()) {
             throw new IllegalArgumentException("--set does not apply to a sweep spec; set keys in its base section ("
                     + config.file + ")");

@@ -169,4 +169,35 @@ class CliTest {
         assertTrue(run.out().contains("tmax=12"), "chrono T_max resolves to task.length:\n" + run.out());
         assertTrue(run.out().contains("is valid") && run.out().contains("GFLOP per update"), run.out());
     }
+
+    /**
+     * {@code validate --executors N}: after the config, the projection table for 1, 2, 4, … 256 executors and N,
+     * N's row marked; one executor's speedup is 1, and the network line shows the options. Bad options and a sweep
+     * spec are refused in one line.
+     */
+    @Test
+    void validateProjectsTheRoundsOnExecutors(@TempDir Path dir) throws IOException {
+        Path conf = dir.resolve("tiny.conf");
+        Files.writeString(conf, TINY + "distributed.local-steps = 4\n");
+        CliRunner.Run run = cli("validate", conf.toString(), "--executors", "48", "--bandwidth", "25", "--latency", "0.5");
+        assertEquals(0, run.exit(), run.err());
+        assertTrue(run.out().contains("25.0 Gbit/s, 0.500 ms latency"), run.out());
+        java.util.List<String[]> rows = run.out().lines().map(String::strip)
+                .filter(l -> l.matches("^\\*?\\s*\\d+\\s+[0-9.]+\\s.*")).map(l -> l.replace("*", "").strip().split("\\s+"))
+                .toList();
+        assertEquals(java.util.List.of("1", "2", "4", "8", "16", "32", "48", "64", "128", "256"),
+                rows.stream().map(r -> r[0]).toList(), run.out());
+        assertEquals("1.0", rows.get(0)[7], "speedup of one executor:\n" + run.out());
+        assertTrue(run.out().lines().anyMatch(l -> l.startsWith("*") && l.contains(" 48 ")), run.out());
+        double r1 = Double.parseDouble(rows.get(0)[1]);
+        double r256 = Double.parseDouble(rows.get(9)[1]);
+        assertTrue(r256 > r1, "256 executors' round outlasts one's (the driver's serial work): " + r1 + " " + r256);
+
+        CliRunner.Run zero = cli("validate", conf.toString(), "--executors", "0");
+        assertEquals(Main.BAD_INPUT, zero.exit());
+        assertTrue(zero.err().contains("--executors"), zero.err());
+        CliRunner.Run slow = cli("validate", conf.toString(), "--executors", "4", "--bandwidth", "0");
+        assertEquals(Main.BAD_INPUT, slow.exit());
+        assertTrue(slow.err().contains("--bandwidth"), slow.err());
+    }
 }
