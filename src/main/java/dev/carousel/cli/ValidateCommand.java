@@ -21,9 +21,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** Checks a config and prints what it resolves to and what it would cost, running nothing. */
+/**
+ * Checks a config and prints what it resolves to and what it would cost, training nothing; with
+ * {@code --executors} it also times a few steps here for the scaling model's projection ({@link Projection}).
+ */
 @Command(name = "validate", mixinStandardHelpOptions = true,
-        description = {"Check a config, print the resolved config, its hash, model size and estimated work; run nothing.",
+        description = {"Check a config, print the resolved config, its hash, model size and estimated work; train nothing.",
                 "Given a sweep spec (a file with base, grid, random, seeds or cells), print its number of cells, "
                         + "the first cells with their axis values and the total estimated GFLOP.",
                 "With --executors N, also time a few training steps of the config here and project its "

@@ -71,7 +71,7 @@ public final class Projection {
                 model.driver().jobSeconds() * 1e3, model.driver().taskSeconds() * 1e3,
                 model.driver().payloadSeconds() * 1e3, network(net), model.depth());
         out.printf(Locale.ROOT, "  %9s %10s %10s %10s %10s %11s %6s %8s %10s %12s%n", "executors", "round ms",
-                "schedule", "broadcast", "compute", "aggregate", "levels", "speedup", "efficiency", "sequences/s");
+                "driver", "broadcast", "task", "aggregate", "levels", "speedup", "efficiency", "sequences/s");
         TreeSet<Integer> counts = new TreeSet<>();
         for (int n : COUNTS) {
             counts.add(n);
