@@ -36,12 +36,21 @@ final class ConfigOptions {
             // On a cluster's file system (a YARN or Kubernetes driver has no copy of the submitting machine's files).
             Configuration hadoop = Storage.hadoopConf();
             org.apache.hadoop.fs.Path uri = Storage.resolve(file, "CONFIG", hadoop);
-            String text = Storage.readText(uri, "config file", "the URI of a HOCON config file", hadoop);
-            requireRunConfig(parsed(text), uri.toString());
-            return ConfigLoader.load(text, uri.toString(), overrides);
+            return load(uri, readText(uri, hadoop));
         }
         requireRunConfig(parsed(localFile()), file);
         return ConfigLoader.load(localFile(), overrides);
+    }
+
+    /** The run config whose HOCON {@code text} was read from {@code uri}, with the overrides. */
+    CarouselConfig load(org.apache.hadoop.fs.Path uri, String text) {
+        requireRunConfig(parsed(text), uri.toString());
+        return ConfigLoader.load(text, uri.toString(), overrides);
+    }
+
+    /** The text of the config file at {@code uri}, or a one-line {@link ConfigError} naming it. */
+    static String readText(org.apache.hadoop.fs.Path uri, Configuration hadoop) {
+        return Storage.readText(uri, "config file", "the URI of a HOCON config file", hadoop);
     }
 
     /** A local file's parsed HOCON, or null if it is not a readable HOCON file (the loader then says why). */

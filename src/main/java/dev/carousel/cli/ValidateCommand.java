@@ -61,20 +61,23 @@ final class ValidateCommand implements Callable<Integer> {
         if (!(latencyMs >= 0) || Double.isInfinite(latencyMs)) {
             throw new IllegalArgumentException("--latency = " + latencyMs + ": expected milliseconds >= 0");
         }
-        if (config.file != null && config.localFile() == null) { // a URI: a sweep spec there is validated from there
+        CarouselConfig c;
+        if (config.file != null && config.localFile() == null) { // a URI: read once, a spec or a run config
             Configuration hadoop = Storage.hadoopConf();
             org.apache.hadoop.fs.Path uri = Storage.resolve(config.file, "CONFIG", hadoop);
-            String text = Storage.readText(uri, "config file", "the URI of a HOCON config file", hadoop);
+            String text = ConfigOptions.readText(uri, hadoop);
             Config remote = ConfigOptions.parsed(text);
             if (remote != null && SweepSpec.isSweepSpec(remote)) {
                 return validateSweep(() -> SweepSpec.load(uri, text, false, hadoop));
             }
+            c = config.load(uri, text);
+        } else {
+            Config root = config.localFile() == null ? null : ConfigOptions.parsed(config.localFile());
+            if (root != null && SweepSpec.isSweepSpec(root)) {
+                return validateSweep(() -> SweepSpec.load(config.localFile()));
+            }
+            c = config.load();
         }
-        Config root = config.localFile() == null ? null : ConfigOptions.parsed(config.localFile());
-        if (root != null && SweepSpec.isSweepSpec(root)) {
-            return validateSweep(() -> SweepSpec.load(config.localFile()));
-        }
-        CarouselConfig c = config.load();
         if (!c.data().isGenerated()) {
             System.out.println(ConfigLoader.toConfig(c).root().render(ConfigRenderOptions.defaults().setOriginComments(false)
                     .setJson(false)).trim());
