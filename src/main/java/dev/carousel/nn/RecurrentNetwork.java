@@ -133,9 +133,7 @@ public final class RecurrentNetwork {
         forward(w, thetaBound = bind(thetaBound, theta), batch);
         w.backwardValid = false;
         double[] y = new double[batch.supervision().count() * batch.batchSize() * spec.outputSize()];
-        for (int i = 0; i < y.length; i++) {
-            y[i] = w.ryhat.get(i);
-        }
+        w.ryhat.read(0, y, y.length);
         return y;
     }
 

@@ -5,10 +5,10 @@ import dev.carousel.config.ConfigLoader;
 import dev.carousel.spark.DistributedTrainer;
 import dev.carousel.train.CurvePoint;
 import dev.carousel.train.LocalTrainer;
-import org.apache.spark.TaskContext;
 import dev.carousel.train.RunSetup;
 import dev.carousel.train.TrainResult;
 import dev.carousel.train.TrainingListener;
+import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
