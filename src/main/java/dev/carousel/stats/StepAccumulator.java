@@ -146,6 +146,11 @@ public final class StepAccumulator {
 
     /** Adds {@code values[offset + i·stride]} for i in [0, count): a column of a row-major [B, T] array. */
     void addStrided(double[] values, int offset, int stride, int count) {
+        // Room for all of them at once, instead of doubling the kept array as they arrive.
+        long room = Math.min(EXACT_LIMIT, moments.count() + count);
+        if (this.values != null && room > this.values.length) {
+            this.values = Arrays.copyOf(this.values, (int) room);
+        }
         for (int i = 0; i < count; i++) {
             add(values[offset + i * stride]);
         }
