@@ -3,7 +3,9 @@
 # and PyTorch (../shared/bench/torch_lstm.py), plus the single-thread sgemm peak through ND4J's OpenBLAS.
 # All single-threaded. ROUNDS rounds; in each, every engine runs every shape once (one process each),
 # so machine noise hits all engines alike; the table reports medians over rounds of each engine's median
-# step time and of the per-round ratios. See BENCHMARKS.md.
+# step time and of the per-round ratios. At shapes of the adding task (I = 2) each round also times the product's
+# own training paths per update (TrainBench: LocalTrainer, and DistributedTrainer on local[1]; TRAIN_PATHS to
+# choose, "" for none). See BENCHMARKS.md.
 #
 #   bench/run.sh                  # all three shapes, ROUNDS=2
 #   ROUNDS=1 bench/run.sh 64,100,2,128
@@ -38,6 +40,18 @@ if ! have_torch; then
   have_torch || { HAVE_TORCH=0; echo "PyTorch peer skipped: needs $TORCH_SCRIPT and 'apt-get install -y python3-torch libopenblas0-pthread'" >&2; }
 fi
 
+TRAIN_PATHS=${TRAIN_PATHS-local spark}
+# glibc's malloc returns PyTorch's freed activation buffers to the system (trim, and mmap for large blocks) and
+# page-faults them back on the next step: in one process the same step then takes 50 to 130 ms at
+# (64, 100, 2, 128). With these settings glibc keeps the memory and the step is steady (BENCHMARKS.md, "The
+# PyTorch peer"); what a PyTorch user gets from jemalloc or tcmalloc.
+TORCH_MALLOC=${TORCH_MALLOC-MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TOP_PAD_=536870912}
+OPENS=()
+for o in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+  OPENS+=("--add-opens=java.base/$o=ALL-UNNAMED") # what Spark needs on Java 17
+done
+
 repeats() { # timed steps per process, by shape (the large shapes take seconds per step)
   case $1 in 64,100,2,128) echo 11 ;; 64,100,128,256) echo 5 ;; *) echo 3 ;; esac
 }
@@ -54,9 +68,22 @@ for round in $(seq 1 "$ROUNDS"); do
     "${JAVA[@]}" ours "$B" "$T" "$I" "$H" "$r" 2>/dev/null | grep '^engine=' | sed "s/^/round=$round /" | tee -a "$OUT"
     java -Dbench.warmup=2 -Xmx4g -cp "$CP" dev.carousel.bench.EngineBench dl4j "$B" "$T" "$I" "$H" "$r" 2>/dev/null \
       | grep '^engine=' | sed "s/^/round=$round /" | tee -a "$OUT"
+    if [[ $I == 2 ]]; then
+      for path in $TRAIN_PATHS; do
+        java -Xmx4g "${OPENS[@]}" -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" -cp "$CP" \
+            dev.carousel.bench.TrainBench "$path" "$B" "$T" "$H" 2>/dev/null | grep '^engine=' \
+          | sed "s/^/round=$round /" | tee -a "$OUT"
+      done
+    fi
     if [[ $HAVE_TORCH == 1 ]]; then
+      # PyTorch twice: with glibc's malloc as it comes, and with glibc told to keep freed memory (the reference;
+      # see TORCH_MALLOC above). "pytorch" is the reference, "pytorch-default-malloc" the other.
+      env $TORCH_MALLOC /usr/bin/python3 bench/torch_cpu.py "$TORCH_SCRIPT" --batch "$B" --steps "$T" --input "$I" \
+          --hidden "$H" --threads 1 --iters "$r" --warmup 3 | paste -sd' ' | sed "s/^peer=/round=$round engine=/" \
+        | tee -a "$OUT"
       /usr/bin/python3 bench/torch_cpu.py "$TORCH_SCRIPT" --batch "$B" --steps "$T" --input "$I" --hidden "$H" \
-          --threads 1 --iters "$r" --warmup 3 | paste -sd' ' | sed "s/^peer=/round=$round engine=/" | tee -a "$OUT"
+          --threads 1 --iters "$r" --warmup 3 | paste -sd' ' \
+        | sed "s/^peer=pytorch-[^ ]*/round=$round engine=pytorch-default-malloc/" | tee -a "$OUT"
     fi
   done
 done

@@ -26,6 +26,8 @@ def flops(r):
     return 24.0 * B * H * (I + H) * T
 
 def engine_name(e):
+    if e == "pytorch-default-malloc":
+        return e
     if e.startswith("pytorch"):
         return "pytorch"
     if e.startswith("dl4j"):
@@ -49,7 +51,8 @@ print("| shape (B,T,I,H) | engine | median step ms | seq-steps/s | GFLOP/s | % o
 print("|---|---|---|---|---|---|")
 for shape in sorted(step):
     engines = sorted({e for rd in step[shape].values() for e in rd})
-    for e in ["carousel-probes-off", "carousel-probes-on", "dl4j", "pytorch"]:
+    for e in ["carousel-probes-off", "carousel-probes-on", "carousel-train-local", "carousel-train-local-noeval",
+              "carousel-train-spark", "carousel-train-spark-noeval", "dl4j", "pytorch", "pytorch-default-malloc"]:
         if e not in engines:
             continue
         ms = [float(rd[e][MS]) for rd in step[shape].values() if e in rd and MS in rd[e]]
@@ -61,8 +64,8 @@ for shape in sorted(step):
 print()
 print("Ratios (throughput of ours / peer, from the same round; median over rounds; >1 = Carousel faster):")
 print()
-print("| shape (B,T,I,H) | on/PyTorch | off/PyTorch | on/DL4J | off/DL4J | probe cost per probed step (on/off − 1) | on % of peak |")
-print("|---|---|---|---|---|---|---|")
+print("| shape (B,T,I,H) | on/PyTorch | off/PyTorch | on/DL4J | off/DL4J | probe cost per probed step (on/off − 1) | on % of peak | on / off vs PyTorch with glibc's default malloc |")
+print("|---|---|---|---|---|---|---|---|")
 for shape in sorted(step):
     def ratio(a, b):
         v = [float(rd[b][MS]) / float(rd[a][MS]) for rd in step[shape].values() if a in rd and b in rd and MS in rd[a] and MS in rd[b]]
@@ -73,4 +76,23 @@ for shape in sorted(step):
               for k, rd in step[shape].items() if "carousel-probes-on" in rd and k in peak_round])
     print(f"| {shape} | {ratio('carousel-probes-on', 'pytorch'):.2f} | {ratio('carousel-probes-off', 'pytorch'):.2f} | "
           f"{ratio('carousel-probes-on', 'dl4j'):.2f} | {ratio('carousel-probes-off', 'dl4j'):.2f} | "
-          f"{100 * cost:+.1f}% | {100 * pk:.0f}% |")
+          f"{100 * cost:+.1f}% | {100 * pk:.0f}% | {ratio('carousel-probes-on', 'pytorch-default-malloc'):.2f} / "
+          f"{ratio('carousel-probes-off', 'pytorch-default-malloc'):.2f} |")
+
+TRAIN = ["carousel-train-local", "carousel-train-local-noeval", "carousel-train-spark", "carousel-train-spark-noeval"]
+if any(e in rd for shape in step for rd in step[shape].values() for e in TRAIN):
+    print()
+    print("Per update through the training paths (TrainBench: every key at its default but the shape), against a")
+    print("PyTorch step from the same round; median over rounds of the per-round ratio (>1 = Carousel faster):")
+    print()
+    print("| shape (B,T,I,H) | path | ms per update | PyTorch ms per step | ratio | rounds |")
+    print("|---|---|---|---|---|---|")
+    for shape in sorted(step):
+        for e in TRAIN:
+            rs = [rd for rd in step[shape].values() if e in rd and "pytorch" in rd and MS in rd[e] and MS in rd["pytorch"]]
+            if not rs:
+                continue
+            ratios = [float(rd["pytorch"][MS]) / float(rd[e][MS]) for rd in rs]
+            print(f"| {shape} | {e} | {med([float(rd[e][MS]) for rd in rs]):.1f} | "
+                  f"{med([float(rd['pytorch'][MS]) for rd in rs]):.1f} | {med(ratios):.2f} "
+                  f"({min(ratios):.2f}–{max(ratios):.2f}) | {len(rs)} |")

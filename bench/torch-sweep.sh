@@ -26,6 +26,9 @@ git -C "$root" worktree add --detach "$tree" "$(git -C "$root" rev-parse "$rev")
 [ -f "$peer" ] || { echo "torch-sweep.sh: $peer not found (set TORCH_SWEEP)" >&2; exit 2; }
 (cd "$tree" && jobs/carousel validate conf/sweeps/forget-gate.conf | head -1)
 
+# glibc's malloc kept from returning the loop's freed buffers to the system (BENCHMARKS.md, "The PyTorch peer");
+# TORCH_MALLOC= runs the loop with glibc's defaults.
+TORCH_MALLOC=${TORCH_MALLOC-MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TOP_PAD_=536870912}
 now() { date +%s.%N; }
 carousel=()
 torch=()
@@ -33,7 +36,7 @@ for i in $(seq 1 "$repeats"); do
   t0=$(now)
   (cd "$tree" && jobs/carousel sweep conf/sweeps/forget-gate.conf --out "$work/carousel-$i" -q) > "$work/carousel-$i.log"
   t1=$(now)
-  OMP_NUM_THREADS=1 "$python" "$peer" --procs 2 --lengths 50 75 100 --biases -2 -1 0 1 2 3 --seeds 1 2 3 \
+  env $TORCH_MALLOC OMP_NUM_THREADS=1 "$python" "$peer" --procs 2 --lengths 50 75 100 --biases -2 -1 0 1 2 3 --seeds 1 2 3 \
       --hidden 32 --batch 32 --updates 1500 --eval-every 100 --validation 500 --lr 5e-3 > "$work/torch-$i.log"
   t2=$(now)
   c=$(awk "BEGIN { print $t1 - $t0 }")
