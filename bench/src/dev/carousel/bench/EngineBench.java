@@ -66,6 +66,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  *                                  every probe, interleaved in each repeat (bench/probes.sh)
  *         split B T I H [repeats]  one pass (forward, backward, no probes) on one thread against the same pass split
  *                                  across 2 threads (SplitBatchNetwork), interleaved; wall time (bench/split.sh)
+ *         stepgemms B T I H        the sgemm rate of the step's products at that shape, beside square n = 512
  * </pre>
  */
 public final class EngineBench {
@@ -81,7 +82,9 @@ public final class EngineBench {
             case "memory" -> memory(ints(args));
             case "probecost" -> probeCost(ints(args));
             case "split" -> split(ints(args));
-            default -> throw new IllegalArgumentException("mode must be peak|ours|dl4j|memory|probecost|split, got " + mode);
+            case "stepgemms" -> stepGemms(ints(args));
+            default -> throw new IllegalArgumentException(
+                    "mode must be peak|ours|dl4j|memory|probecost|split|stepgemms, got " + mode);
         }
     }
 
@@ -121,41 +124,74 @@ public final class EngineBench {
         Nd4j.create(1); // loads the backend (and with it the same libopenblas)
         openblas_nolapack.blas_set_num_threads(1);
         for (int n : new int[] {256, 512, 1024}) {
-            FloatPointer a = new FloatPointer((long) n * n);
-            FloatPointer bm = new FloatPointer((long) n * n);
-            FloatPointer c = new FloatPointer((long) n * n);
-            SplittableRandom r = new SplittableRandom(1);
-            for (long k = 0; k < (long) n * n; k++) {
-                a.put(k, (float) r.nextDouble());
-                bm.put(k, (float) r.nextDouble());
-            }
-            int inner = Math.max(1, (int) (2e9 / (2.0 * n * n * n)));
-            double[] times = new double[repeats];
-            double[] cpuTimes = new double[repeats];
-            java.lang.management.ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
-            for (int rep = -2; rep < repeats; rep++) {
-                long c0 = tmx.getCurrentThreadCpuTime();
-                long t0 = System.nanoTime();
-                for (int k = 0; k < inner; k++) {
-                    openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                            openblas_nolapack.CblasNoTrans, n, n, n, 1f, a, n, bm, n, 0f, c, n);
-                }
-                double s = (System.nanoTime() - t0) / 1e9 / inner;
-                double cs = (tmx.getCurrentThreadCpuTime() - c0) / 1e9 / inner;
-                if (rep >= 0) {
-                    times[rep] = s;
-                    cpuTimes[rep] = cs;
-                }
-            }
-            double med = median(times);
-            double medCpu = median(cpuTimes);
+            double[] t = sgemm(n, n, n, false, false, repeats);
             System.out.printf("engine=sgemm-peak n=%d threads=%d median_ms=%.3f gflops=%.2f median_cpu_ms=%.3f cpu_gflops=%.2f%n",
-                    n, openblas_nolapack.blas_get_num_threads(), med * 1e3, 2.0 * n * n * n / med / 1e9, medCpu * 1e3,
-                    2.0 * n * n * n / medCpu / 1e9);
-            a.close();
-            bm.close();
-            c.close();
+                    n, openblas_nolapack.blas_get_num_threads(), t[0] * 1e3, 2.0 * n * n * n / t[0] / 1e9, t[1] * 1e3,
+                    2.0 * n * n * n / t[1] / 1e9);
         }
+    }
+
+    /**
+     * The single-thread sgemm rate of an LSTM step's products at (B, T, I, H), beside the square n = 512 one:
+     * h_{t−1}·W_h [B, H]×[H, 4H] and δz_t·W_hᵀ [B, 4H]×[4H, H] (each once per time step), and the weight gradient
+     * H_prevᵀ·δZ [H, T·B]×[T·B, 4H] (once per pass).
+     */
+    static void stepGemms(int[] a) {
+        int b = a[0], t = a[1], h = a[3];
+        Nd4j.create(1);
+        openblas_nolapack.blas_set_num_threads(1);
+        Object[][] shapes = {
+                {"square-512", 512, 512, 512, false, false},
+                {"h*Wh", b, h, 4 * h, false, false},
+                {"dz*WhT", b, 4 * h, h, false, true},
+                {"HT*dZ", h, t * b, 4 * h, true, false}};
+        for (Object[] sh : shapes) {
+            int m = (int) sh[1], k = (int) sh[2], n = (int) sh[3];
+            double[] r = sgemm(m, k, n, (boolean) sh[4], (boolean) sh[5], 7);
+            System.out.printf("engine=sgemm-shape product=%s M=%d K=%d N=%d median_cpu_us=%.2f cpu_gflops=%.2f%n",
+                    sh[0], m, k, n, r[1] * 1e6, 2.0 * m * k * n / r[1] / 1e9);
+        }
+    }
+
+    /**
+     * Times C[M, N] = op(A)·op(B) with inner dimension K, single-threaded: medians over {@code repeats} of the wall
+     * and thread CPU seconds per product, each repeat 2 GFLOP of products (~20 ms at this machine's peak).
+     */
+    static double[] sgemm(int m, int k, int n, boolean transA, boolean transB, int repeats) {
+        FloatPointer a = new FloatPointer((long) m * k);
+        FloatPointer bm = new FloatPointer((long) k * n);
+        FloatPointer c = new FloatPointer((long) m * n);
+        SplittableRandom r = new SplittableRandom(1);
+        for (long i = 0; i < (long) m * k; i++) {
+            a.put(i, (float) r.nextDouble());
+        }
+        for (long i = 0; i < (long) k * n; i++) {
+            bm.put(i, (float) r.nextDouble());
+        }
+        int ta = transA ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int tb = transB ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans;
+        int lda = transA ? m : k;
+        int ldb = transB ? k : n;
+        int inner = Math.max(1, (int) (2e9 / (2.0 * m * k * n)));
+        double[] times = new double[repeats];
+        double[] cpuTimes = new double[repeats];
+        java.lang.management.ThreadMXBean tmx = ManagementFactory.getThreadMXBean();
+        for (int rep = -2; rep < repeats; rep++) {
+            long c0 = tmx.getCurrentThreadCpuTime();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < inner; i++) {
+                openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, ta, tb, m, n, k, 1f, a, lda, bm, ldb,
+                        0f, c, n);
+            }
+            if (rep >= 0) {
+                times[rep] = (System.nanoTime() - t0) / 1e9 / inner;
+                cpuTimes[rep] = (tmx.getCurrentThreadCpuTime() - c0) / 1e9 / inner;
+            }
+        }
+        a.close();
+        bm.close();
+        c.close();
+        return new double[] {median(times), median(cpuTimes)};
     }
 
     // ---------------------------------------------------------------------------------------------
