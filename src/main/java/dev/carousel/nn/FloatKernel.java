@@ -173,7 +173,7 @@ final class FloatKernel implements StepKernel {
             w.rdz.writeFloats(t * bg, zb, bg);
         }
         if (probes != null) {
-            probes.recordStep(t, dhb, dcb, lstm ? gateF[1] : null);
+            probes.recordStep(t, dhb, dcb, lstm ? gateF[1] : null, lstm ? fNextF : null);
         }
         if (lstm) { // δc_t and f_t become the next (earlier) step's δc_{t+1} and f_{t+1}: swap, don't copy
             dcNextF = dcb;

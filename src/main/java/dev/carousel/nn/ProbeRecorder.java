@@ -109,10 +109,14 @@ final class ProbeRecorder {
     }
 
     /**
-     * The probes of step {@code step} from float32 blocks: δh_t, δc_t and f_t, [B·H] each (δc_t and f_t are not
-     * read for the RNN). Squares and sums in double: the exact norms of the stored values.
+     * The probes of step {@code step} from float32 blocks: δh_t, δc_t, f_t and f_{t+1}, [B·H] each (δc_t and the
+     * f's are not read for the RNN, f_{t+1} not at the last step). Squares and sums in double: the exact norms of
+     * the stored values. One loop per sequence runs the four sums side by side, each over u in order (so each
+     * gives the value it gives on its own), and their chains of dependent adds overlap. The f product takes f_{t+1}
+     * in that loop, a step after f_{t+1} was read: step t's path gain needs ∏_{k>t} f_k, and a rescale at step
+     * t + 1 ({@link #pathGainOutput(int, int, double)}) comes before f_{t+1} joins, as in the float64 path.
      */
-    void recordStep(int step, float[] dhb, float[] dcb, float[] gf) {
+    void recordStep(int step, float[] dhb, float[] dcb, float[] gf, float[] fNext) {
         final int tn = t;
         if (!lstm) {
             for (int s = 0; s < b; s++) {
@@ -126,30 +130,38 @@ final class ProbeRecorder {
             }
             return;
         }
-        double[] prod = product;
+        final double[] prod = product;
+        final boolean last = step == tn - 1; // the product is still all ones
         for (int s = 0; s < b; s++) {
-            int hr = s * h;
-            // Three independent sums in one loop, each in the same order as on its own (so the same values):
-            // the chains of dependent adds overlap instead of running one after another.
+            final int hr = s * h;
             double sq = 0;
             double sc = 0;
             double psum = 0;
-            for (int u = 0; u < h; u++) {
-                double v = dhb[hr + u];
-                sq += v * v;
-                double vc = dcb[hr + u];
-                sc += vc * vc;
-                psum += prod[hr + u];
+            double fsum = 0;
+            if (last) {
+                for (int i = hr; i < hr + h; i++) {
+                    double v = dhb[i];
+                    sq += v * v;
+                    double w = dcb[i];
+                    sc += w * w;
+                    psum += prod[i];
+                    fsum += gf[i];
+                }
+            } else {
+                for (int i = hr; i < hr + h; i++) {
+                    double v = dhb[i];
+                    sq += v * v;
+                    double w = dcb[i];
+                    sc += w * w;
+                    double p = prod[i] * fNext[i];
+                    prod[i] = p;
+                    psum += p;
+                    fsum += gf[i];
+                }
             }
             dh[s * tn + step] = 0.5 * Math.log10(sq);
             dc[s * tn + step] = 0.5 * Math.log10(sc);
             pathGainOutput(s, step, psum);
-            double fsum = 0;
-            for (int u = 0; u < h; u++) {
-                double f = gf[hr + u];
-                fsum += f;
-                prod[hr + u] *= f;
-            }
             forget[s * tn + step] = fsum / h;
         }
     }
