@@ -34,6 +34,8 @@ final class ProbeRecorder {
      */
     private final double[] product;
     private final double[] logScale;
+    /** [B·H] of 1: f_{t+1} of the last step, for the late product of the float32 LSTM path (else empty). */
+    private final float[] ones;
     /** [B, B] Gram matrices of the dwh_step probe, read back as doubles. */
     private final double[] gramA, gramD;
     private final ModelSpec spec;
@@ -50,6 +52,8 @@ final class ProbeRecorder {
         this.lstm = spec.cell() == CellType.LSTM;
         this.product = new double[Math.multiplyExact(b, h)];
         this.logScale = new double[b];
+        this.ones = new float[lstm && spec.precision() == Precision.FLOAT32 ? Math.multiplyExact(b, h) : 0];
+        Arrays.fill(ones, 1f);
         this.gramA = new double[Math.multiplyExact(b, b)];
         this.gramD = new double[Math.multiplyExact(b, b)];
     }
@@ -131,33 +135,23 @@ final class ProbeRecorder {
             return;
         }
         final double[] prod = product;
-        final boolean last = step == tn - 1; // the product is still all ones
+        // At the last step no f_{t+1} exists and the product is all ones: multiplying by ones leaves it so exactly.
+        final float[] fLate = step == tn - 1 ? ones : fNext;
         for (int s = 0; s < b; s++) {
             final int hr = s * h;
             double sq = 0;
             double sc = 0;
             double psum = 0;
             double fsum = 0;
-            if (last) {
-                for (int i = hr; i < hr + h; i++) {
-                    double v = dhb[i];
-                    sq += v * v;
-                    double w = dcb[i];
-                    sc += w * w;
-                    psum += prod[i];
-                    fsum += gf[i];
-                }
-            } else {
-                for (int i = hr; i < hr + h; i++) {
-                    double v = dhb[i];
-                    sq += v * v;
-                    double w = dcb[i];
-                    sc += w * w;
-                    double p = prod[i] * fNext[i];
-                    prod[i] = p;
-                    psum += p;
-                    fsum += gf[i];
-                }
+            for (int i = hr; i < hr + h; i++) {
+                double v = dhb[i];
+                sq += v * v;
+                double w = dcb[i];
+                sc += w * w;
+                double p = prod[i] * fLate[i];
+                prod[i] = p;
+                psum += p;
+                fsum += gf[i];
             }
             dh[s * tn + step] = 0.5 * Math.log10(sq);
             dc[s * tn + step] = 0.5 * Math.log10(sc);
