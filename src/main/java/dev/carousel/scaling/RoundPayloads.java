@@ -6,6 +6,7 @@ import dev.carousel.train.LocalSteps;
 import dev.carousel.train.RunSetup;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The parts of {@link ScalingModel.Round} a config determines: the round input's and a partition result's sizes,
@@ -34,8 +35,10 @@ public final class RoundPayloads {
         return 8L * params * (1 + stateBuffers(setup)) + 16L * localSteps + FRAMING_BYTES;
     }
 
+    /** The optimiser's state buffers, counted on a one-element θ: which buffers it keeps does not depend on P. */
     private static int stateBuffers(RunSetup setup) {
-        return Optimizers.create(setup.config().optimizer()).newState(setup.initialParameters()).names().size();
+        INDArray one = Nd4j.create(setup.spec().precision().dataType(), 1);
+        return Optimizers.create(setup.config().optimizer()).newState(one).names().size();
     }
 
     /**
