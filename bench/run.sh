@@ -46,11 +46,7 @@ TRAIN_PATHS=${TRAIN_PATHS-local spark}
 # (64, 100, 2, 128). With these settings glibc keeps the memory and the step is steady (BENCHMARKS.md, "The
 # PyTorch peer"); what a PyTorch user gets from jemalloc or tcmalloc.
 TORCH_MALLOC=${TORCH_MALLOC-MALLOC_TRIM_THRESHOLD_=4000000000 MALLOC_MMAP_THRESHOLD_=4000000000 MALLOC_TOP_PAD_=536870912}
-OPENS=()
-for o in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  OPENS+=("--add-opens=java.base/$o=ALL-UNNAMED") # what Spark needs on Java 17
-done
+source bench/opens.sh
 
 repeats() { # timed steps per process, by shape (the large shapes take seconds per step)
   case $1 in 64,100,2,128) echo 11 ;; 64,100,128,256) echo 5 ;; *) echo 3 ;; esac

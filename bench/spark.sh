@@ -57,11 +57,7 @@ APP_JAR=$SPARK_HOME/app/carousel-bench.jar
 jar cf "$APP_JAR" -C target/classes . -C target/bench-classes .
 export SPARK_HOME SPARK_SCALA_VERSION=2.12
 
-OPENS=()
-for o in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
-         java.util.concurrent.atomic sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
-  OPENS+=("--add-opens=java.base/$o=ALL-UNNAMED")
-done
+source bench/opens.sh
 bench() { # MODE MASTER REPEAT   (MODE jobs: JobLatency, the cost of an empty Spark job)
   local main=dev.carousel.bench.SparkBench
   if [[ $1 == jobs ]]; then main=dev.carousel.bench.JobLatency; set -- "$2" "$([[ $QUICK == 1 ]] && echo 50 || echo 300)"; fi
