@@ -140,18 +140,18 @@ public final class EngineBench {
         int b = a[0], t = a[1], h = a[3];
         Nd4j.create(1);
         openblas_nolapack.blas_set_num_threads(1);
-        Object[][] shapes = {
-                {"square-512", 512, 512, 512, false, false},
-                {"h*Wh", b, h, 4 * h, false, false},
-                {"dz*WhT", b, 4 * h, h, false, true},
-                {"HT*dZ", h, t * b, 4 * h, true, false}};
-        for (Object[] sh : shapes) {
-            int m = (int) sh[1], k = (int) sh[2], n = (int) sh[3];
-            double[] r = sgemm(m, k, n, (boolean) sh[4], (boolean) sh[5], 7);
+        for (Product p : List.of(new Product("square-512", 512, 512, 512, false, false),
+                new Product("h*Wh", b, h, 4 * h, false, false),
+                new Product("dz*WhT", b, 4 * h, h, false, true),
+                new Product("HT*dZ", h, t * b, 4 * h, true, false))) {
+            double[] r = sgemm(p.m, p.k, p.n, p.transA, p.transB, 7);
             System.out.printf("engine=sgemm-shape product=%s M=%d K=%d N=%d median_cpu_us=%.2f cpu_gflops=%.2f%n",
-                    sh[0], m, k, n, r[1] * 1e6, 2.0 * m * k * n / r[1] / 1e9);
+                    p.name, p.m, p.k, p.n, r[1] * 1e6, 2.0 * p.m * p.k * p.n / r[1] / 1e9);
         }
     }
+
+    /** C[m, n] = op(A)·op(B) with inner dimension k. */
+    private record Product(String name, int m, int k, int n, boolean transA, boolean transB) {}
 
     /**
      * Times C[M, N] = op(A)·op(B) with inner dimension K, single-threaded: medians over {@code repeats} of the wall

@@ -10,6 +10,7 @@ import dev.carousel.train.TrainResult;
 import dev.carousel.train.TrainingListener;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
+import java.util.function.Function;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 
@@ -37,7 +38,7 @@ public final class TrainBench {
         int h = Integer.parseInt(args[3]);
         int updates = args.length > 4 ? Integer.parseInt(args[4]) : 400;
         int warm = args.length > 5 ? Integer.parseInt(args[5]) : 300;
-        Runner runner;
+        Function<CarouselConfig, TrainResult> runner;
         SparkSession spark = null;
         switch (path) {
             case "local" -> runner = c -> LocalTrainer.train(c, TrainingListener.NONE);
@@ -49,12 +50,12 @@ public final class TrainBench {
             default -> throw new IllegalArgumentException("path must be local|spark, got " + path);
         }
         try {
-            runner.train(config(b, t, h, warm, 100, 7));
+            runner.apply(config(b, t, h, warm, 100, 7));
             for (int evalEvery : new int[] {100, updates}) {
                 OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
                 long cpu0 = os.getProcessCpuTime();
                 long t0 = System.nanoTime();
-                TrainResult r = runner.train(config(b, t, h, updates, evalEvery, 1));
+                TrainResult r = runner.apply(config(b, t, h, updates, evalEvery, 1));
                 double wall = (System.nanoTime() - t0) / 1e9;
                 double cpu = (os.getProcessCpuTime() - cpu0) / 1e9;
                 if (r.updates() != updates) {
@@ -79,9 +80,5 @@ public final class TrainBench {
                 model.hidden = %d
                 training { batch-size = %d, updates = %d, eval-every = %d }
                 """, seed, t, h, b, updates, evalEvery), "TrainBench");
-    }
-
-    private interface Runner {
-        TrainResult train(CarouselConfig c);
     }
 }
